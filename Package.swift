@@ -1,0 +1,86 @@
+// swift-tools-version: 6.2
+//
+// Hearth: firmware core of a space heater whose heating element is a Bitcoin miner.
+// Layers (see README.md): an arrow only points down.
+//   CGPIOD, CI2C (system libraries) ─► CGPIOShim ─► HearthLinux ─┐
+//   HearthHAL (protocols and units, no I/O) ─────────────────────┼─► HearthDaemon ─► hearthd, hearth
+import PackageDescription
+
+/// Every Swift target of ours: Swift 6 mode (complete concurrency checking) and no warnings.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "Hearth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hearthd", targets: ["hearthd"]),
+        .executable(name: "hearth", targets: ["hearth"]),
+        .library(name: "HearthHAL", targets: ["HearthHAL"]),
+        .library(name: "HearthLinux", targets: ["HearthLinux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libgpiod, 1.6 (Debian 12, Raspberry Pi OS bookworm) or 2.x (Debian 13, trixie).
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        // <linux/i2c-dev.h> and <i2c/smbus.h>, plus an ioctl(2) that Swift can call.
+        .systemLibrary(
+            name: "CI2C",
+            providers: [.apt(["libi2c-dev"])]
+        ),
+        // One small GPIO API over whichever libgpiod the build finds.
+        .target(
+            name: "CGPIOShim",
+            dependencies: ["CGPIOD"],
+            cSettings: [.enableWarning("all"), .enableWarning("extra"), .treatAllWarnings(as: .error)]
+        ),
+        .target(name: "HearthHAL", swiftSettings: strict),
+        .target(
+            name: "HearthLinux",
+            dependencies: ["HearthHAL", "CGPIOShim", "CI2C"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HearthDaemon",
+            dependencies: [
+                "HearthHAL", "HearthLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hearthd",
+            dependencies: [
+                "HearthDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hearth",
+            dependencies: [
+                "HearthDaemon", "HearthLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL"], swiftSettings: strict),
+        .testTarget(name: "HearthLinuxTests", dependencies: ["HearthLinux"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthDaemonTests",
+            dependencies: ["HearthDaemon"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+    ]
+)
