@@ -43,6 +43,8 @@ let package = Package(
             cSettings: [.enableWarning("all"), .enableWarning("extra"), .treatAllWarnings(as: .error)]
         ),
         .target(name: "HearthHAL", swiftSettings: strict),
+        // Scripted test doubles of the HAL protocols, for the tests of every layer above.
+        .target(name: "HearthHALTesting", dependencies: ["HearthHAL"], swiftSettings: strict),
         .target(
             name: "HearthLinux",
             dependencies: ["HearthHAL", "CGPIOShim", "CI2C"],
@@ -74,7 +76,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL"], swiftSettings: strict),
+        .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL", "HearthHALTesting"], swiftSettings: strict),
         .testTarget(name: "HearthLinuxTests", dependencies: ["HearthLinux"], swiftSettings: strict),
         .testTarget(
             name: "HearthDaemonTests",
