@@ -6,35 +6,41 @@ import Musl
 import HearthHAL
 
 extension HALError.Kind {
-    /// The kind a driver can act on, for an errno from the kernel.
-    ///
-    /// The I²C numbers follow the kernel's i2c fault-codes document and linux-embedded-hal:
-    /// ENXIO is the address not acknowledged, EREMOTEIO and ENODEV a data byte not acknowledged,
-    /// EAGAIN lost arbitration, ETIMEDOUT a timeout and EIO a bus error.
+    /// The kind for an errno from opening or using a device node, a sysfs file or a GPIO line.
     public init(_ errno: Errno) {
         switch errno.rawValue {
-        case ENXIO: self = .nackAddress
-        case EREMOTEIO, ENODEV: self = .nackData
-        case EAGAIN: self = .arbitrationLost
+        case ENOENT, ENODEV, ENXIO, EACCES, EPERM, EBUSY: self = .unavailable
         case ETIMEDOUT: self = .timeout
-        case EIO, EPROTO: self = .busError
-        case ENOENT, EACCES, EPERM, EBUSY: self = .unavailable
         case EOPNOTSUPP, ENOTTY, ENOSYS: self = .notSupported
         case EINVAL, ERANGE, EOVERFLOW: self = .outOfRange
         case EBADMSG: self = .badData
         default: self = .busError
         }
     }
+
+    /// The kind for an errno from an I²C transfer, after the kernel's i2c fault-codes document and
+    /// linux-embedded-hal: ENXIO is the address not acknowledged, EREMOTEIO and ENODEV a data byte
+    /// not acknowledged, EAGAIN lost arbitration, ETIMEDOUT a timeout, EIO a bus error.
+    public init(i2cTransfer errno: Errno) {
+        switch errno.rawValue {
+        case ENXIO: self = .nackAddress
+        case EREMOTEIO, ENODEV: self = .nackData
+        case EAGAIN: self = .arbitrationLost
+        case EIO, EPROTO: self = .busError
+        default: self.init(errno)
+        }
+    }
 }
 
 extension HALError {
-    /// An error from a failed system call: the kind from the errno, the errno's text in the detail.
+    /// An error from a failed system call: the kind from the errno (or `kind`, where the call's
+    /// context gives the errno another meaning), the errno's text in the detail.
     init(
         _ errno: Errno, doing action: String, device: String, address: I2CAddress? = nil,
-        line: String? = nil, hint: String? = nil
+        line: String? = nil, hint: String? = nil, kind: Kind? = nil
     ) {
         var detail = "\(action) failed: \(errno)"
         if let hint { detail += "; \(hint)" }
-        self.init(Kind(errno), detail, device: device, address: address, line: line, errno: errno.rawValue)
+        self.init(kind ?? Kind(errno), detail, device: device, address: address, line: line, errno: errno.rawValue)
     }
 }

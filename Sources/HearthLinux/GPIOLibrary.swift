@@ -57,6 +57,30 @@ public struct GPIOLibrary: Sendable {
     /// Edge events pending now, without waiting.
     public var pendingEvents: @Sendable (GPIOHandle) throws(Errno) -> [(timestampNanoseconds: UInt64, rising: Bool)]
 
+    public init(
+        version: @escaping @Sendable () -> (api: Int, library: String),
+        openChip: @escaping @Sendable (String) throws(Errno) -> GPIOHandle,
+        closeChip: @escaping @Sendable (GPIOHandle) -> Void,
+        chipInfo: @escaping @Sendable (GPIOHandle) throws(Errno) -> (label: String, lineCount: Int),
+        findLine: @escaping @Sendable (GPIOHandle, String) throws(Errno) -> UInt32,
+        requestLine: @escaping @Sendable (GPIOHandle, String, GPIOLineRequest) throws(Errno) -> GPIOHandle,
+        release: @escaping @Sendable (GPIOHandle) -> Void,
+        setValue: @escaping @Sendable (GPIOHandle, Bool) throws(Errno) -> Void,
+        getValue: @escaping @Sendable (GPIOHandle) throws(Errno) -> Bool,
+        pendingEvents: @escaping @Sendable (GPIOHandle) throws(Errno) -> [(timestampNanoseconds: UInt64, rising: Bool)]
+    ) {
+        self.version = version
+        self.openChip = openChip
+        self.closeChip = closeChip
+        self.chipInfo = chipInfo
+        self.findLine = findLine
+        self.requestLine = requestLine
+        self.release = release
+        self.setValue = setValue
+        self.getValue = getValue
+        self.pendingEvents = pendingEvents
+    }
+
     /// libgpiod through the shim.
     public static let live = GPIOLibrary(
         version: { (Int(hearth_gpio_api()), String(cString: hearth_gpio_library_version())) },

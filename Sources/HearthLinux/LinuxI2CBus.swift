@@ -133,7 +133,7 @@ public final class LinuxI2CBus: I2CBus {
             }
         }
         if case .failure(let error) = outcome {
-            throw HALError(error, doing: "I2C_RDWR", device: name, address: address)
+            throw HALError(error, doing: "I2C_RDWR", device: name, address: address, kind: .init(i2cTransfer: error))
         }
         return zip(operations, buffers).compactMap { operation, buffer in
             if case .read = operation { Array(buffer) } else { nil }
@@ -246,7 +246,7 @@ public final class LinuxI2CBus: I2CBus {
             }
         }
         if case .failure(let error) = outcome {
-            throw HALError(error, doing: "I2C_SMBUS", device: name, address: address)
+            throw HALError(error, doing: "I2C_SMBUS", device: name, address: address, kind: .init(i2cTransfer: error))
         }
         guard call.readCount > 0 else { return [] }
         let bytes: [UInt8] = withUnsafeBytes(of: &data) { raw in

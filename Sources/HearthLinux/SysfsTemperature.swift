@@ -35,10 +35,12 @@ public struct SysfsTemperatureSensor: TemperatureSensor {
         _ zone: String, name: String? = nil, root: String = "/sys/class/thermal", sys: SystemCalls = .live
     ) throws(HALError) -> SysfsTemperatureSensor {
         let zones = try entries(of: root, prefix: "thermal_zone", sys: sys)
-        let match = zones.first { $0 == zone } ?? zones.first { (try? sys.readText("\(root)/\($0)/type").trimmingWhitespace) == zone }
-        guard let match else {
-            throw HALError(.unavailable, "no thermal zone named or typed \"\(zone)\" (found: \(zones.joined(separator: ", ")))", device: root)
+        let types = zones.map { (try? sys.readText("\(root)/\($0)/type").trimmingWhitespace) ?? "?" }
+        guard let index = zones.firstIndex(of: zone) ?? types.firstIndex(of: zone) else {
+            let found = zip(zones, types).map { "\($0) (\($1))" }.joined(separator: ", ")
+            throw HALError(.unavailable, "no thermal zone named or typed \"\(zone)\" (found: \(found))", device: root)
         }
+        let match = zones[index]
         return SysfsTemperatureSensor(name: name ?? zone, path: "\(root)/\(match)/temp", sys: sys)
     }
 

@@ -132,7 +132,7 @@ extension SystemCalls {
 
     /// Writes `text` to a file that exists (a sysfs attribute), in one `write`, as sysfs expects.
     func writeText(_ path: String, _ text: String) throws(Errno) {
-        try withFile(path, flags: O_WRONLY) { fd throws(Errno) in
+        try withFile(path, flags: O_WRONLY | O_TRUNC) { fd throws(Errno) in
             let bytes = Array(text.utf8)
             let written = try bytes.withUnsafeBytes { buffer in
                 Result { () throws(Errno) in try retryingOnInterrupt { () throws(Errno) in try write(fd, buffer) } }
