@@ -81,7 +81,6 @@ let package = Package(
         .testTarget(
             name: "HearthDaemonTests",
             dependencies: ["HearthDaemon"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]

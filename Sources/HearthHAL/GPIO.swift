@@ -34,3 +34,30 @@ public protocol EdgeEventSource: Sendable {
     /// line by default), so count pulses over a window short enough for the fastest expected rate.
     func pendingEvents() throws(HALError) -> [EdgeEvent]
 }
+
+/// How a line is asked for: by its offset on the chip, or by the name the device tree gave it.
+public enum GPIOLineSelector: Hashable, Sendable, CustomStringConvertible {
+    case offset(UInt32)
+    case name(String)
+
+    public var description: String {
+        switch self {
+        case .offset(let offset): "\(offset)"
+        case .name(let name): "\"\(name)\""
+        }
+    }
+}
+
+/// Which GPIO chip: by number (`/dev/gpiochipN`) or by label (e.g. `pinctrl-rp1`), which stays the
+/// same when a kernel update renumbers the chips.
+public enum GPIOChipSelector: Hashable, Sendable, CustomStringConvertible {
+    case number(Int)
+    case label(String)
+
+    public var description: String {
+        switch self {
+        case .number(let number): "gpiochip\(number)"
+        case .label(let label): "\"\(label)\""
+        }
+    }
+}

@@ -167,3 +167,31 @@ public final class GPIOInputLine: GPIOLine, DigitalInput, EdgeEventSource, @unch
         }
     }
 }
+
+extension GPIOChip {
+    /// Opens the chip a board file names: `/dev/gpiochipN` by number, or the chip whose label matches.
+    public static func open(
+        _ selector: GPIOChipSelector, devices: String = "/dev", sys: SystemCalls = .live, library: GPIOLibrary = .live
+    ) throws(HALError) -> GPIOChip {
+        switch selector {
+        case .number(let number):
+            return try GPIOChip(path: "\(devices)/gpiochip\(number)", library: library)
+        case .label(let label):
+            let names: [String]
+            do {
+                names = try sys.listDirectory(devices).filter { $0.hasPrefix("gpiochip") }
+            } catch {
+                throw HALError(error, doing: "list GPIO chips", device: devices)
+            }
+            var labels: [String] = []
+            for name in names {
+                guard let chip = try? GPIOChip(path: "\(devices)/\(name)", library: library) else { continue }
+                if chip.label == label { return chip }
+                labels.append("\(name) (\(chip.label))")
+            }
+            throw HALError(
+                .unavailable, "no GPIO chip labelled \"\(label)\"; found: \(labels.isEmpty ? "none" : labels.joined(separator: ", "))",
+                device: devices)
+        }
+    }
+}

@@ -1,17 +1,5 @@
 import CGPIOShim
-
-/// How a line is asked for: by its offset on the chip, or by the name the device tree gave it.
-public enum GPIOLineSelector: Hashable, Sendable, CustomStringConvertible {
-    case offset(UInt32)
-    case name(String)
-
-    public var description: String {
-        switch self {
-        case .offset(let offset): "\(offset)"
-        case .name(let name): "\"\(name)\""
-        }
-    }
-}
+import HearthHAL
 
 /// The internal pull resistor of an input line.
 public enum GPIOBias: Hashable, Sendable {

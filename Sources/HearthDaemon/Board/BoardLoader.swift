@@ -1,0 +1,269 @@
+import Foundation
+import HearthHAL
+
+extension BoardProfile {
+    /// Reads and checks a board file. Any problem — bad TOML, an unknown key, a missing or
+    /// out-of-range value, an I²C address or GPIO line used twice — is a `ConfigError` that names
+    /// the file, the key and the reason; nothing is guessed.
+    public static func load(file: String) throws(ConfigError) -> BoardProfile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: file, key: "", reason: "cannot be read: \(Self.reason(error))")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Checks a board file's text; `file` is only used in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> BoardProfile {
+        var document = try TOMLReader(file: file, text: text)
+        guard var board = try document.table("board") else {
+            throw ConfigError(file: file, key: "board", reason: "missing: every board file starts with a [board] table")
+        }
+        let name = try board.requiredString("name")
+        let description = try board.string("description") ?? ""
+        let backend = try board.choice("backend", required: Backend.self)
+        try board.finish()
+
+        var i2cBus: Int?
+        if var i2c = try document.table("i2c") {
+            i2cBus = try i2c.int("bus", required: 0...255)
+            try i2c.finish()
+        }
+
+        var sensors: [Sensor] = []
+        for var reader in try document.tables("sensor") {
+            sensors.append(try sensor(&reader, i2cBus: i2cBus))
+            try reader.finish()
+        }
+        let fan = try document.table("fan").map { reader throws(ConfigError) in
+            var reader = reader
+            return try Self.fan(&reader)
+        }
+        var powerMeter: PowerMeter?
+        if var reader = try document.table("power_meter") {
+            powerMeter = try Self.powerMeter(&reader, i2cBus: i2cBus)
+            try reader.finish()
+        }
+        var outputs: [Output] = []
+        for var reader in try document.tables("output") {
+            outputs.append(try output(&reader))
+            try reader.finish()
+        }
+        var asic: ASICPort?
+        if var reader = try document.table("asic") {
+            asic = try Self.asic(&reader, backend: backend, outputs: outputs)
+            try reader.finish()
+        }
+        var cpuPower: CPUPower?
+        if var reader = try document.table("cpu") {
+            let idle = try reader.double("idle_watts", required: 0...500)
+            let full = try reader.double("full_load_watts", required: 0...500)
+            guard full > idle else {
+                throw reader.error("full_load_watts", "\(full) W must be above idle_watts (\(idle) W)")
+            }
+            cpuPower = CPUPower(idle: Watts(idle), fullLoad: Watts(full))
+            try reader.finish()
+        }
+        try document.finish()
+
+        let profile = BoardProfile(
+            name: name, description: description, backend: backend, i2cBus: i2cBus, sensors: sensors, fan: fan,
+            powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs)
+        try profile.checkNothingIsUsedTwice(file: file)
+        return profile
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.underlying {
+            return underlying.localizedDescription
+        }
+        return (error as NSError).localizedDescription
+    }
+
+    // MARK: Sections
+
+    private static func sensor(_ reader: inout TOMLReader, i2cBus: Int?) throws(ConfigError) -> Sensor {
+        let name = try reader.requiredString("name")
+        let role = try reader.choice("role", required: SensorRole.self)
+        let chip = try reader.requiredString("chip")
+        let source: SensorSource
+        switch chip {
+        case "thermal-zone":
+            source = .thermalZone(try reader.requiredString("zone"))
+        case "hwmon":
+            source = .hwmon(chip: try reader.requiredString("hwmon"), input: try reader.int("input", in: 1...64) ?? 1)
+        default:
+            guard let model = TemperatureChip(rawValue: chip) else {
+                let known = TemperatureChip.allCases.map(\.rawValue) + ["thermal-zone", "hwmon"]
+                throw reader.error("chip", "\"\(chip)\" is not a known sensor; known: \(known.joined(separator: ", "))")
+            }
+            guard i2cBus != nil else {
+                throw reader.error("chip", "\(chip) is an I²C chip, but the board has no [i2c] bus")
+            }
+            let address = try self.address(&reader)
+            if model == .ads1115Ntc {
+                let ntc = NTC(
+                    channel: try reader.int("channel", required: 0...3),
+                    seriesOhms: try reader.double("series_ohms", required: 1...10_000_000),
+                    nominalOhms: try reader.double("nominal_ohms", required: 1...10_000_000),
+                    nominalCelsius: try reader.double("nominal_celsius", in: -40...150) ?? 25,
+                    beta: try reader.double("beta", required: 1000...10_000))
+                source = .ntc(address, ntc)
+            } else {
+                source = .i2c(model, address)
+            }
+        }
+        return Sensor(name: name, role: role, source: source)
+    }
+
+    private static func address(_ reader: inout TOMLReader) throws(ConfigError) -> I2CAddress {
+        let raw = try reader.int("address", required: 0...0x7F)
+        guard let address = I2CAddress(raw) else {
+            throw reader.error(
+                "address", "0x\(String(raw, radix: 16)) is reserved; a 7-bit device address is 0x08…0x77")
+        }
+        return address
+    }
+
+    private static func line(_ reader: inout TOMLReader) throws(ConfigError) -> Line {
+        let chip: GPIOChipSelector
+        switch try reader.intOrString("chip", in: 0...63) {
+        case .int(let number): chip = .number(number)
+        case .string(let label): chip = .label(label)
+        case nil: throw reader.missing("chip", "a gpiochip number, or a chip label such as \"pinctrl-bcm2711\"")
+        }
+        let line: GPIOLineSelector
+        switch try reader.intOrString("line", in: 0...511) {
+        case .int(let offset): line = .offset(UInt32(offset))
+        case .string(let name): line = .name(name)
+        case nil: throw reader.missing("line", "a line offset, or a line name such as \"GPIO6\"")
+        }
+        return Line(chip: chip, line: line)
+    }
+
+    private static func fan(_ reader: inout TOMLReader) throws(ConfigError) -> Fan {
+        let pwmChip = try reader.int("pwm_chip", required: 0...63)
+        let pwmChannel = try reader.int("pwm_channel", required: 0...15)
+        let frequency = try reader.double("frequency_hz", required: 1...1_000_000)
+        let overlay = try reader.string("overlay")
+        guard let safeDuty = try reader.double("safe_duty", in: 0...1) else {
+            throw reader.missing("safe_duty", "the duty the fan runs at when Hearth is not controlling it, 0.5…1")
+        }
+        guard safeDuty >= 0.5 else {
+            throw reader.error(
+                "safe_duty", "\(safeDuty) is below 0.5: in its safe state the heater must still carry heat away from a hot heat sink")
+        }
+        var tach: Tach?
+        if var tachReader = try reader.table("tach") {
+            tach = Tach(
+                line: try line(&tachReader),
+                pulsesPerRevolution: try tachReader.int("pulses_per_revolution", in: 1...8) ?? 2,
+                pullUp: try tachReader.bool("pull_up") ?? true)
+            try tachReader.finish()
+        }
+        try reader.finish()
+        return Fan(
+            pwmChip: pwmChip, pwmChannel: pwmChannel, frequency: Hertz(frequency), overlay: overlay, tach: tach,
+            safeDuty: DutyCycle(safeDuty))
+    }
+
+    private static func powerMeter(_ reader: inout TOMLReader, i2cBus: Int?) throws(ConfigError) -> PowerMeter {
+        let chip = try reader.choice("chip", required: PowerMeterChip.self)
+        guard i2cBus != nil else {
+            throw reader.error("chip", "\(chip.rawValue) is an I²C chip, but the board has no [i2c] bus")
+        }
+        let address = try address(&reader)
+        var shunt: Double?
+        switch chip {
+        case .ina219:
+            shunt = try reader.double("shunt_ohms", required: 0.000_1...10)
+        case .ina260:
+            if reader.has("shunt_ohms") {
+                throw reader.error("shunt_ohms", "the INA260's shunt is built in (2 mΩ); remove this key")
+            }
+        }
+        return PowerMeter(chip: chip, address: address, shuntOhms: shunt)
+    }
+
+    private static func output(_ reader: inout TOMLReader) throws(ConfigError) -> Output {
+        enum SafeState: String, CaseIterable { case active, inactive }
+        let name = try reader.requiredString("name")
+        let line = try line(&reader)
+        let activeLow = try reader.bool("active_low") ?? false
+        let safe = try reader.choice("safe", required: SafeState.self)
+        return Output(name: name, line: line, activeLow: activeLow, safeActive: safe == .active)
+    }
+
+    private static func asic(_ reader: inout TOMLReader, backend: Backend, outputs: [Output]) throws(ConfigError) -> ASICPort {
+        let port = try reader.requiredString("port")
+        if backend == .linux, !port.hasPrefix("/dev/") {
+            throw reader.error("port", "\"\(port)\" is not a device node; expected a path such as /dev/ttyAMA0")
+        }
+        let baud = try reader.int("baud", in: 9600...6_000_000) ?? 115_200
+        let reset = try reader.string("reset_output")
+        if let reset, !outputs.contains(where: { $0.name == reset }) {
+            throw reader.error("reset_output", "\"\(reset)\" is not the name of any [[output]]")
+        }
+        return ASICPort(port: port, baud: baud, resetOutput: reset)
+    }
+
+    // MARK: Cross-checks
+
+    private func checkNothingIsUsedTwice(file: String) throws(ConfigError) {
+        var names: [String: String] = [:]
+        for (index, sensor) in sensors.enumerated() {
+            if let first = names[sensor.name] {
+                throw ConfigError(file: file, key: "sensor[\(index)].name", reason: "\"\(sensor.name)\" is already the name of \(first)")
+            }
+            names[sensor.name] = "sensor[\(index)]"
+        }
+
+        // Each I²C address belongs to one chip; only the channels of one ADS1115 share theirs.
+        var addresses: [I2CAddress: (owner: String, ntcChannels: Set<Int>?)] = [:]
+        func claim(_ address: I2CAddress, by key: String, _ owner: String, ntcChannel: Int? = nil) throws(ConfigError) {
+            if let first = addresses[address] {
+                guard let channel = ntcChannel, var channels = first.ntcChannels else {
+                    throw ConfigError(file: file, key: "\(key).address", reason: "\(address) is already used by \(first.owner)")
+                }
+                guard channels.insert(channel).inserted else {
+                    throw ConfigError(
+                        file: file, key: "\(key).channel", reason: "channel \(channel) of the ADS1115 at \(address) is already used by \(first.owner)")
+                }
+                addresses[address]?.ntcChannels = channels
+                return
+            }
+            addresses[address] = ("\(key) (\"\(owner)\")", ntcChannel.map { [$0] })
+        }
+        for (index, sensor) in sensors.enumerated() {
+            switch sensor.source {
+            case .i2c(_, let address):
+                try claim(address, by: "sensor[\(index)]", sensor.name)
+            case .ntc(let address, let ntc):
+                try claim(address, by: "sensor[\(index)]", sensor.name, ntcChannel: ntc.channel)
+            case .thermalZone, .hwmon:
+                break
+            }
+        }
+        if let powerMeter {
+            try claim(powerMeter.address, by: "power_meter", powerMeter.chip.rawValue)
+        }
+
+        var outputNames: Set<String> = []
+        var lines: [Line: String] = [:]
+        func claim(_ line: Line, by key: String) throws(ConfigError) {
+            if let first = lines[line] {
+                throw ConfigError(file: file, key: "\(key).line", reason: "\(line) is already used by \(first)")
+            }
+            lines[line] = key
+        }
+        if let tach = fan?.tach { try claim(tach.line, by: "fan.tach") }
+        for (index, output) in outputs.enumerated() {
+            guard outputNames.insert(output.name).inserted else {
+                throw ConfigError(file: file, key: "output[\(index)].name", reason: "\"\(output.name)\" is already the name of another output")
+            }
+            try claim(output.line, by: "output[\(index)] (\"\(output.name)\")")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import HearthHAL
+
+/// What a board is made of and how it is wired: the sensors and their roles, the fan, the power
+/// meter, the ASIC port, and every output with the state it must be in whenever the heater is not
+/// deliberately driving it. Read from a TOML file in `Board/` by `BoardProfile.load(file:)`.
+public struct BoardProfile: Hashable, Sendable {
+    /// Which world the devices live in.
+    public enum Backend: String, Hashable, Sendable, CaseIterable {
+        /// Real hardware through the Linux kernel: i2c-dev, the GPIO character device, sysfs.
+        case linux
+        /// The simulated heater: the same drivers, against register-level twins on a thermal model.
+        case sim
+    }
+
+    /// The board's short name, e.g. `raspberry-pi-4b`.
+    public var name: String
+    /// A line for people.
+    public var description: String
+    public var backend: Backend
+    /// The I²C bus number (`/dev/i2c-N` on Linux); `nil` when no I²C device is fitted.
+    public var i2cBus: Int?
+    public var sensors: [Sensor]
+    public var fan: Fan?
+    public var powerMeter: PowerMeter?
+    public var asic: ASICPort?
+    /// What the board's processor draws, for when it is the heating element (no ASIC fitted).
+    public var cpuPower: CPUPower?
+    /// Plain GPIO outputs (enables, resets), each with its safe state.
+    public var outputs: [Output]
+}
+
+extension BoardProfile {
+    /// A GPIO line on a chip.
+    public struct Line: Hashable, Sendable, CustomStringConvertible {
+        public var chip: GPIOChipSelector
+        public var line: GPIOLineSelector
+        public var description: String { "\(chip) line \(line)" }
+    }
+
+    /// I²C temperature chips Hearth has drivers for.
+    public enum TemperatureChip: String, Hashable, Sendable, CaseIterable {
+        case tmp102, lm75, lm75b, mcp9808, sht3x, sht4x, ads1115Ntc = "ads1115-ntc", emc2101
+    }
+
+    /// Where a sensor's readings come from.
+    public enum SensorSource: Hashable, Sendable {
+        /// A chip on the board's I²C bus.
+        case i2c(TemperatureChip, I2CAddress)
+        /// An NTC thermistor in a divider, read by an ADS1115 channel.
+        case ntc(I2CAddress, NTC)
+        /// A kernel thermal zone, by type (`cpu-thermal`) or name (`thermal_zone0`).
+        case thermalZone(String)
+        /// A kernel hwmon channel: the device's `name` and the N of `tempN_input`.
+        case hwmon(chip: String, input: Int)
+    }
+
+    /// An NTC thermistor and its divider: the thermistor from the ADC input to ground, a fixed
+    /// resistor from the supply to the input.
+    public struct NTC: Hashable, Sendable {
+        /// The ADS1115 input, 0…3.
+        public var channel: Int
+        /// The fixed resistor, ohms.
+        public var seriesOhms: Double
+        /// The thermistor's resistance at `nominalCelsius`, ohms.
+        public var nominalOhms: Double
+        public var nominalCelsius: Double
+        /// The B constant, kelvin.
+        public var beta: Double
+    }
+
+    public struct Sensor: Hashable, Sendable {
+        /// Unique on the board; what status and logs call it.
+        public var name: String
+        public var role: SensorRole
+        public var source: SensorSource
+    }
+
+    /// The fan: a PWM channel, optionally a tachometer line.
+    public struct Fan: Hashable, Sendable {
+        /// `pwmchipN`.
+        public var pwmChip: Int
+        public var pwmChannel: Int
+        public var frequency: Hertz
+        /// The `config.txt` line that creates the PWM chip, named when it is missing.
+        public var overlay: String?
+        public var tach: Tach?
+        /// The duty the fan is driven at whenever Hearth is not controlling it: start-up, faults, exit.
+        public var safeDuty: DutyCycle
+    }
+
+    public struct Tach: Hashable, Sendable {
+        public var line: Line
+        public var pulsesPerRevolution: Int
+        /// Whether the line needs the internal pull-up (open-collector tach outputs do).
+        public var pullUp: Bool
+    }
+
+    /// I²C power meters Hearth has drivers for.
+    public enum PowerMeterChip: String, Hashable, Sendable, CaseIterable {
+        case ina219, ina260
+    }
+
+    public struct PowerMeter: Hashable, Sendable {
+        public var chip: PowerMeterChip
+        public var address: I2CAddress
+        /// The shunt resistor (INA219 only; the INA260's is built in), ohms.
+        public var shuntOhms: Double?
+    }
+
+    /// Where the ASIC chain is spoken to.
+    public struct ASICPort: Hashable, Sendable {
+        /// The serial device, e.g. `/dev/ttyAMA0`.
+        public var port: String
+        public var baud: Int
+        /// The output that holds the chain in reset; must also be listed in `outputs`.
+        public var resetOutput: String?
+    }
+
+    public struct CPUPower: Hashable, Sendable {
+        public var idle: Watts
+        public var fullLoad: Watts
+    }
+
+    /// A GPIO output and the state it is requested with and returned to.
+    public struct Output: Hashable, Sendable {
+        public var name: String
+        public var line: Line
+        public var activeLow: Bool
+        /// The logical state that is safe: compute off, fans on.
+        public var safeActive: Bool
+    }
+}
