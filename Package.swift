@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["HearthHAL", "CGPIOShim", "CI2C"],
             swiftSettings: strict
         ),
+        // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
+        .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
         .target(
             name: "HearthDaemon",
             dependencies: [
@@ -77,10 +79,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL", "HearthHALTesting"], swiftSettings: strict),
-        .testTarget(name: "HearthLinuxTests", dependencies: ["HearthLinux"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
         .testTarget(
             name: "HearthDaemonTests",
-            dependencies: ["HearthDaemon"],
+            dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting"],
             swiftSettings: strict
         ),
     ]

@@ -2,6 +2,7 @@ import CI2C
 import Glibc
 import HearthHAL
 import HearthLinux
+import HearthLinuxTesting
 import Testing
 
 @Suite struct LinuxI2CBusTests {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HearthHAL
 import HearthLinux
+import HearthLinuxTesting
 import Testing
 
 @Suite struct SysfsPWMTests {

@@ -7,8 +7,8 @@ import Synchronization
 /// `I2C_FUNCS`, `I2C_RDWR`, `I2C_SLAVE` and `I2C_SMBUS` the way the kernel does, for devices that
 /// are byte-addressed register files with an auto-incrementing pointer (as most sensors are).
 /// Any call can be made to fail with a chosen errno.
-final class FakeI2CAdapter: Sendable {
-    struct State {
+public final class FakeI2CAdapter: Sendable {
+    struct State: Sendable {
         var functionality: UInt
         /// Registers of each device present, by 7-bit address.
         var devices: [UInt8: [UInt8]] = [:]
@@ -21,33 +21,33 @@ final class FakeI2CAdapter: Sendable {
     }
 
     let state: Mutex<State>
-    static let path = "/dev/i2c-1"
-    static let fd: Int32 = 7
+    public static let path = "/dev/i2c-1"
+    public static let fd: Int32 = 7
 
-    init(functionality: UInt) {
+    public init(functionality: UInt) {
         state = Mutex(State(functionality: functionality))
     }
 
-    static var plainI2C: UInt { UInt(I2C_FUNC_I2C) | smbusOnly }
-    static var smbusOnly: UInt {
+    public static var plainI2C: UInt { UInt(I2C_FUNC_I2C) | smbusOnly }
+    public static var smbusOnly: UInt {
         LinuxI2CBus.Functionality([
             .quick, .readByte, .writeByte, .readByteData, .writeByteData, .readWordData, .writeWordData,
             .readI2CBlock, .writeI2CBlock,
         ]).rawValue
     }
 
-    func addDevice(_ address: UInt8, registers: [UInt8]) {
+    public func addDevice(_ address: UInt8, registers: [UInt8]) {
         state.withLock { $0.devices[address] = registers }
     }
 
-    func force(_ request: UInt, _ errors: Errno...) {
+    public func force(_ request: UInt, _ errors: Errno...) {
         state.withLock { $0.forced[request, default: []] += errors }
     }
 
-    func registers(_ address: UInt8) -> [UInt8] { state.withLock { $0.devices[address] ?? [] } }
-    var calls: [UInt] { state.withLock { $0.calls } }
+    public func registers(_ address: UInt8) -> [UInt8] { state.withLock { $0.devices[address] ?? [] } }
+    public var calls: [UInt] { state.withLock { $0.calls } }
 
-    var sys: SystemCalls {
+    public var sys: SystemCalls {
         SystemCalls(
             open: { path, _, _ throws(Errno) in
                 guard path == Self.path else { throw Errno(ENOENT) }

@@ -7,8 +7,8 @@ import Synchronization
 /// the few kernel behaviours the backends rely on: writing `export` creates the PWM channel's
 /// directory, a duty longer than the period is refused with EINVAL, and any attribute write can be
 /// made to fail with a chosen errno. Every write is recorded in order.
-final class FakeSysfs: Sendable {
-    let root: String
+public final class FakeSysfs: Sendable {
+    public let root: String
     private struct State {
         var paths: [Int32: String] = [:]
         var writes: [(path: String, text: String)] = []
@@ -16,7 +16,7 @@ final class FakeSysfs: Sendable {
     }
     private let state = Mutex(State())
 
-    init() throws {
+    public init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-sysfs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
@@ -24,33 +24,33 @@ final class FakeSysfs: Sendable {
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
     /// Creates a file (and its folders) relative to the root.
-    func file(_ relative: String, _ content: String) throws {
+    public func file(_ relative: String, _ content: String) throws {
         let path = "\(root)/\(relative)"
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try content.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
-    func read(_ relative: String) -> String {
+    public func read(_ relative: String) -> String {
         ((try? String(contentsOfFile: "\(root)/\(relative)", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A PWM chip as the kernel shows it before any channel is exported.
-    func pwmChip(_ number: Int, channels: Int) throws {
+    public func pwmChip(_ number: Int, channels: Int) throws {
         try file("pwm/pwmchip\(number)/npwm", "\(channels)\n")
         try file("pwm/pwmchip\(number)/export", "")
     }
 
-    func failWrite(_ relative: String, _ errno: Int32) {
+    public func failWrite(_ relative: String, _ errno: Int32) {
         state.withLock { $0.failWrites["\(root)/\(relative)"] = Errno(errno) }
     }
 
     /// The writes made, as paths relative to the root with their text.
-    var writes: [String] {
+    public var writes: [String] {
         state.withLock { $0.writes.map { "\($0.path.dropFirst(root.count + 1))=\($0.text)" } }
     }
 
-    var sys: SystemCalls {
+    public var sys: SystemCalls {
         var sys = SystemCalls.live
         let live = SystemCalls.live
         sys.open = { [self] path, flags, mode throws(Errno) in

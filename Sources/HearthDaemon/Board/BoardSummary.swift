@@ -1,0 +1,30 @@
+import HearthHAL
+
+extension BoardProfile {
+    /// The board in a few lines, for `hearth board check` and the daemon's start-up log.
+    public var summary: [String] {
+        var lines = ["\(name) (\(backend.rawValue)): \(description)"]
+        if let i2cBus { lines.append("I²C bus \(i2cBus)") }
+        for sensor in sensors {
+            let source = switch sensor.source {
+            case .i2c(let chip, let address): "\(chip.rawValue) at \(address)"
+            case .ntc(let address, let ntc): "NTC on ADS1115 \(address) channel \(ntc.channel)"
+            case .thermalZone(let zone): "thermal zone \(zone)"
+            case .hwmon(let chip, let input): "hwmon \(chip) temp\(input)"
+            }
+            lines.append("sensor \(sensor.name) (\(sensor.role.rawValue)): \(source)")
+        }
+        if let fan {
+            var line = "fan: pwmchip\(fan.pwmChip) channel \(fan.pwmChannel) at \(fan.frequency), safe duty \(fan.safeDuty)"
+            if let tach = fan.tach { line += "; tach \(tach.line), \(tach.pulsesPerRevolution) pulses/rev" }
+            lines.append(line)
+        }
+        if let powerMeter { lines.append("power meter: \(powerMeter.chip.rawValue) at \(powerMeter.address)") }
+        for output in outputs {
+            lines.append("output \(output.name): \(output.line)\(output.activeLow ? " (active low)" : ""), safe \(output.safeActive ? "active" : "inactive")")
+        }
+        if let asic { lines.append("hash board: \(asic.port) at \(asic.baud) baud") }
+        if let cpuPower { lines.append("CPU: \(cpuPower.idle) idle, \(cpuPower.fullLoad) full load") }
+        return lines
+    }
+}

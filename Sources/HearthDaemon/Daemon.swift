@@ -1,0 +1,116 @@
+import Foundation
+import HearthHAL
+import Logging
+import ServiceLifecycle
+
+/// The version Hearth reports (user agent, API, `--version`).
+public enum HearthVersion {
+    public static let current = "0.1.0"
+}
+
+/// How `hearthd` was asked to run.
+public struct DaemonOptions: Sendable {
+    /// The board file; `nil` picks the default (`defaultBoardFile`).
+    public var boardFile: String?
+    /// Time between control ticks.
+    public var period: Duration = .milliseconds(500)
+    /// Stop after this many ticks (smoke tests); `nil` runs until SIGTERM or SIGINT.
+    public var maxTicks: Int?
+
+    public init(boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil) {
+        self.boardFile = boardFile
+        self.period = period
+        self.maxTicks = maxTicks
+    }
+
+    /// Where the default (simulated) board is looked for: the checkout's `Board/`, then the
+    /// installed copy.
+    public static let defaultBoardFiles = ["Board/sim.toml", "/usr/local/share/hearth/Board/sim.toml"]
+
+    /// The board file to use: the one given, or the first default that exists.
+    public func resolvedBoardFile() -> String {
+        if let boardFile { return boardFile }
+        return Self.defaultBoardFiles.first { FileManager.default.fileExists(atPath: $0) } ?? Self.defaultBoardFiles[0]
+    }
+}
+
+/// Why the daemon could not run. Each says what, where and why; `exitCode` follows sysexits.h.
+public enum DaemonError: Error, CustomStringConvertible {
+    case config(ConfigError)
+    case hardware(HALError)
+
+    public var description: String {
+        switch self {
+        case .config(let error): "configuration: \(error)"
+        case .hardware(let error): "hardware: \(error)"
+        }
+    }
+
+    /// EX_CONFIG (78) for a bad file, EX_UNAVAILABLE (69) for a device that cannot be used.
+    public var exitCode: Int32 {
+        switch self {
+        case .config: 78
+        case .hardware: 69
+        }
+    }
+}
+
+/// The daemon: load the board, open its devices in their safe state, run the control task until
+/// told to stop, and leave every output in its safe state however it stops.
+public enum Daemon {
+    public static func run(_ options: DaemonOptions, logger: Logger) async throws(DaemonError) {
+        let file = options.resolvedBoardFile()
+        let board: BoardProfile
+        do {
+            board = try BoardProfile.load(file: file)
+        } catch {
+            throw .config(error)
+        }
+        logger.info("hearth \(HearthVersion.current) starting with board \(board.name) (\(file), backend \(board.backend.rawValue))")
+
+        let hardware: Hardware
+        do {
+            hardware = try open(board)
+        } catch {
+            throw .hardware(error)
+        }
+        // The owner of the hardware puts it in its safe state however the services end.
+        defer { hardware.enterSafeState() }
+        for sensor in hardware.sensors {
+            logger.info("sensor \(sensor.spec.name) (\(sensor.spec.role.rawValue)): \(sensor.device.name)")
+        }
+        for output in hardware.outputs {
+            logger.info("output \(output.spec.name) on \(output.spec.line): safe state \(output.spec.safeActive ? "active" : "inactive")")
+        }
+        for part in hardware.missing {
+            logger.warning("not driven: \(part)")
+        }
+
+        let service = HeaterService(
+            hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("service group ended with an error: \(error)")
+        }
+        logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
+    }
+
+    /// The devices of a board, by backend.
+    static func open(_ board: BoardProfile) throws(HALError) -> Hardware {
+        switch board.backend {
+        case .linux:
+            return try Hardware.openLinux(board)
+        case .sim:
+            var hardware = Hardware()
+            hardware.missing.append("the simulated world (thermal model and chip twins) is not in this build yet")
+            return hardware
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import HearthHAL
+import Logging
+
+/// The devices of one board, opened and ready: whatever the backend (real Linux devices or the
+/// simulated world), the daemon sees only HAL protocols.
+public struct Hardware: Sendable {
+    /// A temperature sensor with the name and role the board file gave it.
+    public struct Sensor: Sendable {
+        public var spec: BoardProfile.Sensor
+        public var device: any TemperatureSensor
+    }
+
+    /// An output with the state it must return to.
+    public struct Output: Sendable {
+        public var spec: BoardProfile.Output
+        public var device: any DigitalOutput
+    }
+
+    /// The fan's PWM channel and the setting that is safe.
+    public struct FanDrive: Sendable {
+        public var pwm: any PWMOutput
+        public var safe: PWMSetting
+    }
+
+    public var sensors: [Sensor] = []
+    public var outputs: [Output] = []
+    public var fan: FanDrive?
+    /// The fan's tachometer, when the board has one.
+    public var tach: (any EdgeEventSource)?
+    /// Parts the board file names that this build cannot drive yet, each with the reason; the
+    /// heater runs without them and says so.
+    public var missing: [String] = []
+
+    public init() {}
+
+    /// Puts every output and the fan in its safe state: fans full, hash board off and held in
+    /// reset. Every device is tried even if an earlier one fails; the failures are returned.
+    @discardableResult
+    public func enterSafeState() -> [HALError] {
+        var failures: [HALError] = []
+        if let fan {
+            do { try fan.pwm.apply(fan.safe) } catch { failures.append(error) }
+        }
+        for output in outputs {
+            do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }
+        }
+        return failures
+    }
+}

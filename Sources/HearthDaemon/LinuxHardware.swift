@@ -1,0 +1,77 @@
+import HearthHAL
+import HearthLinux
+import Logging
+
+/// Where the Linux backends find the kernel's interfaces; tests point these at a fake tree.
+public struct LinuxRoots: Sendable {
+    public var dev = "/dev"
+    public var pwm = "/sys/class/pwm"
+    public var thermal = "/sys/class/thermal"
+    public var hwmon = "/sys/class/hwmon"
+
+    /// The real system's paths.
+    public init() {}
+}
+
+extension Hardware {
+    /// Opens a `linux` board's devices: outputs are requested already in their safe state, the fan
+    /// is set to its safe duty, and every sensor the kernel measures itself is opened.
+    ///
+    /// An output or the fan that cannot be opened is an error: a heater that cannot reach its
+    /// safe state must not run. I²C chips whose drivers this build does not have yet are listed in
+    /// `missing`.
+    public static func openLinux(
+        _ board: BoardProfile, roots: LinuxRoots = LinuxRoots(), sys: SystemCalls = .live, gpio: GPIOLibrary = .live
+    ) throws(HALError) -> Hardware {
+        var hardware = Hardware()
+        var chips: [GPIOChipSelector: GPIOChip] = [:]
+        func chip(_ selector: GPIOChipSelector) throws(HALError) -> GPIOChip {
+            if let chip = chips[selector] { return chip }
+            let chip = try GPIOChip.open(selector, devices: roots.dev, sys: sys, library: gpio)
+            chips[selector] = chip
+            return chip
+        }
+
+        for output in board.outputs {
+            let line = try chip(output.line.chip).requestOutput(
+                output.line.line, consumer: "hearth:\(output.name)", initial: output.safeActive,
+                activeLow: output.activeLow)
+            hardware.outputs.append(Output(spec: output, device: line))
+        }
+        if let fan = board.fan {
+            let pwm = try SysfsPWMChannel(
+                chip: fan.pwmChip, channel: fan.pwmChannel, root: roots.pwm, overlayHint: fan.overlay, sys: sys)
+            guard let safe = PWMSetting(frequency: fan.frequency, duty: fan.safeDuty) else {
+                throw HALError(.outOfRange, "fan frequency \(fan.frequency) has no period", device: pwm.path)
+            }
+            try pwm.apply(safe)
+            hardware.fan = FanDrive(pwm: pwm, safe: safe)
+            if let tach = fan.tach {
+                hardware.tach = try chip(tach.line.chip).requestInput(
+                    tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
+            }
+        }
+        for sensor in board.sensors {
+            switch sensor.source {
+            case .thermalZone(let zone):
+                let device = try SysfsTemperatureSensor.thermalZone(zone, name: sensor.name, root: roots.thermal, sys: sys)
+                hardware.sensors.append(Sensor(spec: sensor, device: device))
+            case .hwmon(let hwmonChip, let input):
+                let device = try SysfsTemperatureSensor.hwmon(
+                    chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
+                hardware.sensors.append(Sensor(spec: sensor, device: device))
+            case .i2c(let model, let address):
+                hardware.missing.append("sensor \"\(sensor.name)\" (\(model.rawValue) at \(address)): no driver in this build yet")
+            case .ntc(let address, _):
+                hardware.missing.append("sensor \"\(sensor.name)\" (ADS1115 + NTC at \(address)): no driver in this build yet")
+            }
+        }
+        if let meter = board.powerMeter {
+            hardware.missing.append("power meter (\(meter.chip.rawValue) at \(meter.address)): no driver in this build yet")
+        }
+        if let asic = board.asic {
+            hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; compute stays off")
+        }
+        return hardware
+    }
+}

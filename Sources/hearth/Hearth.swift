@@ -1,0 +1,79 @@
+import ArgumentParser
+import HearthDaemon
+import HearthHAL
+import HearthLinux
+
+/// `hearth`: the heater's command-line tool.
+@main
+struct Hearth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hearth",
+        abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
+        version: HearthVersion.current,
+        subcommands: [Board.self, Sensors.self, Version.self])
+}
+
+extension Hearth {
+    struct Board: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Board files.", subcommands: [Check.self])
+
+        struct Check: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Checks board files and prints what each describes; exits 1 if any is refused.")
+
+            @Argument(help: "Board files, e.g. Board/raspberry-pi-4b.toml.")
+            var files: [String]
+
+            func run() throws {
+                var refused = 0
+                for file in files {
+                    do {
+                        let board = try BoardProfile.load(file: file)
+                        print("\(file): ok")
+                        print(board.summary.map { "  " + $0 }.joined(separator: "\n"))
+                    } catch {
+                        print("\(error)")
+                        refused += 1
+                    }
+                }
+                if refused > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Sensors: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists every temperature the kernel measures (thermal zones, hwmon) with a reading.")
+
+        @Option(help: "Where thermal zones are.") var thermalRoot = "/sys/class/thermal"
+        @Option(help: "Where hwmon devices are.") var hwmonRoot = "/sys/class/hwmon"
+
+        func run() throws {
+            let sensors = SysfsTemperatureSensor.discover(thermalRoot: thermalRoot, hwmonRoot: hwmonRoot)
+            if sensors.isEmpty {
+                print("no thermal zones under \(thermalRoot) and no hwmon temperatures under \(hwmonRoot)")
+                return
+            }
+            for sensor in sensors {
+                let reading: String
+                do {
+                    reading = "\(try sensor.readTemperature())"
+                } catch {
+                    reading = "unreadable: \(error)"
+                }
+                print("\(sensor.name)\t\(reading)\t\(sensor.path)")
+            }
+        }
+    }
+
+    struct Version: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prints Hearth's version and the libgpiod it uses.")
+
+        func run() {
+            let gpio = GPIOLibrary.live.version()
+            print("hearth \(HearthVersion.current)")
+            print("libgpiod \(gpio.library) (API \(gpio.api))")
+        }
+    }
+}

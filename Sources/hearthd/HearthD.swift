@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import HearthDaemon
+import Logging
+
+/// `hearthd`: the heater daemon.
+@main
+struct HearthD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hearthd",
+        abstract: "Runs the heater: reads its sensors, drives its fan and hash board, holds the room at its setpoint.",
+        discussion: """
+            With no options it runs the simulated heater (Board/sim.toml). Every output starts, and
+            is left on exit, in the safe state the board file names: fans full, hash board off.
+            """,
+        version: HearthVersion.current)
+
+    @Option(name: .long, help: "The board file (default: Board/sim.toml).")
+    var board: String?
+
+    @Option(name: .long, help: "Control ticks per second.")
+    var tickRate: Double = 2
+
+    @Option(name: .long, help: "Stop after this many ticks (for smoke tests).")
+    var ticks: Int?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard tickRate > 0, tickRate <= 100 else { throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)") }
+        if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "hearthd")
+        let options = DaemonOptions(
+            boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks)
+        do {
+            try await Daemon.run(options, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

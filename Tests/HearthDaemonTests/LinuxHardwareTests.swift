@@ -1,0 +1,73 @@
+import Foundation
+import HearthHAL
+import HearthLinux
+import HearthLinuxTesting
+import Testing
+
+@testable import HearthDaemon
+
+/// The Raspberry Pi 4 board file, opened through the real Linux backends against a fake sysfs tree
+/// and a fake GPIO chip: what the daemon does to the hardware before its first tick.
+@Suite struct LinuxHardwareTests {
+    let sysfs: FakeSysfs
+    let roots: LinuxRoots
+
+    init() throws {
+        sysfs = try FakeSysfs()
+        try sysfs.pwmChip(0, channels: 2)
+        try sysfs.file("thermal/thermal_zone0/type", "cpu-thermal\n")
+        try sysfs.file("thermal/thermal_zone0/temp", "47250\n")
+        try sysfs.file("dev/gpiochip0", "")
+        var roots = LinuxRoots()
+        roots.dev = "\(sysfs.root)/dev"
+        roots.pwm = "\(sysfs.root)/pwm"
+        roots.thermal = "\(sysfs.root)/thermal"
+        roots.hwmon = "\(sysfs.root)/hwmon"
+        self.roots = roots
+    }
+
+    func fakeChip() -> FakeGPIOChip {
+        FakeGPIOChip(names: (0...27).map { "GPIO\($0)" }, label: "pinctrl-bcm2711", path: "\(roots.dev)/gpiochip0")
+    }
+
+    @Test func everyOutputIsGrantedInItsSafeStateAndTheFanRunsFull() throws {
+        let gpio = fakeChip()
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
+        let hardware = try Hardware.openLinux(board, roots: roots, sys: sysfs.sys, gpio: gpio.library)
+
+        // Levels at the instant of request: no glitch through an unsafe state.
+        #expect(gpio.line(5).levelAtRequest == false, "asic-reset (active low) is asserted: pin low")
+        #expect(gpio.line(22).levelAtRequest == false, "asic-power off")
+        #expect(gpio.line(27).levelAtRequest == true, "fan-power on")
+        #expect(gpio.line(5).consumer == "hearth:asic-reset")
+        #expect(gpio.line(6).request?.edges == .falling)
+        #expect(gpio.line(6).request?.bias == .pullUp)
+
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/period") == "40000")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/duty_cycle") == "40000")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/enable") == "1")
+
+        #expect(hardware.sensors.map(\.spec.name) == ["soc"])
+        #expect(try hardware.sensors[0].device.readTemperature() == Celsius(47.25))
+        #expect(hardware.missing.count == 5, "three I²C sensors, the power meter and the hash board have no driver yet")
+    }
+
+    @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
+        try FileManager.default.removeItem(atPath: "\(sysfs.root)/pwm")
+        #expect {
+            try Hardware.openLinux(board, roots: roots, sys: sysfs.sys, gpio: fakeChip().library)
+        } throws: { error in
+            (error as? HALError)?.detail.contains("dtoverlay=pwm-2chan,pin=18,func=2,pin2=19,func2=2") ?? false
+        }
+    }
+
+    @Test func aChipWithTheWrongLabelIsNamedWithWhatWasFound() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-5.toml")
+        #expect {
+            try Hardware.openLinux(board, roots: roots, sys: sysfs.sys, gpio: fakeChip().library)
+        } throws: { error in
+            (error as? HALError)?.detail == "no GPIO chip labelled \"pinctrl-rp1\"; found: gpiochip0 (pinctrl-bcm2711)"
+        }
+    }
+}
