@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the build needs, builds everything (warnings are errors),
+# runs the test suite, checks the shipped board files and starts the daemon for two ticks, then
+# builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Scripts/lib.sh
+
+hearth_need_swift
+hearth_need_packages "${HEARTH_PACKAGES[@]}"
+
+hearth_say "building"
+swift build
+bin=$(swift build --show-bin-path)
+
+hearth_say "checking the board files and starting the simulated heater"
+"$bin/hearth" board check Board/*.toml >/dev/null
+"$bin/hearthd" --ticks 2 --tick-rate 10
+
+native=$(hearth_system_libgpiod_major)
+hearth_say "testing (libgpiod $native API from the system)"
+HEARTH_EXPECT_LIBGPIOD_API=$native swift test
+
+other=$((3 - native))
+hearth_say "testing the GPIO layer against libgpiod $other API"
+folder=$(Scripts/libgpiod-other.sh .build-gpiod-other/libgpiod)
+libdir=$(dirname "$(find "$folder/root" -name 'libgpiod.so' | head -n 1)")
+PKG_CONFIG_PATH="$folder/pkgconfig" LD_LIBRARY_PATH="$libdir" HEARTH_EXPECT_LIBGPIOD_API=$other \
+    swift test --scratch-path .build-gpiod-other --filter 'LibgpiodShimTests|GPIOChipTests|LinuxHardwareTests'
