@@ -30,7 +30,7 @@ hearth_need_packages() {
 }
 
 hearth_need_swift() {
-    command -v swift >/dev/null || hearth_die "no Swift toolchain on PATH: install Swift 6.1 or later (https://www.swift.org/install/linux/) first"
+    command -v swift >/dev/null || hearth_die "no Swift toolchain on PATH: install Swift 6.2 or later (https://www.swift.org/install/linux/) first"
 }
 
 # The major version of the libgpiod the system's headers are: 1 or 2.
