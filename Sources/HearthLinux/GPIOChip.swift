@@ -23,6 +23,8 @@ public final class GPIOChip: Sendable {
 
     let library: GPIOLibrary
     let handle: GPIOHandle
+    /// libgpiod's chip object is not thread-safe: every call on `handle` after `init` holds this.
+    private let chipLock = Mutex(())
 
     /// Opens `/dev/gpiochip<number>`.
     public convenience init(number: Int, library: GPIOLibrary = .live) throws(HALError) {
@@ -67,7 +69,7 @@ public final class GPIOChip: Sendable {
             return offset
         case .name(let name):
             do {
-                return try library.findLine(handle, name)
+                return try chipLock.withLock { _ throws(Errno) in try library.findLine(handle, name) }
             } catch {
                 let hint = error.rawValue == ENOENT ? "no line has that name; `gpioinfo` lists them" : nil
                 throw HALError(error, doing: "find line", device: path, line: line.description, hint: hint)
@@ -100,7 +102,7 @@ public final class GPIOChip: Sendable {
         _ line: GPIOLineSelector, consumer: String, _ request: GPIOLineRequest
     ) throws(HALError) -> GPIOHandle {
         do {
-            return try library.requestLine(handle, consumer, request)
+            return try chipLock.withLock { _ throws(Errno) in try library.requestLine(handle, consumer, request) }
         } catch {
             let hint: String? = switch error.rawValue {
             case EBUSY: "another program or a kernel driver holds the line; `gpioinfo` shows its consumer"

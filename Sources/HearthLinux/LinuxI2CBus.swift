@@ -85,8 +85,15 @@ public final class LinuxI2CBus: I2CBus {
 
     public func transaction(_ address: I2CAddress, _ operations: [I2COperation]) throws(HALError) -> [[UInt8]] {
         guard !operations.isEmpty else { return [] }
-        for case .read(let count) in operations where count < 1 || count > Int(UInt16.max) {
-            throw HALError(.outOfRange, "a read of \(count) bytes is not possible", device: name, address: address)
+        for operation in operations {
+            switch operation {
+            case .read(let count) where count < 1 || count > Int(UInt16.max):
+                throw HALError(.outOfRange, "a read of \(count) bytes is not possible", device: name, address: address)
+            case .write(let bytes) where bytes.count > Int(UInt16.max):
+                throw HALError(.outOfRange, "a write of \(bytes.count) bytes is not possible", device: name, address: address)
+            default:
+                continue
+            }
         }
         return try selectedAddress.withLock { (selected: inout I2CAddress?) throws(HALError) -> [[UInt8]] in
             if functionality.contains(.i2c) {
