@@ -173,7 +173,7 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
         #expect {
             try BoardProfile.load(file: "/nonexistent/board.toml")
         } throws: { error in
-            (error as? ConfigError)?.file == "/nonexistent/board.toml" && (error as? ConfigError)?.key == ""
+            (error as? ConfigError)?.description == "/nonexistent/board.toml: cannot be read: No such file or directory"
         }
     }
 }

@@ -6,11 +6,17 @@ extension BoardProfile {
     /// out-of-range value, an I²C address or GPIO line used twice — is a `ConfigError` that names
     /// the file, the key and the reason; nothing is guessed.
     public static func load(file: String) throws(ConfigError) -> BoardProfile {
+        // Opened once by hand first, so that a missing or forbidden file is said in the system's words.
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConfigError(file: file, key: "", reason: "cannot be read: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ConfigError(file: file, key: "", reason: "cannot be read: \(Self.reason(error))")
+            throw ConfigError(file: file, key: "", reason: "cannot be read as UTF-8 text: \(error.localizedDescription)")
         }
         return try parse(text, file: file)
     }
@@ -73,13 +79,6 @@ extension BoardProfile {
             powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs)
         try profile.checkNothingIsUsedTwice(file: file)
         return profile
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.underlying {
-            return underlying.localizedDescription
-        }
-        return (error as NSError).localizedDescription
     }
 
     // MARK: Sections
