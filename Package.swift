@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["HearthHAL", "CGPIOShim", "CI2C"],
             swiftSettings: strict
         ),
+        // The simulated world: a thermal model of a heated room and register-level twins of the chips.
+        .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
         .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
         .target(
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL", "HearthHALTesting"], swiftSettings: strict),
         .testTarget(
             name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
+        .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthDaemonTests",
             dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting"],

@@ -24,6 +24,9 @@ extension Quantity {
     public static func / (lhs: Self, rhs: Self) -> Double { lhs.value / rhs.value }
     public static prefix func - (operand: Self) -> Self { Self(-operand.value) }
 
+    /// Zero in this unit.
+    public static var zero: Self { Self(0) }
+
     /// Whether the number is finite (neither NaN nor infinite).
     public var isFinite: Bool { value.isFinite }
 
