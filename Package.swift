@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["HearthHAL", "CGPIOShim", "CI2C"],
             swiftSettings: strict
         ),
+        // Chip drivers, written only against the HAL.
+        .target(name: "HearthDrivers", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The simulated world: a thermal model of a heated room and register-level twins of the chips.
         .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
@@ -84,6 +86,9 @@ let package = Package(
         .testTarget(
             name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],
+            swiftSettings: strict),
         .testTarget(
             name: "HearthDaemonTests",
             dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting"],
