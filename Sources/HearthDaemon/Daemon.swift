@@ -108,9 +108,7 @@ public enum Daemon {
         case .linux:
             return try Hardware.openLinux(board)
         case .sim:
-            var hardware = Hardware()
-            hardware.missing.append("the simulated world (thermal model and chip twins) is not in this build yet")
-            return hardware
+            return try Hardware.openSim(board)
         }
     }
 }

@@ -30,6 +30,9 @@ public struct Hardware: Sendable {
     /// Parts the board file names that this build cannot drive yet, each with the reason; the
     /// heater runs without them and says so.
     public var missing: [String] = []
+    /// For a simulated board: moves the simulated world forward by the time given. The control
+    /// task calls it before each tick's readings with the time since the last tick.
+    public var simulation: (@Sendable (Duration) -> Void)?
 
     public init() {}
 

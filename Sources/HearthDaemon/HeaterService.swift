@@ -30,6 +30,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var ticks = 0
         var latest: TickReport?
         var failing: Set<String> = []
+        var lastElapsed = Duration.zero
     }
     private let state = Mutex(State())
 
@@ -75,6 +76,13 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
     /// One tick: read every sensor once, log what changed, keep the outputs safe.
     func tick(elapsed: Duration) {
+        if let simulation = hardware.simulation {
+            let step = state.withLock { state in
+                defer { state.lastElapsed = elapsed }
+                return elapsed - state.lastElapsed
+            }
+            simulation(step)
+        }
         let readings = hardware.sensors.map { sensor in
             let reading = Result { () throws(HALError) in try sensor.device.readTemperature() }
             return (name: sensor.spec.name, role: sensor.spec.role, reading: reading)

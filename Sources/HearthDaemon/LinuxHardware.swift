@@ -17,9 +17,9 @@ extension Hardware {
     /// Opens a `linux` board's devices: outputs are requested already in their safe state, the fan
     /// is set to its safe duty, and every sensor the kernel measures itself is opened.
     ///
-    /// An output or the fan that cannot be opened is an error: a heater that cannot reach its
-    /// safe state must not run. I²C chips whose drivers this build does not have yet are listed in
-    /// `missing`.
+    /// An output, the fan or a sensor that cannot be opened is an error: a heater that cannot reach
+    /// its safe state, or cannot see its temperatures, must not run. Chips whose drivers this
+    /// build does not have yet are listed in `missing`.
     public static func openLinux(
         _ board: BoardProfile, roots: LinuxRoots = LinuxRoots(), sys: SystemCalls = .live, gpio: GPIOLibrary = .live
     ) throws(HALError) -> Hardware {
@@ -51,6 +51,7 @@ extension Hardware {
                     tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
             }
         }
+        var bus: LinuxI2CBus?
         for sensor in board.sensors {
             switch sensor.source {
             case .thermalZone(let zone):
@@ -60,10 +61,19 @@ extension Hardware {
                 let device = try SysfsTemperatureSensor.hwmon(
                     chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
                 hardware.sensors.append(Sensor(spec: sensor, device: device))
-            case .i2c(let model, let address):
-                hardware.missing.append("sensor \"\(sensor.name)\" (\(model.rawValue) at \(address)): no driver in this build yet")
-            case .ntc(let address, _):
-                hardware.missing.append("sensor \"\(sensor.name)\" (ADS1115 + NTC at \(address)): no driver in this build yet")
+            case .i2c, .ntc:
+                // The board loader refuses I²C chips on a board without a bus.
+                let i2c: LinuxI2CBus
+                if let bus {
+                    i2c = bus
+                } else {
+                    i2c = try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys)
+                    bus = i2c
+                }
+                switch try i2cSensor(sensor, on: i2c) {
+                case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
+                case .failure(let missing): hardware.missing.append(missing.reason)
+                }
             }
         }
         if let meter = board.powerMeter {

@@ -13,6 +13,10 @@ public final class FakeI2CAdapter: Sendable {
         /// Registers of each device present, by 7-bit address.
         var devices: [UInt8: [UInt8]] = [:]
         var pointers: [UInt8: Int] = [:]
+        /// Devices with 16-bit registers (most significant byte first), by 7-bit address.
+        var wordDevices: [UInt8: [UInt8: UInt16]] = [:]
+        /// Bytes of the word register being read, per word device.
+        var outgoing: [UInt8: [UInt8]] = [:]
         var selected: UInt8?
         /// Errors to return, in order, for the next calls of an ioctl request number.
         var forced: [UInt: [Errno]] = [:]
@@ -21,10 +25,12 @@ public final class FakeI2CAdapter: Sendable {
     }
 
     let state: Mutex<State>
-    public static let path = "/dev/i2c-1"
     public static let fd: Int32 = 7
+    /// The device node the adapter answers at.
+    public let path: String
 
-    public init(functionality: UInt) {
+    public init(functionality: UInt, path: String = "/dev/i2c-1") {
+        self.path = path
         state = Mutex(State(functionality: functionality))
     }
 
@@ -35,6 +41,19 @@ public final class FakeI2CAdapter: Sendable {
             .readI2CBlock, .writeI2CBlock,
         ]).rawValue
     }
+
+    /// A device of 16-bit registers behind a pointer byte (TMP102, MCP9808, INA2xx): a write of
+    /// [pointer, high, low] sets a register, [pointer, byte] an 8-bit one, and reads return the
+    /// pointed-to register most significant byte first.
+    public func addWordDevice(_ address: UInt8, registers: [UInt8: UInt16]) {
+        state.withLock {
+            $0.devices[address] = []
+            $0.wordDevices[address] = registers
+        }
+    }
+
+    /// The word registers of a word device.
+    public func wordRegisters(_ address: UInt8) -> [UInt8: UInt16] { state.withLock { $0.wordDevices[address] ?? [:] } }
 
     public func addDevice(_ address: UInt8, registers: [UInt8]) {
         state.withLock { $0.devices[address] = registers }
@@ -47,10 +66,11 @@ public final class FakeI2CAdapter: Sendable {
     public func registers(_ address: UInt8) -> [UInt8] { state.withLock { $0.devices[address] ?? [] } }
     public var calls: [UInt] { state.withLock { $0.calls } }
 
+    /// System calls where the adapter's node is the only file.
     public var sys: SystemCalls {
         SystemCalls(
-            open: { path, _, _ throws(Errno) in
-                guard path == Self.path else { throw Errno(ENOENT) }
+            open: { [path] open, _, _ throws(Errno) in
+                guard open == path else { throw Errno(ENOENT) }
                 return Self.fd
             },
             close: { _ throws(Errno) in },
@@ -62,6 +82,19 @@ public final class FakeI2CAdapter: Sendable {
             },
             listDirectory: { _ throws(Errno) in throw Errno(ENOTDIR) }
         )
+    }
+
+    /// `base`, with the adapter answering at its node (for a whole board: sysfs files and the bus).
+    public func sys(over base: SystemCalls) -> SystemCalls {
+        var sys = base
+        sys.open = { [path] open, flags, mode throws(Errno) in
+            open == path ? Self.fd : try base.open(open, flags, mode)
+        }
+        sys.close = { fd throws(Errno) in if fd != Self.fd { try base.close(fd) } }
+        sys.ioctl = { [self] fd, request, argument throws(Errno) in
+            fd == Self.fd ? try ioctl(request, argument) : try base.ioctl(fd, request, argument)
+        }
+        return sys
     }
 
     private func ioctl(_ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
@@ -150,6 +183,16 @@ public final class FakeI2CAdapter: Sendable {
     /// A write sets the pointer with its first byte and stores the rest from there on.
     private static func write(_ state: inout State, _ address: UInt8, _ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
+        if state.wordDevices[address] != nil {
+            state.pointers[address] = Int(first)
+            state.outgoing[address] = []
+            switch bytes.count {
+            case 2: state.wordDevices[address]![first] = UInt16(bytes[1])
+            case 3...: state.wordDevices[address]![first] = UInt16(bytes[1]) << 8 | UInt16(bytes[2])
+            default: break
+            }
+            return
+        }
         var pointer = Int(first)
         for byte in bytes.dropFirst() {
             state.devices[address]![pointer % state.devices[address]!.count] = byte
@@ -159,6 +202,13 @@ public final class FakeI2CAdapter: Sendable {
     }
 
     private static func next(_ state: inout State, _ address: UInt8) -> UInt8 {
+        if let words = state.wordDevices[address] {
+            if state.outgoing[address, default: []].isEmpty {
+                let value = words[UInt8(state.pointers[address, default: 0])] ?? 0
+                state.outgoing[address] = [UInt8(value >> 8), UInt8(value & 0xFF)]
+            }
+            return state.outgoing[address]!.removeFirst()
+        }
         let registers = state.devices[address]!
         let pointer = state.pointers[address, default: 0]
         state.pointers[address] = pointer + 1

@@ -59,12 +59,11 @@ public final class MCP9808Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendab
 
     private static func bytes(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
 
-    /// Sign in bit 12, 1/16 °C in bits 11–0; the low bits the resolution does not convert are 0.
+    /// Sign in bit 12, 1/16 °C in bits 11–0, to the nearest step of the resolution (the low bits it
+    /// does not convert are 0).
     static func encode(_ temperature: Celsius, resolution: UInt8) -> UInt16 {
-        let step = [8, 4, 2, 1][Int(resolution & 3)]
-        var sixteenths = Int((temperature.value * 16).rounded(.down))
-        sixteenths = min(max(sixteenths, -4096), 4095)
-        sixteenths -= ((sixteenths % step) + step) % step
+        let step = Double([8, 4, 2, 1][Int(resolution & 3)])
+        let sixteenths = Int(min(max((temperature.value * 16 / step).rounded() * step, -4096), 4095))
         return UInt16(truncatingIfNeeded: sixteenths) & 0x1FFF
     }
 }

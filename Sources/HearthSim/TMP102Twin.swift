@@ -61,11 +61,11 @@ public final class TMP102Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendabl
         }
     }
 
-    /// 0.0625 °C a count, two's complement, left-justified: 12 bits (bit 0 clear) or 13 (bit 0 set).
+    /// 0.0625 °C a count (to the nearest), two's complement, left-justified: 12 bits (bit 0 clear) or 13 (bit 0 set).
     static func encode(_ temperature: Celsius, extended: Bool) -> UInt16 {
         let bits = extended ? 13 : 12
         let maximum = (1 << (bits - 1)) - 1
-        let counts = min(max(Int((temperature.value * 16).rounded(.down)), -(maximum + 1)), maximum)
+        let counts = min(max(Int((temperature.value * 16).rounded()), -(maximum + 1)), maximum)
         let field = UInt16(truncatingIfNeeded: counts) & UInt16((1 << bits) - 1)
         return extended ? field << 3 | 1 : field << 4
     }

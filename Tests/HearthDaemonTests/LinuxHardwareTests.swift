@@ -33,7 +33,11 @@ import Testing
     @Test func everyOutputIsGrantedInItsSafeStateAndTheFanRunsFull() throws {
         let gpio = fakeChip()
         let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
-        let hardware = try Hardware.openLinux(board, roots: roots, sys: sysfs.sys, gpio: gpio.library)
+        let i2c = FakeI2CAdapter(functionality: FakeI2CAdapter.plainI2C, path: "\(roots.dev)/i2c-1")
+        i2c.addWordDevice(0x48, registers: [0x00: 0x1500, 0x01: 0x60A0])  // room: 21 °C
+        i2c.addWordDevice(0x49, registers: [0x00: 0x2300, 0x01: 0x60A0])  // exhaust: 35 °C
+        i2c.addWordDevice(0x18, registers: [0x05: 0xC1C4, 0x06: 0x0054, 0x07: 0x0400, 0x08: 0x03])  // heat sink: 28.25 °C
+        let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: gpio.library)
 
         // Levels at the instant of request: no glitch through an unsafe state.
         #expect(gpio.line(5).levelAtRequest == false, "asic-reset (active low) is asserted: pin low")
@@ -47,14 +51,17 @@ import Testing
         #expect(sysfs.read("pwm/pwmchip0/pwm0/duty_cycle") == "40000")
         #expect(sysfs.read("pwm/pwmchip0/pwm0/enable") == "1")
 
-        #expect(hardware.sensors.map(\.spec.name) == ["soc"])
-        #expect(try hardware.sensors[0].device.readTemperature() == Celsius(47.25))
-        #expect(hardware.missing.count == 5, "three I²C sensors, the power meter and the hash board have no driver yet")
+        #expect(hardware.sensors.map(\.spec.name) == ["room", "exhaust", "heatsink", "soc"])
+        #expect(try hardware.sensors.map { try $0.device.readTemperature() } == [21, 35, 28.25, 47.25].map(Celsius.init))
+        #expect(i2c.wordRegisters(0x48)[0x01] == 0x60B0, "the TMP102s were put in extended mode")
+        #expect(i2c.wordRegisters(0x18)[0x08] == 0x03, "the MCP9808 runs at 1/16 °C")
+        #expect(hardware.missing.count == 2, "the power meter and the hash board have no driver yet")
     }
 
     @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {
         let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
         try FileManager.default.removeItem(atPath: "\(sysfs.root)/pwm")
+        // Outputs and the fan come before the sensors: a board that cannot reach its safe state stops there.
         #expect {
             try Hardware.openLinux(board, roots: roots, sys: sysfs.sys, gpio: fakeChip().library)
         } throws: { error in

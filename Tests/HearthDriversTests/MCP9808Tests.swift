@@ -50,12 +50,14 @@ import Testing
         bus.attach(twin, at: address)
         let sensor = MCP9808(bus: bus, address: address)
         try sensor.verifyIdentity()
-        #expect(try sensor.readTemperature() == Celsius(21.25))
+        #expect(try sensor.readTemperature() == Celsius(21.3125))
         try sensor.setResolution(.half)
         #expect(twin.resolution == 0)
-        #expect(try sensor.readTemperature() == Celsius(21))
+        #expect(try sensor.readTemperature() == Celsius(21.5))
         twin.temperature = Celsius(-7.3)
         #expect(try sensor.readTemperature() == Celsius(-7.5))
+        twin.temperature = Celsius(21.2)
+        #expect(try sensor.readTemperature() == Celsius(21))
         twin.temperature = Celsius(130)
         #expect { try sensor.readTemperature() } throws: { ($0 as? HALError)?.kind == .outOfRange }
     }

@@ -1,0 +1,34 @@
+import HearthDrivers
+import HearthHAL
+
+extension Hardware {
+    /// The driver for an I²C sensor the board names, on `bus`, configured and checked; `nil` (with
+    /// the reason) for a chip this build has no driver for yet.
+    static func i2cSensor(
+        _ spec: BoardProfile.Sensor, on bus: any I2CBus
+    ) throws(HALError) -> Result<any TemperatureSensor, MissingDriver> {
+        switch spec.source {
+        case .i2c(.tmp102, let address):
+            let sensor = TMP102(bus: bus, address: address, name: spec.name)
+            try sensor.configure(extended: true)
+            return .success(sensor)
+        case .i2c(.mcp9808, let address):
+            let sensor = MCP9808(bus: bus, address: address, name: spec.name)
+            try sensor.verifyIdentity()
+            try sensor.setResolution(.sixteenth)
+            return .success(sensor)
+        case .i2c(let chip, let address):
+            return .failure(MissingDriver("sensor \"\(spec.name)\" (\(chip.rawValue) at \(address)): no driver in this build yet"))
+        case .ntc(let address, _):
+            return .failure(MissingDriver("sensor \"\(spec.name)\" (ADS1115 + NTC at \(address)): no driver in this build yet"))
+        case .thermalZone, .hwmon:
+            return .failure(MissingDriver("sensor \"\(spec.name)\": not an I²C sensor"))
+        }
+    }
+
+    /// A part the board names that this build cannot drive, and why.
+    struct MissingDriver: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+}

@@ -1,0 +1,128 @@
+import HearthHAL
+import Synchronization
+
+/// The simulated heater in its room: the thermal model, the I²C bus with the sensor twins on it,
+/// the fan, and the GPIO outputs, all moved together on virtual time by `advance(by:)`.
+public final class SimWorld: Sendable {
+    /// Where on the heater a sensor twin sits, i.e. which temperature of the model it measures.
+    public enum Probe: String, Hashable, Sendable {
+        /// Room air (a room or intake sensor).
+        case air
+        /// The air leaving the heater.
+        case exhaust
+        /// The heat sink: where a board's chip-role sensor is clamped.
+        case heatSink
+        /// The hash chip die.
+        case chip
+        /// The controller board, which sits in the warm air beside the heat sink.
+        case board
+    }
+
+    /// Temperature-sensor chips the world has twins of.
+    public enum SensorChip: String, Hashable, Sendable {
+        case tmp102, mcp9808
+    }
+
+    public let bus: SimI2CBus
+    public let fan: SimFan
+    private struct State {
+        var model: ThermalModel
+        var power = Watts(0)
+        var twins: [(TemperatureTwin, Probe)] = []
+        var lines: [String: SimDigitalLine] = [:]
+    }
+    private let state: Mutex<State>
+    /// The longest step the model and fan are advanced by at once.
+    public let step: Duration
+
+    public init(model: ThermalModel = ThermalModel(), fan: SimFan = SimFan(), step: Duration = .milliseconds(100)) {
+        self.bus = SimI2CBus()
+        self.fan = fan
+        self.step = step
+        self.state = Mutex(State(model: model))
+    }
+
+    /// Puts a twin of `chip` at `address` on the bus, measuring `probe`; returns it for fault injection.
+    @discardableResult
+    public func addSensor(_ chip: SensorChip, at address: I2CAddress, measuring probe: Probe) -> TemperatureTwin {
+        let start = temperature(at: probe)
+        let twin: TemperatureTwin & SimI2CDevice = switch chip {
+        case .tmp102: TMP102Twin(temperature: start)
+        case .mcp9808: MCP9808Twin(temperature: start)
+        }
+        bus.attach(twin, at: address)
+        state.withLock { $0.twins.append((twin, probe)) }
+        return twin
+    }
+
+    /// A GPIO output line of the simulated board, made on first use.
+    public func line(_ name: String) -> SimDigitalLine {
+        state.withLock { state in
+            if let line = state.lines[name] { return line }
+            let line = SimDigitalLine(name: name)
+            state.lines[name] = line
+            return line
+        }
+    }
+
+    /// The power the hash board draws now: all of it becomes heat in the chip.
+    public var power: Watts {
+        get { state.withLock { $0.power } }
+        set { state.withLock { $0.power = newValue } }
+    }
+
+    /// A copy of the thermal model as it is now.
+    public var model: ThermalModel { state.withLock { $0.model } }
+
+    /// Changes the disturbances (outdoor temperature, window, sun, other heat).
+    public func setDisturbances(_ disturbances: Disturbances) {
+        state.withLock { $0.model.disturbances = disturbances }
+    }
+
+    /// The true temperature at a probe now.
+    public func temperature(at probe: Probe) -> Celsius {
+        state.withLock { Self.temperature(of: $0.model, at: probe) }
+    }
+
+    private static func temperature(of model: ThermalModel, at probe: Probe) -> Celsius {
+        switch probe {
+        case .air: model.air
+        case .exhaust: model.exhaust
+        case .heatSink: model.body
+        case .chip: model.chip
+        case .board: model.air + (model.body - model.air) * 0.25
+        }
+    }
+
+    /// Moves the whole world forward: fan, model, and every twin's true temperature.
+    public func advance(by duration: Duration) {
+        var left = duration
+        while left > .zero {
+            let dt = min(left, step)
+            fan.advance(by: dt)
+            let fanSpeed = fan.speedFraction
+            state.withLock { state in
+                state.model.advance(by: dt, power: state.power, fanSpeed: fanSpeed, step: dt)
+                for (twin, probe) in state.twins {
+                    twin.temperature = Self.temperature(of: state.model, at: probe)
+                }
+            }
+            left -= dt
+        }
+    }
+}
+
+/// A GPIO output of the simulated board: it remembers its level and every change.
+public final class SimDigitalLine: DigitalOutput {
+    public let name: String
+    private let history = Mutex<[Bool]>([])
+
+    init(name: String) { self.name = name }
+
+    public func set(active: Bool) throws(HALError) { history.withLock { $0.append(active) } }
+
+    /// The logical level now; `nil` before it was first driven.
+    public var isActive: Bool? { history.withLock { $0.last } }
+    /// Every level it was driven to, in order.
+    public var changes: [Bool] { history.withLock { $0 } }
+}

@@ -1,0 +1,56 @@
+import HearthHAL
+import HearthSim
+import Logging
+import Testing
+
+@testable import HearthDaemon
+
+/// The simulated board as the daemon runs it: real drivers against the twins, the world moved
+/// by the control task's clock.
+@Suite struct SimHardwareTests {
+    let world = SimWorld(model: ThermalModel(start: Celsius(18)))
+    let clock = ManualClock()
+
+    func waitUntilSleeping() async {
+        while clock.sleeperCount == 0 { await Task.yield() }
+    }
+
+    @Test func theSimBoardRunsOnTheSameDriversAndFollowsVirtualTime() async throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        var disturbances = Disturbances()
+        disturbances.outdoor = Celsius(-5)
+        world.setDisturbances(disturbances)
+        let hardware = try Hardware.openSim(board, world: world)
+        #expect(hardware.sensors.map(\.spec.name) == ["room", "exhaust", "heatsink"])
+        #expect(world.line("ASIC_RST").isActive == true, "the hash board starts held in reset")
+        #expect(world.line("ASIC_PWR").isActive == false)
+        #expect(world.fan.setting?.duty == .full)
+
+        let service = HeaterService(
+            hardware: hardware, clock: clock, period: .seconds(1), maxTicks: 601, logger: Logger(label: "test"))
+        let running = Task { try await service.run() }
+        for _ in 0..<600 {
+            await waitUntilSleeping()
+            clock.advance(by: .seconds(1))
+        }
+        try await running.value
+
+        #expect(world.model.elapsed == .seconds(600), "ten minutes of virtual time, tick by tick")
+        let readings = try #require(service.latest).readings
+        let room = try readings[0].reading.get()
+        #expect(abs(room.value - world.model.air.value) <= 0.032, "the TMP102 driver reads the twin of the room air")
+        #expect(room < Celsius(18), "an unheated room cools toward -5 °C outdoors")
+        #expect(world.fan.rpm.value > 2900, "the fan runs at its safe duty")
+    }
+
+    @Test func aSensorThatDisappearsIsReportedAsItsError() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let hardware = try Hardware.openSim(board, world: world)
+        world.bus.detach(I2CAddress(0x48)!)
+        #expect {
+            try hardware.sensors[0].device.readTemperature()
+        } throws: { error in
+            (error as? HALError)?.kind == .nackAddress && (error as? HALError)?.address == I2CAddress(0x48)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import HearthHAL
+import HearthSim
+import Testing
+
+@Suite struct SimWorldTests {
+    @Test func twinsFollowTheModelAsTheWorldAdvances() throws {
+        let world = SimWorld(model: ThermalModel(start: Celsius(18)))
+        let room = world.addSensor(.tmp102, at: I2CAddress(0x48)!, measuring: .air)
+        let sink = world.addSensor(.mcp9808, at: I2CAddress(0x18)!, measuring: .heatSink)
+        try world.fan.pwm.apply(PWMSetting(period: .microseconds(40), duty: .full))
+        world.power = Watts(400)
+        world.advance(by: .seconds(1800))
+
+        let model = world.model
+        #expect(model.elapsed == .seconds(1800))
+        #expect(room.temperature == model.air)
+        #expect(sink.temperature == model.body)
+        #expect(model.body > model.air + Celsius(10), "400 W through the heat sink")
+        #expect(world.fan.rpm.value > 2900, "the fan spun up")
+        // The twins answer on the bus at the addresses they were given.
+        let bytes = try world.bus.writeRead(I2CAddress(0x18)!, [0x06], count: 2)
+        #expect(bytes == [0x00, 0x54])
+    }
+
+    @Test func aStoppedFanLetsTheHeatSinkRunHotter() throws {
+        let cooled = SimWorld()
+        let still = SimWorld()
+        try cooled.fan.pwm.apply(PWMSetting(period: .microseconds(40), duty: .full))
+        cooled.power = Watts(300)
+        still.power = Watts(300)
+        cooled.advance(by: .seconds(900))
+        still.advance(by: .seconds(900))
+        #expect(still.temperature(at: .heatSink) > cooled.temperature(at: .heatSink) + Celsius(20))
+    }
+
+    @Test func linesRememberTheirLevels() throws {
+        let world = SimWorld()
+        let reset = world.line("ASIC_RST")
+        #expect(reset.isActive == nil)
+        try reset.set(active: true)
+        try world.line("ASIC_RST").set(active: false)
+        #expect(reset.changes == [true, false])
+    }
+}
