@@ -17,6 +17,14 @@ extension Hardware {
             try sensor.verifyIdentity()
             try sensor.setResolution(.sixteenth)
             return .success(sensor)
+        case .i2c(.lm75, let address):
+            let sensor = LM75(bus: bus, address: address, name: spec.name)
+            try sensor.setShutdown(false)
+            return .success(sensor)
+        case .i2c(.lm75b, let address):
+            let sensor = LM75B(bus: bus, address: address, name: spec.name)
+            try sensor.setShutdown(false)
+            return .success(sensor)
         case .i2c(let chip, let address):
             return .failure(MissingDriver("sensor \"\(spec.name)\" (\(chip.rawValue) at \(address)): no driver in this build yet"))
         case .ntc(let address, _):

@@ -31,15 +31,11 @@ extension Hardware {
             case .chip: .heatSink
             case .board: .board
             }
-            switch sensor.source {
-            case .i2c(.tmp102, let address):
-                world.addSensor(.tmp102, at: address, measuring: probe)
-            case .i2c(.mcp9808, let address):
-                world.addSensor(.mcp9808, at: address, measuring: probe)
-            default:
+            guard case .i2c(let chip, let address) = sensor.source, let twin = SimWorld.SensorChip(rawValue: chip.rawValue) else {
                 hardware.missing.append("sensor \"\(sensor.name)\": no simulated twin of its chip yet")
                 continue
             }
+            world.addSensor(twin, at: address, measuring: probe)
             switch try i2cSensor(sensor, on: world.bus) {
             case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .failure(let missing): hardware.missing.append(missing.reason)

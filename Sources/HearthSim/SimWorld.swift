@@ -20,7 +20,7 @@ public final class SimWorld: Sendable {
 
     /// Temperature-sensor chips the world has twins of.
     public enum SensorChip: String, Hashable, Sendable {
-        case tmp102, mcp9808
+        case tmp102, mcp9808, lm75, lm75b
     }
 
     public let bus: SimI2CBus
@@ -49,6 +49,8 @@ public final class SimWorld: Sendable {
         let twin: TemperatureTwin & SimI2CDevice = switch chip {
         case .tmp102: TMP102Twin(temperature: start)
         case .mcp9808: MCP9808Twin(temperature: start)
+        case .lm75: LM75Twin(temperature: start, bits: 9)
+        case .lm75b: LM75Twin(temperature: start, bits: 11)
         }
         bus.attach(twin, at: address)
         state.withLock { $0.twins.append((twin, probe)) }
