@@ -1,4 +1,5 @@
 import Foundation
+import HearthDrivers
 import HearthHAL
 import Logging
 import ServiceLifecycle
@@ -16,11 +17,17 @@ public struct DaemonOptions: Sendable {
     public var period: Duration = .milliseconds(500)
     /// Stop after this many ticks (smoke tests); `nil` runs until SIGTERM or SIGINT.
     public var maxTicks: Int?
+    /// The sensors' calibration file, if any.
+    public var calibrationFile: String?
 
-    public init(boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil) {
+    public init(
+        boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
+        calibrationFile: String? = nil
+    ) {
         self.boardFile = boardFile
         self.period = period
         self.maxTicks = maxTicks
+        self.calibrationFile = calibrationFile
     }
 
     /// Where the default (simulated) board is looked for: the checkout's `Board/`, then the
@@ -68,9 +75,18 @@ public enum Daemon {
         }
         logger.info("hearth \(HearthVersion.current) starting with board \(board.name) (\(file), backend \(board.backend.rawValue))")
 
+        var calibrations: [String: Calibration] = [:]
+        if let file = options.calibrationFile {
+            do {
+                calibrations = try CalibrationFile.load(file: file, sensors: board.sensors.map(\.name))
+            } catch {
+                throw .config(error)
+            }
+            logger.info("calibration from \(file) for \(calibrations.keys.sorted().joined(separator: ", "))")
+        }
         let hardware: Hardware
         do {
-            hardware = try open(board)
+            hardware = try open(board).calibrated(calibrations)
         } catch {
             throw .hardware(error)
         }

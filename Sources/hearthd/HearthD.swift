@@ -18,6 +18,9 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "The board file (default: Board/sim.toml).")
     var board: String?
 
+    @Option(name: .long, help: "The sensors' calibration file (see `hearth calibrate`).")
+    var calibration: String?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -41,7 +44,8 @@ struct HearthD: AsyncParsableCommand {
         }
         let logger = Logger(label: "hearthd")
         let options = DaemonOptions(
-            boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks)
+            boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks,
+            calibrationFile: calibration)
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

@@ -6,19 +6,7 @@ extension BoardProfile {
     /// out-of-range value, an I²C address or GPIO line used twice — is a `ConfigError` that names
     /// the file, the key and the reason; nothing is guessed.
     public static func load(file: String) throws(ConfigError) -> BoardProfile {
-        // Opened once by hand first, so that a missing or forbidden file is said in the system's words.
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ConfigError(file: file, key: "", reason: "cannot be read: \(String(cString: strerror(errno)))")
-        }
-        close(fd)
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: file, key: "", reason: "cannot be read as UTF-8 text: \(error.localizedDescription)")
-        }
-        return try parse(text, file: file)
+        try parse(try readText(file), file: file)
     }
 
     /// Checks a board file's text; `file` is only used in errors.

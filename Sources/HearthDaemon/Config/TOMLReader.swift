@@ -141,7 +141,29 @@ struct TOMLReader {
 
     enum Either: Hashable { case int(Int), string(String) }
 
+    /// A list of number pairs, `[[a, b], [c, d], …]`.
+    mutating func numberPairs(_ key: String) throws(ConfigError) -> [(Double, Double)]? {
+        guard let value = take(key) else { return nil }
+        guard let array = value.array else { throw typeMismatch(key, "a list of [number, number] pairs", value) }
+        var pairs: [(Double, Double)] = []
+        for index in 0..<array.count {
+            let element = array[index]
+            guard let pair = element.array, pair.count == 2,
+                let first = pair[0].double ?? pair[0].int.map(Double.init),
+                let second = pair[1].double ?? pair[1].int.map(Double.init),
+                first.isFinite, second.isFinite
+            else {
+                throw error("\(key)[\(index)]", "expected a pair of numbers, found \(element.debugDescription)")
+            }
+            pairs.append((first, second))
+        }
+        return pairs
+    }
+
     // MARK: Tables
+
+    /// The keys of this table, sorted.
+    var keys: [String] { table.keys.sorted() }
 
     /// A sub-table, or `nil` when absent.
     mutating func table(_ key: String) throws(ConfigError) -> TOMLReader? {

@@ -1,0 +1,57 @@
+import HearthDrivers
+import HearthHAL
+import HearthSim
+import Testing
+
+@testable import HearthDaemon
+
+@Suite struct CalibrationFileTests {
+    let sensors = ["room", "exhaust", "heatsink"]
+
+    @Test func readsLinesAndTables() throws {
+        let calibrations = try CalibrationFile.parse(
+            """
+            [room]
+            gain = 1.01
+            offset = -0.4
+
+            [exhaust]
+            points = [[20, 20.5], [40.0, 40.2]]
+            """, file: "cal.toml", sensors: sensors)
+        #expect(calibrations["room"] == .linear(gain: 1.01, offset: Celsius(-0.4)))
+        #expect(calibrations["exhaust"] == .table([
+            .init(raw: Celsius(20), reference: Celsius(20.5)), .init(raw: Celsius(40), reference: Celsius(40.2)),
+        ]))
+        #expect(calibrations["heatsink"] == nil)
+    }
+
+    @Test(arguments: [
+        ("[hall]\noffset = 1\n", "cal.toml: hall: the board has no sensor named \"hall\" (it has: room, exhaust, heatsink)"),
+        ("[room]\noffset = 1\npoints = [[1, 1], [2, 2]]\n", "cal.toml: room.points: give either gain and offset, or points, not both"),
+        ("[room]\n", "cal.toml: room.gain: missing (gain and offset, or points)"),
+        ("[room]\npoints = [[1, 1]]\n", "cal.toml: room.points: needs at least two points with rising raw values"),
+        ("[room]\npoints = [[2, 2], [1, 1]]\n", "cal.toml: room.points: needs at least two points with rising raw values"),
+        ("[room]\npoints = [[1, 1], [2]]\n", "cal.toml: room.points[1]: expected a pair of numbers"),
+        ("[room]\ngain = 7\n", "cal.toml: room.gain: 7.0 is outside the allowed 0.5…2.0"),
+        ("[room]\noffset = 1\nofset = 2\n", "cal.toml: room.ofset: unknown key"),
+    ])
+    func badFilesAreRefusedWithFileKeyAndReason(text: String, expected: String) {
+        do {
+            _ = try CalibrationFile.parse(text, file: "cal.toml", sensors: sensors)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "got: \(error)")
+        }
+    }
+
+    @Test func calibratedHardwareCorrectsOnlyTheNamedSensors() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let world = SimWorld(model: ThermalModel(start: Celsius(20)))
+        let hardware = try Hardware.openSim(board, world: world)
+            .calibrated(["room": .linear(gain: 1, offset: Celsius(0.5))])
+        #expect(try hardware.sensors[0].device.readTemperature() == Celsius(20.5))
+        #expect(try hardware.sensors[1].device.readTemperature() == Celsius(20))
+        let room = try #require(hardware.sensors[0].device as? CalibratedSensor)
+        #expect(try room.readUncalibrated() == Celsius(20))
+    }
+}
