@@ -1,6 +1,7 @@
 import Foundation
 import HearthDrivers
 import HearthHAL
+import HearthSim
 import Logging
 import ServiceLifecycle
 
@@ -19,11 +20,14 @@ public struct DaemonOptions: Sendable {
     public var maxTicks: Int?
     /// The sensors' calibration file, if any.
     public var calibrationFile: String?
+    /// For a simulated board: a built-in scenario's name or a scenario file (default `400w`).
+    public var scenario: String?
 
     public init(
         boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
-        calibrationFile: String? = nil
+        calibrationFile: String? = nil, scenario: String? = nil
     ) {
+        self.scenario = scenario
         self.boardFile = boardFile
         self.period = period
         self.maxTicks = maxTicks
@@ -84,9 +88,23 @@ public enum Daemon {
             }
             logger.info("calibration from \(file) for \(calibrations.keys.sorted().joined(separator: ", "))")
         }
+        var scenario = Scenario.room400W
+        if let name = options.scenario {
+            guard board.backend == .sim else {
+                throw .config(ConfigError(file: file, key: "board.backend", reason: "a scenario is for the simulated board only"))
+            }
+            do {
+                scenario = try ScenarioFile.load(name)
+            } catch {
+                throw .config(error)
+            }
+        }
+        if board.backend == .sim {
+            logger.info("scenario \(scenario.name): \(scenario.parameters.ratedPower) W heater, room at \(scenario.roomStart), \(scenario.initial.outdoor) outdoors")
+        }
         let hardware: Hardware
         do {
-            hardware = try open(board).calibrated(calibrations)
+            hardware = try open(board, scenario: scenario).calibrated(calibrations)
         } catch {
             throw .hardware(error)
         }
@@ -119,12 +137,12 @@ public enum Daemon {
     }
 
     /// The devices of a board, by backend.
-    static func open(_ board: BoardProfile) throws(HALError) -> Hardware {
+    static func open(_ board: BoardProfile, scenario: Scenario) throws(HALError) -> Hardware {
         switch board.backend {
         case .linux:
             return try Hardware.openLinux(board)
         case .sim:
-            return try Hardware.openSim(board)
+            return try Hardware.openSim(board, world: SimWorld(scenario: scenario))
         }
     }
 }

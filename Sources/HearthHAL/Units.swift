@@ -23,6 +23,8 @@ extension Quantity {
     /// The ratio of two values of the same unit.
     public static func / (lhs: Self, rhs: Self) -> Double { lhs.value / rhs.value }
     public static prefix func - (operand: Self) -> Self { Self(-operand.value) }
+    public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
+    public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
 
     /// Zero in this unit.
     public static var zero: Self { Self(0) }

@@ -106,17 +106,25 @@ public struct SensorFault: Hashable, Sendable {
     public var offset = Celsius(0)
     /// The device stops acknowledging its address (unplugged, dead).
     public var absent = false
+    /// A reading that wanders away from the truth at this rate, per hour of virtual time.
+    public var driftPerHour = Celsius(0)
+    /// How far a drifting sensor has wandered (grows while `driftPerHour` is not zero).
+    public var drifted = Celsius(0)
 
-    public init(stuckAt: Celsius? = nil, offset: Celsius = Celsius(0), absent: Bool = false) {
+    /// A jump is a sudden offset: `SensorFault(offset: Celsius(15))` set at the moment of the jump.
+    public init(
+        stuckAt: Celsius? = nil, offset: Celsius = Celsius(0), absent: Bool = false, driftPerHour: Celsius = Celsius(0)
+    ) {
         self.stuckAt = stuckAt
         self.offset = offset
         self.absent = absent
+        self.driftPerHour = driftPerHour
     }
 
     /// No fault.
     public static let none = SensorFault()
 
-    func apply(_ truth: Celsius) -> Celsius { stuckAt ?? truth + offset }
+    func apply(_ truth: Celsius) -> Celsius { stuckAt ?? truth + offset + drifted }
 }
 
 /// What every temperature-sensor twin shares: the true temperature the world sets, and a fault.
@@ -141,6 +149,13 @@ public class TemperatureTwin: @unchecked Sendable {
     public var fault: SensorFault {
         get { environment.withLock { $0.fault } }
         set { environment.withLock { $0.fault = newValue } }
+    }
+
+    /// Lets virtual time pass for the fault (a drifting sensor wanders further).
+    public func elapse(_ duration: Duration) {
+        environment.withLock { environment in
+            environment.fault.drifted += environment.fault.driftPerHour * (duration.seconds / 3600)
+        }
     }
 
     /// The temperature the chip would convert now, with the fault applied.

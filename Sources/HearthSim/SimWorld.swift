@@ -27,6 +27,8 @@ public final class SimWorld: Sendable {
     public let fan: SimFan
     private struct State {
         var model: ThermalModel
+        /// Timed changes still to come, in order.
+        var events: [Scenario.Event] = []
         var power = Watts(0)
         var twins: [(TemperatureTwin, Probe)] = []
         var lines: [String: SimDigitalLine] = [:]
@@ -40,6 +42,12 @@ public final class SimWorld: Sendable {
         self.fan = fan
         self.step = step
         self.state = Mutex(State(model: model))
+    }
+
+    /// A world playing a scenario: its room and heater, and its changes as virtual time passes.
+    public convenience init(scenario: Scenario, fan: SimFan = SimFan(), step: Duration = .milliseconds(100)) {
+        self.init(model: scenario.makeModel(), fan: fan, step: step)
+        state.withLock { $0.events = scenario.events }
     }
 
     /// Puts a twin of `chip` at `address` on the bus, measuring `probe`; returns it for fault injection.
@@ -104,9 +112,14 @@ public final class SimWorld: Sendable {
             fan.advance(by: dt)
             let fanSpeed = fan.speedFraction
             state.withLock { state in
+                while let event = state.events.first, event.at <= state.model.elapsed {
+                    event.apply(to: &state.model.disturbances)
+                    state.events.removeFirst()
+                }
                 state.model.advance(by: dt, power: state.power, fanSpeed: fanSpeed, step: dt)
                 for (twin, probe) in state.twins {
                     twin.temperature = Self.temperature(of: state.model, at: probe)
+                    twin.elapse(dt)
                 }
             }
             left -= dt

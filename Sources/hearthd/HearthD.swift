@@ -21,6 +21,9 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "The sensors' calibration file (see `hearth calibrate`).")
     var calibration: String?
 
+    @Option(name: .long, help: "Simulated board only: a scenario file, or 400w / 1200w (default 400w).")
+    var scenario: String?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -45,7 +48,7 @@ struct HearthD: AsyncParsableCommand {
         let logger = Logger(label: "hearthd")
         let options = DaemonOptions(
             boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks,
-            calibrationFile: calibration)
+            calibrationFile: calibration, scenario: scenario)
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

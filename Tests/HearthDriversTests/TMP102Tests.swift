@@ -122,6 +122,12 @@ import Testing
         #expect(throws: HALError.self) { try sensor.readTemperature() }
         #expect(throws: HALError.self) { try sensor.readTemperature() }
         #expect(try sensor.readTemperature() == Celsius(35))
+        twin.fault = SensorFault(driftPerHour: Celsius(2))
+        twin.elapse(.seconds(1800))
+        #expect(try sensor.readTemperature() == Celsius(36), "half an hour at 2 °C an hour")
+        twin.fault = SensorFault(offset: Celsius(-15))
+        #expect(try sensor.readTemperature() == Celsius(20), "a jump")
+        twin.fault = .none
         bus.inject(.lockedUp)
         #expect { try sensor.readTemperature() } throws: { ($0 as? HALError)?.kind == .timeout }
     }

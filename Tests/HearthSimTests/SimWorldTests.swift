@@ -42,3 +42,37 @@ import Testing
         #expect(reset.changes == [true, false])
     }
 }
+
+@Suite struct ScenarioTests {
+    let scenario = Scenario(
+        name: "test", roomStart: Celsius(20), envelopeStart: Celsius(19),
+        events: [
+            .init(at: .seconds(3600), windowOpen: true),
+            .init(at: .seconds(1800), outdoor: Celsius(-3)),
+            .init(at: .seconds(5400), windowOpen: false, sun: Watts(200)),
+        ])
+
+    @Test func eventsApplyInTimeOrder() {
+        #expect(scenario.events.map(\.at) == [.seconds(1800), .seconds(3600), .seconds(5400)])
+        #expect(scenario.disturbances(at: .zero).outdoor == Celsius(5))
+        #expect(scenario.disturbances(at: .seconds(1800)).outdoor == Celsius(-3))
+        #expect(scenario.disturbances(at: .seconds(4000)).windowOpen)
+        let late = scenario.disturbances(at: .seconds(6000))
+        #expect(!late.windowOpen && late.sun == Watts(200) && late.outdoor == Celsius(-3))
+    }
+
+    @Test func theWorldPlaysTheScenarioOnVirtualTime() {
+        let world = SimWorld(scenario: scenario)
+        #expect(world.model.air == Celsius(20))
+        #expect(world.model.envelope == Celsius(19))
+        world.advance(by: .seconds(4000))
+        #expect(world.model.disturbances == scenario.disturbances(at: .seconds(4000)))
+        world.advance(by: .seconds(2000))
+        #expect(world.model.disturbances == scenario.disturbances(at: .seconds(6000)))
+    }
+
+    @Test func theBuiltInHeaters() {
+        #expect(Scenario.room400W.parameters.ratedPower == 400)
+        #expect(Scenario.room1200W.parameters.ratedPower == 1200)
+    }
+}

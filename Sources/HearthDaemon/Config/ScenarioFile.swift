@@ -1,0 +1,92 @@
+import HearthHAL
+import HearthSim
+
+/// A scenario file for the simulated heater:
+///
+/// ```toml
+/// name = "winter-day"
+/// heater = "400w"            # or "1200w": the default parameters to start from
+/// room_start = 18.0
+/// envelope_start = 16.0
+/// outdoor = 2.0
+///
+/// [model]                    # any parameter of the thermal model, to override
+/// air_capacity = 150000
+///
+/// [[event]]
+/// at = "8h"
+/// window = "open"
+/// [[event]]
+/// at = "8h30m"
+/// window = "closed"
+/// sun_watts = 250
+/// ```
+public enum ScenarioFile {
+    /// The built-in scenarios by name.
+    public static let builtIn: [String: Scenario] = ["400w": .room400W, "1200w": .room1200W]
+
+    /// A built-in scenario's name, or a scenario file.
+    public static func load(_ nameOrFile: String) throws(ConfigError) -> Scenario {
+        if let scenario = builtIn[nameOrFile] { return scenario }
+        return try parse(try readText(nameOrFile), file: nameOrFile)
+    }
+
+    /// The thermal model's parameters a file may set, with their allowed ranges.
+    static var modelKeys: [(key: String, path: WritableKeyPath<ThermalParameters, Double>, range: ClosedRange<Double>)] {[
+        ("chip_capacity", \.chipCapacity, 1...10_000),
+        ("body_capacity", \.bodyCapacity, 10...1_000_000),
+        ("air_capacity", \.airCapacity, 1_000...100_000_000),
+        ("envelope_capacity", \.envelopeCapacity, 1_000...1_000_000_000),
+        ("chip_to_body", \.chipToBody, 0.1...10_000),
+        ("body_to_air_still", \.bodyToAirStill, 0...10_000),
+        ("body_to_air_fan", \.bodyToAirFan, 0...10_000),
+        ("air_to_envelope", \.airToEnvelope, 0.1...100_000),
+        ("envelope_to_outdoor", \.envelopeToOutdoor, 0.1...100_000),
+        ("air_to_outdoor", \.airToOutdoor, 0...100_000),
+        ("open_window", \.openWindow, 0...100_000),
+        ("fan_airflow", \.fanAirflow, 0.000_1...10),
+        ("draft_airflow", \.draftAirflow, 0.000_1...10),
+        ("sun_to_air", \.sunToAir, 0...1),
+        ("rated_power", \.ratedPower, 1...10_000),
+    ]}
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Scenario {
+        enum Heater: String, CaseIterable { case w400 = "400w", w1200 = "1200w" }
+        enum Window: String, CaseIterable { case open, closed }
+        var document = try TOMLReader(file: file, text: text)
+        let name = try document.string("name") ?? file
+        let heater = try document.choice("heater", Heater.self) ?? .w400
+        var scenario = heater == .w400 ? Scenario.room400W : Scenario.room1200W
+        scenario.name = name
+        if let start = try document.double("room_start", in: -40...60) {
+            scenario.roomStart = Celsius(start)
+            scenario.envelopeStart = Celsius(start)
+        }
+        if let start = try document.double("envelope_start", in: -40...60) { scenario.envelopeStart = Celsius(start) }
+        if let outdoor = try document.double("outdoor", in: -60...60) { scenario.initial.outdoor = Celsius(outdoor) }
+        if var model = try document.table("model") {
+            for entry in modelKeys {
+                if let value = try model.double(entry.key, in: entry.range) { scenario.parameters[keyPath: entry.path] = value }
+            }
+            try model.finish()
+        }
+        var events: [Scenario.Event] = []
+        for var reader in try document.tables("event") {
+            let text = try reader.requiredString("at")
+            guard let at = parseDuration(text) else {
+                throw reader.error("at", "\"\(text)\" is not a duration such as 90s, 15m, 8h or 1h30m")
+            }
+            var event = Scenario.Event(at: at)
+            event.outdoor = try reader.double("outdoor", in: -60...60).map(Celsius.init)
+            event.windowOpen = try reader.choice("window", Window.self).map { $0 == .open }
+            event.sun = try reader.double("sun_watts", in: 0...5_000).map(Watts.init)
+            event.otherHeat = try reader.double("other_heat_watts", in: 0...10_000).map(Watts.init)
+            try reader.finish()
+            events.append(event)
+        }
+        try document.finish()
+        return Scenario(
+            name: scenario.name, parameters: scenario.parameters, roomStart: scenario.roomStart,
+            envelopeStart: scenario.envelopeStart, initial: scenario.initial, events: events)
+    }
+}
