@@ -25,6 +25,17 @@ extension Hardware {
             let sensor = LM75B(bus: bus, address: address, name: spec.name)
             try sensor.setShutdown(false)
             return .success(sensor)
+        case .i2c(.sht3x, let address):
+            let sensor = SHT3x(bus: bus, address: address, name: spec.name)
+            try sensor.start()
+            return .success(sensor)
+        case .i2c(.sht4x, let address):
+            guard let variant = SHT4x.Variant(rawValue: address.rawValue) else {
+                throw HALError(.outOfRange, "an SHT4x answers at 0x44, 0x45 or 0x46, not \(address)", device: bus.name, address: address)
+            }
+            let sensor = SHT4x(bus: bus, variant: variant, name: spec.name)
+            try sensor.start()
+            return .success(sensor)
         case .i2c(let chip, let address):
             return .failure(MissingDriver("sensor \"\(spec.name)\" (\(chip.rawValue) at \(address)): no driver in this build yet"))
         case .ntc(let address, _):

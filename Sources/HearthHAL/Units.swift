@@ -102,6 +102,13 @@ public struct RPM: Quantity {
     public static let symbol = "rpm"
 }
 
+/// Relative humidity in percent, 0…100.
+public struct RelativeHumidity: Quantity {
+    public var value: Double
+    public init(_ value: Double) { self.value = value }
+    public static let symbol = "%RH"
+}
+
 /// A rate of hashing in hashes per second.
 public struct HashRate: Quantity {
     public var value: Double

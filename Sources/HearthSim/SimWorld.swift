@@ -20,7 +20,7 @@ public final class SimWorld: Sendable {
 
     /// Temperature-sensor chips the world has twins of.
     public enum SensorChip: String, Hashable, Sendable {
-        case tmp102, mcp9808, lm75, lm75b
+        case tmp102, mcp9808, lm75, lm75b, sht3x, sht4x
     }
 
     public let bus: SimI2CBus
@@ -59,6 +59,8 @@ public final class SimWorld: Sendable {
         case .mcp9808: MCP9808Twin(temperature: start)
         case .lm75: LM75Twin(temperature: start, bits: 9)
         case .lm75b: LM75Twin(temperature: start, bits: 11)
+        case .sht3x: SHT3xTwin(temperature: start)
+        case .sht4x: SHT4xTwin(temperature: start)
         }
         bus.attach(twin, at: address)
         state.withLock { $0.twins.append((twin, probe)) }
