@@ -25,6 +25,8 @@ public struct Hardware: Sendable {
     public var sensors: [Sensor] = []
     public var outputs: [Output] = []
     public var fan: FanDrive?
+    /// The supply's power meter, when the board has one.
+    public var powerMeter: (any PowerMeter)?
     /// The fan's tachometer, when the board has one.
     public var tach: (any EdgeEventSource)?
     /// Parts the board file names that this build cannot drive yet, each with the reason; the

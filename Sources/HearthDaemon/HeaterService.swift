@@ -9,6 +9,8 @@ public struct TickReport: Sendable {
     public var elapsed: Duration
     /// Every sensor's reading or the error that stood in for it, in board order.
     public var readings: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)]
+    /// The supply's power meter reading, when the board has one.
+    public var power: Result<PowerReading, HALError>?
 }
 
 /// The heater's control task: one tick at a fixed rate, on an injected clock.
@@ -87,7 +89,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             let reading = Result { () throws(HALError) in try sensor.device.readTemperature() }
             return (name: sensor.spec.name, role: sensor.spec.role, reading: reading)
         }
-        let report = TickReport(elapsed: elapsed, readings: readings)
+        let power = hardware.powerMeter.map { meter in
+            Result { () throws(HALError) in try meter.readPower() }
+        }
+        let report = TickReport(elapsed: elapsed, readings: readings, power: power)
         let (count, newlyFailed, recovered) = state.withLock { state in
             state.ticks += 1
             state.latest = report
@@ -117,13 +122,18 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     }
 
     static func summary(_ report: TickReport) -> String {
-        guard !report.readings.isEmpty else { return "no sensors" }
-        return report.readings.map { reading in
+        var parts = report.readings.map { reading in
             switch reading.reading {
             case .success(let value): "\(reading.name) \(value)"
             case .failure(let error): "\(reading.name) FAILED (\(error.kind))"
             }
-        }.joined(separator: ", ")
+        }
+        switch report.power {
+        case .success(let power): parts.append("supply \(power.power) at \(power.voltage)")
+        case .failure(let error): parts.append("supply FAILED (\(error.kind))")
+        case nil: break
+        }
+        return parts.isEmpty ? "no sensors" : parts.joined(separator: ", ")
     }
 
     private func enterSafeState(reason: String) {

@@ -52,6 +52,13 @@ extension Hardware {
             }
         }
         var bus: LinuxI2CBus?
+        func i2c() throws(HALError) -> LinuxI2CBus {
+            if let bus { return bus }
+            // The board loader refuses I²C chips on a board without a bus.
+            let opened = try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys)
+            bus = opened
+            return opened
+        }
         for sensor in board.sensors {
             switch sensor.source {
             case .thermalZone(let zone):
@@ -62,22 +69,14 @@ extension Hardware {
                     chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
                 hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .i2c, .ntc:
-                // The board loader refuses I²C chips on a board without a bus.
-                let i2c: LinuxI2CBus
-                if let bus {
-                    i2c = bus
-                } else {
-                    i2c = try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys)
-                    bus = i2c
-                }
-                switch try i2cSensor(sensor, on: i2c) {
+                switch try i2cSensor(sensor, on: try i2c()) {
                 case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
                 case .failure(let missing): hardware.missing.append(missing.reason)
                 }
             }
         }
         if let meter = board.powerMeter {
-            hardware.missing.append("power meter (\(meter.chip.rawValue) at \(meter.address)): no driver in this build yet")
+            hardware.powerMeter = try powerMeter(meter, on: try i2c())
         }
         if let asic = board.asic {
             hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; compute stays off")

@@ -45,6 +45,24 @@ extension Hardware {
         }
     }
 
+    /// The driver for the board's power meter on `bus`, configured and checked.
+    static func powerMeter(_ spec: BoardProfile.PowerMeter, on bus: any I2CBus) throws(HALError) -> any PowerMeter {
+        switch spec.chip {
+        case .ina260:
+            let meter = INA260(bus: bus, address: spec.address, name: "power")
+            try meter.verifyIdentity()
+            try meter.configure()
+            return meter
+        case .ina219:
+            // The board file requires a shunt for an INA219; the range is what ±320 mV across it allows.
+            let shunt = spec.shuntOhms ?? 0.1
+            let meter = try INA219(
+                bus: bus, address: spec.address, shuntOhms: shunt, maxCurrent: Amperes(0.32 / shunt), name: "power")
+            try meter.configure()
+            return meter
+        }
+    }
+
     /// A part the board names that this build cannot drive, and why.
     struct MissingDriver: Error {
         var reason: String

@@ -42,7 +42,8 @@ extension Hardware {
             }
         }
         if let meter = board.powerMeter {
-            hardware.missing.append("power meter (\(meter.chip.rawValue) at \(meter.address)): no driver or twin in this build yet")
+            world.addPowerMeter(meter.chip == .ina260 ? .ina260 : .ina219(shuntOhms: meter.shuntOhms ?? 0.1), at: meter.address)
+            hardware.powerMeter = try powerMeter(meter, on: world.bus)
         }
         if board.asic != nil {
             hardware.missing.append("hash board: no ASIC driver in this build yet; compute stays off")

@@ -31,6 +31,7 @@ public final class SimWorld: Sendable {
         var events: [Scenario.Event] = []
         var power = Watts(0)
         var twins: [(TemperatureTwin, Probe)] = []
+        var meters: [PowerMeterTwin] = []
         var lines: [String: SimDigitalLine] = [:]
     }
     private let state: Mutex<State>
@@ -65,6 +66,37 @@ public final class SimWorld: Sendable {
         bus.attach(twin, at: address)
         state.withLock { $0.twins.append((twin, probe)) }
         return twin
+    }
+
+    /// Power-meter chips the world has twins of.
+    public enum MeterChip: Hashable, Sendable {
+        case ina260
+        case ina219(shuntOhms: Double)
+    }
+
+    /// The heater's supply voltage.
+    public static let supplyVoltage = Volts(48)
+    /// What the controller board and fan draw beside the hash board.
+    public static let baselinePower = Watts(5)
+
+    /// Puts a power-meter twin at `address`, measuring the heater's supply.
+    @discardableResult
+    public func addPowerMeter(_ chip: MeterChip, at address: I2CAddress) -> PowerMeterTwin {
+        let twin: PowerMeterTwin & SimI2CDevice = switch chip {
+        case .ina260: INA260Twin()
+        case .ina219(let shunt): INA219Twin(shuntOhms: shunt)
+        }
+        bus.attach(twin, at: address)
+        state.withLock { state in
+            state.meters.append(twin)
+            Self.updateMeters(state)
+        }
+        return twin
+    }
+
+    private static func updateMeters(_ state: State) {
+        let current = Amperes((state.power + baselinePower).value / supplyVoltage.value)
+        for meter in state.meters { meter.set(voltage: supplyVoltage, current: current) }
     }
 
     /// A GPIO output line of the simulated board, made on first use.
@@ -123,6 +155,7 @@ public final class SimWorld: Sendable {
                     twin.temperature = Self.temperature(of: state.model, at: probe)
                     twin.elapse(dt)
                 }
+                Self.updateMeters(state)
             }
             left -= dt
         }

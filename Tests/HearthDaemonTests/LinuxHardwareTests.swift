@@ -37,6 +37,7 @@ import Testing
         i2c.addWordDevice(0x48, registers: [0x00: 0x1500, 0x01: 0x60A0])  // room: 21 °C
         i2c.addWordDevice(0x49, registers: [0x00: 0x2300, 0x01: 0x60A0])  // exhaust: 35 °C
         i2c.addWordDevice(0x18, registers: [0x05: 0xC1C4, 0x06: 0x0054, 0x07: 0x0400, 0x08: 0x03])  // heat sink: 28.25 °C
+        i2c.addWordDevice(0x40, registers: [0x01: 0x0320, 0x02: 0x2580, 0x03: 0x0258, 0xFE: 0x5449, 0xFF: 0x2270])  // 12 V, 1 A
         let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: gpio.library)
 
         // Levels at the instant of request: no glitch through an unsafe state.
@@ -55,7 +56,10 @@ import Testing
         #expect(try hardware.sensors.map { try $0.device.readTemperature() } == [21, 35, 28.25, 47.25].map(Celsius.init))
         #expect(i2c.wordRegisters(0x48)[0x01] == 0x60B0, "the TMP102s were put in extended mode")
         #expect(i2c.wordRegisters(0x18)[0x08] == 0x03, "the MCP9808 runs at 1/16 °C")
-        #expect(hardware.missing.count == 2, "the power meter and the hash board have no driver yet")
+        #expect(i2c.wordRegisters(0x40)[0x00] == 0x6527, "the INA260 averages 16 samples")
+        let power = try #require(try hardware.powerMeter?.readPower())
+        #expect(abs(power.power.value - 6) < 1e-9 && abs(power.voltage.value - 12) < 1e-9)
+        #expect(hardware.missing.count == 1, "the hash board has no driver yet")
     }
 
     @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {

@@ -41,6 +41,9 @@ import Testing
         #expect(abs(room.value - world.model.air.value) <= 0.032, "the TMP102 driver reads the twin of the room air")
         #expect(room < Celsius(18), "an unheated room cools toward -5 °C outdoors")
         #expect(world.fan.rpm.value > 2900, "the fan runs at its safe duty")
+        let power = try #require(try service.latest?.power?.get())
+        #expect(abs(power.power.value - SimWorld.baselinePower.value) < 0.05, "compute is off: only the board and fan draw")
+        #expect(abs(power.voltage.value - 48) < 0.01)
     }
 
     @Test func aSensorThatDisappearsIsReportedAsItsError() throws {
