@@ -51,12 +51,12 @@ extension Hardware {
                     tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
             }
         }
-        var bus: LinuxI2CBus?
-        func i2c() throws(HALError) -> LinuxI2CBus {
-            if let bus { return bus }
+        var drivers: I2CDrivers?
+        func i2c() throws(HALError) -> I2CDrivers {
+            if let drivers { return drivers }
             // The board loader refuses I²C chips on a board without a bus.
-            let opened = try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys)
-            bus = opened
+            let opened = I2CDrivers(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
+            drivers = opened
             return opened
         }
         for sensor in board.sensors {
@@ -69,14 +69,17 @@ extension Hardware {
                     chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
                 hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .i2c, .ntc:
-                switch try i2cSensor(sensor, on: try i2c()) {
+                var bus = try i2c()
+                let made = try bus.sensor(sensor)
+                drivers = bus
+                switch made {
                 case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
                 case .failure(let missing): hardware.missing.append(missing.reason)
                 }
             }
         }
         if let meter = board.powerMeter {
-            hardware.powerMeter = try powerMeter(meter, on: try i2c())
+            hardware.powerMeter = try i2c().powerMeter(meter)
         }
         if let asic = board.asic {
             hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; compute stays off")

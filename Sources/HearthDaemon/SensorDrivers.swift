@@ -1,9 +1,39 @@
 import HearthDrivers
 import HearthHAL
 
+/// Makes the drivers for a board's I²C chips on one bus, sharing one ADS1115 driver between the
+/// thermistors on its inputs.
+struct I2CDrivers {
+    let bus: any I2CBus
+    private var adcs: [I2CAddress: ADS1115] = [:]
+
+    init(bus: any I2CBus) { self.bus = bus }
+
+    /// The driver for an I²C sensor the board names, configured and checked; or why there is none.
+    mutating func sensor(_ spec: BoardProfile.Sensor) throws(HALError) -> Result<any TemperatureSensor, Hardware.MissingDriver> {
+        if case .ntc(let address, let ntc) = spec.source {
+            let adc = adcs[address] ?? ADS1115(bus: bus, address: address)
+            adcs[address] = adc
+            let model: NTCThermistor.Model = if let sh = ntc.steinhartHart {
+                .steinhartHart(a: sh[0], b: sh[1], c: sh[2])
+            } else {
+                .beta(nominalOhms: ntc.nominalOhms, nominalCelsius: ntc.nominalCelsius, beta: ntc.beta ?? 3950)
+            }
+            return .success(NTCThermistor(
+                name: spec.name, adc: adc, channel: ntc.channel, seriesOhms: ntc.seriesOhms,
+                supply: Volts(ntc.supplyVolts), model: model))
+        }
+        return try Hardware.i2cSensor(spec, on: bus)
+    }
+
+    func powerMeter(_ spec: BoardProfile.PowerMeter) throws(HALError) -> any PowerMeter {
+        try Hardware.powerMeter(spec, on: bus)
+    }
+}
+
 extension Hardware {
-    /// The driver for an I²C sensor the board names, on `bus`, configured and checked; `nil` (with
-    /// the reason) for a chip this build has no driver for yet.
+    /// The driver for a single-chip I²C sensor the board names, on `bus`, configured and checked;
+    /// or why there is none.
     static func i2cSensor(
         _ spec: BoardProfile.Sensor, on bus: any I2CBus
     ) throws(HALError) -> Result<any TemperatureSensor, MissingDriver> {
@@ -38,10 +68,8 @@ extension Hardware {
             return .success(sensor)
         case .i2c(let chip, let address):
             return .failure(MissingDriver("sensor \"\(spec.name)\" (\(chip.rawValue) at \(address)): no driver in this build yet"))
-        case .ntc(let address, _):
-            return .failure(MissingDriver("sensor \"\(spec.name)\" (ADS1115 + NTC at \(address)): no driver in this build yet"))
-        case .thermalZone, .hwmon:
-            return .failure(MissingDriver("sensor \"\(spec.name)\": not an I²C sensor"))
+        case .ntc, .thermalZone, .hwmon:
+            return .failure(MissingDriver("sensor \"\(spec.name)\": not a single-chip I²C sensor"))
         }
     }
 

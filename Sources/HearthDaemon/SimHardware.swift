@@ -24,6 +24,7 @@ extension Hardware {
             hardware.fan = FanDrive(pwm: world.fan.pwm, safe: safe)
             if fan.tach != nil { hardware.tach = world.fan.tach }
         }
+        var drivers = I2CDrivers(bus: world.bus)
         for sensor in board.sensors {
             let probe: SimWorld.Probe = switch sensor.role {
             case .room, .intake: .air
@@ -31,19 +32,32 @@ extension Hardware {
             case .chip: .heatSink
             case .board: .board
             }
-            guard case .i2c(let chip, let address) = sensor.source, let twin = SimWorld.SensorChip(rawValue: chip.rawValue) else {
-                hardware.missing.append("sensor \"\(sensor.name)\": no simulated twin of its chip yet")
+            switch sensor.source {
+            case .i2c(let chip, let address):
+                guard let twin = SimWorld.SensorChip(rawValue: chip.rawValue) else {
+                    hardware.missing.append("sensor \"\(sensor.name)\": no simulated twin of \(chip.rawValue) yet")
+                    continue
+                }
+                world.addSensor(twin, at: address, measuring: probe)
+            case .ntc(let address, let ntc):
+                // The twin's thermistor follows the Beta model; one with only Steinhart–Hart
+                // coefficients is simulated as a standard B = 3950 part.
+                let thermistor = SimThermistor(
+                    seriesOhms: ntc.seriesOhms, nominalOhms: ntc.nominalOhms, nominalCelsius: ntc.nominalCelsius,
+                    beta: ntc.beta ?? 3950, supply: Volts(ntc.supplyVolts))
+                world.addThermistor(thermistor, adc: address, channel: ntc.channel, measuring: probe)
+            case .thermalZone, .hwmon:
+                hardware.missing.append("sensor \"\(sensor.name)\": the simulated board has no kernel sensors")
                 continue
             }
-            world.addSensor(twin, at: address, measuring: probe)
-            switch try i2cSensor(sensor, on: world.bus) {
+            switch try drivers.sensor(sensor) {
             case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .failure(let missing): hardware.missing.append(missing.reason)
             }
         }
         if let meter = board.powerMeter {
             world.addPowerMeter(meter.chip == .ina260 ? .ina260 : .ina219(shuntOhms: meter.shuntOhms ?? 0.1), at: meter.address)
-            hardware.powerMeter = try powerMeter(meter, on: world.bus)
+            hardware.powerMeter = try drivers.powerMeter(meter)
         }
         if board.asic != nil {
             hardware.missing.append("hash board: no ASIC driver in this build yet; compute stays off")

@@ -32,6 +32,8 @@ public final class SimWorld: Sendable {
         var power = Watts(0)
         var twins: [(TemperatureTwin, Probe)] = []
         var meters: [PowerMeterTwin] = []
+        var adcs: [I2CAddress: ADS1115Twin] = [:]
+        var thermistors: [(adc: ADS1115Twin, channel: Int, thermistor: SimThermistor, probe: Probe)] = []
         var lines: [String: SimDigitalLine] = [:]
     }
     private let state: Mutex<State>
@@ -66,6 +68,24 @@ public final class SimWorld: Sendable {
         bus.attach(twin, at: address)
         state.withLock { $0.twins.append((twin, probe)) }
         return twin
+    }
+
+    /// Puts an NTC thermistor on input `channel` of the ADS1115 twin at `address` (added on first use).
+    @discardableResult
+    public func addThermistor(
+        _ thermistor: SimThermistor, adc address: I2CAddress, channel: Int, measuring probe: Probe
+    ) -> ADS1115Twin {
+        let temperature = self.temperature(at: probe)
+        return state.withLock { state in
+            let adc = state.adcs[address] ?? ADS1115Twin()
+            if state.adcs[address] == nil {
+                state.adcs[address] = adc
+                bus.attach(adc, at: address)
+            }
+            adc.setInput(channel, thermistor.volts(at: temperature))
+            state.thermistors.append((adc, channel, thermistor, probe))
+            return adc
+        }
     }
 
     /// Power-meter chips the world has twins of.
@@ -156,6 +176,9 @@ public final class SimWorld: Sendable {
                     twin.elapse(dt)
                 }
                 Self.updateMeters(state)
+                for entry in state.thermistors {
+                    entry.adc.setInput(entry.channel, entry.thermistor.volts(at: Self.temperature(of: state.model, at: entry.probe)))
+                }
             }
             left -= dt
         }

@@ -57,3 +57,65 @@ import Testing
         }
     }
 }
+
+@Suite struct SimThermistorBoardTests {
+    @Test func twoThermistorsShareOneADS1115() throws {
+        let board = try BoardProfile.parse(
+            """
+            [board]
+            name = "ntc"
+            backend = "sim"
+            [i2c]
+            bus = 0
+            [[sensor]]
+            name = "intake"
+            role = "intake"
+            chip = "ads1115-ntc"
+            address = 0x48
+            channel = 0
+            series_ohms = 10000
+            nominal_ohms = 10000
+            beta = 3950
+            [[sensor]]
+            name = "sink"
+            role = "chip"
+            chip = "ads1115-ntc"
+            address = 0x48
+            channel = 1
+            series_ohms = 4700
+            nominal_ohms = 10000
+            steinhart_a = 1.009249522e-3
+            steinhart_b = 2.378405444e-4
+            steinhart_c = 2.019202697e-7
+            supply_volts = 5.0
+            """, file: "ntc.toml")
+        let world = SimWorld(model: ThermalModel(start: Celsius(19)))
+        let hardware = try Hardware.openSim(board, world: world)
+        #expect(abs(try hardware.sensors[0].device.readTemperature().value - 19) < 0.01)
+        // The twin simulates a B = 3950 part; the driver reads it with Steinhart–Hart coefficients
+        // of a slightly different curve, so this is close, not exact.
+        #expect(abs(try hardware.sensors[1].device.readTemperature().value - 19) < 1)
+    }
+
+    @Test func aThermistorNeedsItsCurve() {
+        #expect {
+            try BoardProfile.parse(
+                """
+                [board]
+                name = "ntc"
+                backend = "sim"
+                [i2c]
+                bus = 0
+                [[sensor]]
+                name = "intake"
+                role = "intake"
+                chip = "ads1115-ntc"
+                address = 0x48
+                channel = 0
+                series_ohms = 10000
+                nominal_ohms = 10000
+                steinhart_a = 1e-3
+                """, file: "ntc.toml")
+        } throws: { ($0 as? ConfigError)?.description.hasPrefix("ntc.toml: sensor[0].steinhart_a: give all three") == true }
+    }
+}

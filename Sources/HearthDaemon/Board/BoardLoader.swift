@@ -91,12 +91,26 @@ extension BoardProfile {
             }
             let address = try self.address(&reader)
             if model == .ads1115Ntc {
+                let a = try reader.double("steinhart_a", in: -1...1)
+                let b = try reader.double("steinhart_b", in: -1...1)
+                let c = try reader.double("steinhart_c", in: -1...1)
+                let steinhartHart: [Double]?
+                switch (a, b, c) {
+                case let (a?, b?, c?): steinhartHart = [a, b, c]
+                case (nil, nil, nil): steinhartHart = nil
+                default: throw reader.error("steinhart_a", "give all three of steinhart_a, steinhart_b and steinhart_c, or none")
+                }
+                let beta = try reader.double("beta", in: 1000...10_000)
+                if beta == nil, steinhartHart == nil {
+                    throw reader.missing("beta", "the thermistor's B constant, 1000…10000, or steinhart_a/b/c")
+                }
                 let ntc = NTC(
                     channel: try reader.int("channel", required: 0...3),
                     seriesOhms: try reader.double("series_ohms", required: 1...10_000_000),
                     nominalOhms: try reader.double("nominal_ohms", required: 1...10_000_000),
                     nominalCelsius: try reader.double("nominal_celsius", in: -40...150) ?? 25,
-                    beta: try reader.double("beta", required: 1000...10_000))
+                    beta: beta, steinhartHart: steinhartHart,
+                    supplyVolts: try reader.double("supply_volts", in: 1...6.144) ?? 3.3)
                 source = .ntc(address, ntc)
             } else {
                 source = .i2c(model, address)

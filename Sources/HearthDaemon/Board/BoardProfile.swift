@@ -64,8 +64,12 @@ extension BoardProfile {
         /// The thermistor's resistance at `nominalCelsius`, ohms.
         public var nominalOhms: Double
         public var nominalCelsius: Double
-        /// The B constant, kelvin.
-        public var beta: Double
+        /// The B constant, kelvin (used unless Steinhart–Hart coefficients are given).
+        public var beta: Double?
+        /// Steinhart–Hart coefficients A, B, C, when the thermistor's datasheet gives them.
+        public var steinhartHart: [Double]?
+        /// The divider's supply, volts.
+        public var supplyVolts: Double
     }
 
     public struct Sensor: Hashable, Sendable {
