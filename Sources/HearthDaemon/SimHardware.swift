@@ -40,11 +40,12 @@ extension Hardware {
                 }
                 world.addSensor(twin, at: address, measuring: probe)
             case .ntc(let address, let ntc):
-                // The twin's thermistor follows the Beta model; one with only Steinhart–Hart
-                // coefficients is simulated as a standard B = 3950 part.
-                let thermistor = SimThermistor(
-                    seriesOhms: ntc.seriesOhms, nominalOhms: ntc.nominalOhms, nominalCelsius: ntc.nominalCelsius,
-                    beta: ntc.beta ?? 3950, supply: Volts(ntc.supplyVolts))
+                let curve: SimThermistor.Curve = if let sh = ntc.steinhartHart {
+                    .steinhartHart(a: sh[0], b: sh[1], c: sh[2])
+                } else {
+                    .beta(nominalOhms: ntc.nominalOhms, nominalCelsius: ntc.nominalCelsius, beta: ntc.beta ?? 3950)
+                }
+                let thermistor = SimThermistor(seriesOhms: ntc.seriesOhms, curve: curve, supply: Volts(ntc.supplyVolts))
                 world.addThermistor(thermistor, adc: address, channel: ntc.channel, measuring: probe)
             case .thermalZone, .hwmon:
                 hardware.missing.append("sensor \"\(sensor.name)\": the simulated board has no kernel sensors")

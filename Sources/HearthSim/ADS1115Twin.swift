@@ -85,25 +85,49 @@ public final class ADS1115Twin: SimI2CDevice, @unchecked Sendable {
     }
 }
 
-/// A thermistor for the world to put on an ADS1115 twin's input: the Beta model and the divider.
+/// A thermistor for the world to put on an ADS1115 twin's input: its curve and the divider.
 public struct SimThermistor: Hashable, Sendable {
+    /// The thermistor's resistance–temperature curve.
+    public enum Curve: Hashable, Sendable {
+        /// R(T) = R₀·exp(B·(1/T − 1/T₀)).
+        case beta(nominalOhms: Double, nominalCelsius: Double, beta: Double)
+        /// 1/T = A + B·ln R + C·(ln R)³, solved for R.
+        case steinhartHart(a: Double, b: Double, c: Double)
+    }
+
     public var seriesOhms: Double
-    public var nominalOhms: Double
-    public var nominalCelsius: Double
-    public var beta: Double
+    public var curve: Curve
     public var supply: Volts
 
-    public init(seriesOhms: Double, nominalOhms: Double, nominalCelsius: Double = 25, beta: Double, supply: Volts = Volts(3.3)) {
+    public init(seriesOhms: Double, curve: Curve, supply: Volts = Volts(3.3)) {
         self.seriesOhms = seriesOhms
-        self.nominalOhms = nominalOhms
-        self.nominalCelsius = nominalCelsius
-        self.beta = beta
+        self.curve = curve
         self.supply = supply
     }
 
-    /// The divider's output at a temperature: R(T) = R₀·exp(B·(1/T − 1/T₀)).
+    /// The thermistor's resistance at a temperature.
+    public func ohms(at temperature: Celsius) -> Double {
+        let kelvin = temperature.value + 273.15
+        switch curve {
+        case .beta(let nominalOhms, let nominalCelsius, let beta):
+            return nominalOhms * exp(beta * (1 / kelvin - 1 / (nominalCelsius + 273.15)))
+        case .steinhartHart(let a, let b, let c):
+            // Newton's method on y = ln R: f(y) = c·y³ + b·y + a − 1/T, from a 10 kΩ start.
+            var y = log(10_000.0)
+            for _ in 0..<50 {
+                let f = c * y * y * y + b * y + a - 1 / kelvin
+                let slope = 3 * c * y * y + b
+                let step = f / slope
+                y -= step
+                if abs(step) < 1e-12 { break }
+            }
+            return exp(y)
+        }
+    }
+
+    /// The divider's output at a temperature.
     public func volts(at temperature: Celsius) -> Volts {
-        let ohms = nominalOhms * exp(beta * (1 / (temperature.value + 273.15) - 1 / (nominalCelsius + 273.15)))
+        let ohms = ohms(at: temperature)
         return Volts(supply.value * ohms / (ohms + seriesOhms))
     }
 }

@@ -92,9 +92,7 @@ import Testing
         let world = SimWorld(model: ThermalModel(start: Celsius(19)))
         let hardware = try Hardware.openSim(board, world: world)
         #expect(abs(try hardware.sensors[0].device.readTemperature().value - 19) < 0.01)
-        // The twin simulates a B = 3950 part; the driver reads it with Steinhart–Hart coefficients
-        // of a slightly different curve, so this is close, not exact.
-        #expect(abs(try hardware.sensors[1].device.readTemperature().value - 19) < 1)
+        #expect(abs(try hardware.sensors[1].device.readTemperature().value - 19) < 0.01, "a Steinhart–Hart part on a 5 V divider")
     }
 
     @Test func aThermistorNeedsItsCurve() {

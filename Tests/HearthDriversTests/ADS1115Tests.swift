@@ -67,7 +67,7 @@ import Testing
 
     @Test func againstTheTwinOnTheSimulatedWorld() throws {
         let world = SimWorld(model: ThermalModel(start: Celsius(21.3)))
-        let thermistor = SimThermistor(seriesOhms: 10_000, nominalOhms: 10_000, beta: 3950)
+        let thermistor = SimThermistor(seriesOhms: 10_000, curve: .beta(nominalOhms: 10_000, nominalCelsius: 25, beta: 3950))
         let twin = world.addThermistor(thermistor, adc: I2CAddress(0x49)!, channel: 2, measuring: .air)
         let adc = ADS1115(bus: world.bus, address: I2CAddress(0x49)!)
         let sensor = NTCThermistor(
