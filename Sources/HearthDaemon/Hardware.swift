@@ -16,10 +16,10 @@ public struct Hardware: Sendable {
         public var device: any DigitalOutput
     }
 
-    /// The fan's PWM channel and the setting that is safe.
+    /// The fan and the duty that is safe.
     public struct FanDrive: Sendable {
-        public var pwm: any PWMOutput
-        public var safe: PWMSetting
+        public var fan: any Fan
+        public var safe: DutyCycle
     }
 
     public var sensors: [Sensor] = []
@@ -27,8 +27,6 @@ public struct Hardware: Sendable {
     public var fan: FanDrive?
     /// The supply's power meter, when the board has one.
     public var powerMeter: (any PowerMeter)?
-    /// The fan's tachometer, when the board has one.
-    public var tach: (any EdgeEventSource)?
     /// Parts the board file names that this build cannot drive yet, each with the reason; the
     /// heater runs without them and says so.
     public var missing: [String] = []
@@ -44,7 +42,7 @@ public struct Hardware: Sendable {
     public func enterSafeState() -> [HALError] {
         var failures: [HALError] = []
         if let fan {
-            do { try fan.pwm.apply(fan.safe) } catch { failures.append(error) }
+            do { try fan.fan.setDuty(fan.safe) } catch { failures.append(error) }
         }
         for output in outputs {
             do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }

@@ -11,6 +11,8 @@ public struct TickReport: Sendable {
     public var readings: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)]
     /// The supply's power meter reading, when the board has one.
     public var power: Result<PowerReading, HALError>?
+    /// The fan's measured speed (`nil` inside for a fan without a tachometer), when the board has a fan.
+    public var fanSpeed: Result<RPM?, HALError>?
 }
 
 /// The heater's control task: one tick at a fixed rate, on an injected clock.
@@ -92,7 +94,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         let power = hardware.powerMeter.map { meter in
             Result { () throws(HALError) in try meter.readPower() }
         }
-        let report = TickReport(elapsed: elapsed, readings: readings, power: power)
+        let fanSpeed = hardware.fan.map { drive in
+            Result { () throws(HALError) in try drive.fan.speed() }
+        }
+        let report = TickReport(elapsed: elapsed, readings: readings, power: power, fanSpeed: fanSpeed)
         let (count, newlyFailed, recovered) = state.withLock { state in
             state.ticks += 1
             state.latest = report
@@ -132,6 +137,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         case .success(let power): parts.append("supply \(power.power) at \(power.voltage)")
         case .failure(let error): parts.append("supply FAILED (\(error.kind))")
         case nil: break
+        }
+        switch report.fanSpeed {
+        case .success(let speed?): parts.append("fan \(Int(speed.value.rounded())) rpm")
+        case .failure(let error): parts.append("fan FAILED (\(error.kind))")
+        case .success(nil), nil: break
         }
         return parts.isEmpty ? "no sensors" : parts.joined(separator: ", ")
     }

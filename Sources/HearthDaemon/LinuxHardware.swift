@@ -1,3 +1,4 @@
+import HearthDrivers
 import HearthHAL
 import HearthLinux
 import Logging
@@ -38,19 +39,6 @@ extension Hardware {
                 activeLow: output.activeLow)
             hardware.outputs.append(Output(spec: output, device: line))
         }
-        if let fan = board.fan {
-            let pwm = try SysfsPWMChannel(
-                chip: fan.pwmChip, channel: fan.pwmChannel, root: roots.pwm, overlayHint: fan.overlay, sys: sys)
-            guard let safe = PWMSetting(frequency: fan.frequency, duty: fan.safeDuty) else {
-                throw HALError(.outOfRange, "fan frequency \(fan.frequency) has no period", device: pwm.path)
-            }
-            try pwm.apply(safe)
-            hardware.fan = FanDrive(pwm: pwm, safe: safe)
-            if let tach = fan.tach {
-                hardware.tach = try chip(tach.line.chip).requestInput(
-                    tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
-            }
-        }
         var drivers: I2CDrivers?
         func i2c() throws(HALError) -> I2CDrivers {
             if let drivers { return drivers }
@@ -58,6 +46,26 @@ extension Hardware {
             let opened = I2CDrivers(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
             drivers = opened
             return opened
+        }
+        if let fan = board.fan {
+            let device: any Fan
+            switch fan.drive {
+            case .pwm(let pwmChip, let channel, let frequency, let overlay, let tach):
+                let pwm = try SysfsPWMChannel(chip: pwmChip, channel: channel, root: roots.pwm, overlayHint: overlay, sys: sys)
+                let tachLine = try tach.map { tach throws(HALError) in
+                    try chip(tach.line.chip).requestInput(
+                        tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
+                }
+                device = GPIOFan(
+                    name: "fan", pwm: pwm, frequency: frequency, tach: tachLine,
+                    pulsesPerRevolution: tach?.pulsesPerRevolution ?? 2, now: monotonicNow)
+            case .emc2101:
+                var bus = try i2c()
+                device = try bus.emc2101()
+                drivers = bus
+            }
+            try device.setDuty(fan.safeDuty)
+            hardware.fan = FanDrive(fan: device, safe: fan.safeDuty)
         }
         for sensor in board.sensors {
             switch sensor.source {

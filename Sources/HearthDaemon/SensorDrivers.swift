@@ -6,6 +6,18 @@ import HearthHAL
 struct I2CDrivers {
     let bus: any I2CBus
     private var adcs: [I2CAddress: ADS1115] = [:]
+    private var fanController: EMC2101?
+
+    /// The board's EMC2101, checked and set for manual fan control on first use; one driver for
+    /// both its fan and its temperature.
+    mutating func emc2101() throws(HALError) -> EMC2101 {
+        if let fanController { return fanController }
+        let controller = EMC2101(bus: bus)
+        try controller.verifyIdentity()
+        try controller.configure()
+        fanController = controller
+        return controller
+    }
 
     init(bus: any I2CBus) { self.bus = bus }
 
@@ -22,6 +34,9 @@ struct I2CDrivers {
             return .success(NTCThermistor(
                 name: spec.name, adc: adc, channel: ntc.channel, seriesOhms: ntc.seriesOhms,
                 supply: Volts(ntc.supplyVolts), model: model))
+        }
+        if case .i2c(.emc2101, _) = spec.source {
+            return .success(try emc2101())
         }
         return try Hardware.i2cSensor(spec, on: bus)
     }

@@ -16,15 +16,21 @@ extension Hardware {
             try line.set(active: output.safeActive)
             hardware.outputs.append(Output(spec: output, device: line))
         }
-        if let fan = board.fan {
-            guard let safe = PWMSetting(frequency: fan.frequency, duty: fan.safeDuty) else {
-                throw HALError(.outOfRange, "fan frequency \(fan.frequency) has no period", device: "sim-pwm")
-            }
-            try world.fan.pwm.apply(safe)
-            hardware.fan = FanDrive(pwm: world.fan.pwm, safe: safe)
-            if fan.tach != nil { hardware.tach = world.fan.tach }
-        }
         var drivers = I2CDrivers(bus: world.bus)
+        if let fan = board.fan {
+            let device: any Fan
+            switch fan.drive {
+            case .pwm(_, _, let frequency, _, let tach):
+                device = GPIOFan(
+                    name: "fan", pwm: world.fan.pwm, frequency: frequency, tach: tach == nil ? nil : world.fan.tach,
+                    pulsesPerRevolution: tach?.pulsesPerRevolution ?? 2, now: { world.fan.now })
+            case .emc2101:
+                world.addFanController(at: EMC2101Address.address, diode: .heatSink)
+                device = try drivers.emc2101()
+            }
+            try device.setDuty(fan.safeDuty)
+            hardware.fan = FanDrive(fan: device, safe: fan.safeDuty)
+        }
         for sensor in board.sensors {
             let probe: SimWorld.Probe = switch sensor.role {
             case .room, .intake: .air
@@ -33,6 +39,10 @@ extension Hardware {
             case .board: .board
             }
             switch sensor.source {
+            case .i2c(.emc2101, _) where board.fan?.drive == .emc2101:
+                break  // the fan's controller, already on the bus
+            case .i2c(.emc2101, let address):
+                world.bus.attach(EMC2101Twin(temperature: world.temperature(at: probe), fan: world.fan), at: address)
             case .i2c(let chip, let address):
                 guard let twin = SimWorld.SensorChip(rawValue: chip.rawValue) else {
                     hardware.missing.append("sensor \"\(sensor.name)\": no simulated twin of \(chip.rawValue) yet")

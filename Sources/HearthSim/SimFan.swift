@@ -66,6 +66,8 @@ public final class SimFan: Sendable {
     public var rpm: RPM { RPM(state.withLock { $0.rpm }) }
     /// The speed as a fraction of full speed: what moves air through the heater.
     public var speedFraction: Double { state.withLock { $0.rpm } / parameters.maxRPM }
+    /// The fan's virtual time: what its tach edges are stamped with.
+    public var now: Duration { state.withLock { $0.now } }
     /// The last PWM setting received.
     public var setting: PWMSetting? { state.withLock { $0.setting } }
 

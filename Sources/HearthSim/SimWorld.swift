@@ -88,6 +88,16 @@ public final class SimWorld: Sendable {
         }
     }
 
+    /// Puts an EMC2101 twin at `address` driving the world's fan, its remote diode on `probe` and
+    /// its own sensor on the board.
+    @discardableResult
+    public func addFanController(at address: I2CAddress, diode probe: Probe) -> EMC2101Twin {
+        let twin = EMC2101Twin(temperature: temperature(at: probe), fan: fan)
+        bus.attach(twin, at: address)
+        state.withLock { $0.twins.append((twin, probe)) }
+        return twin
+    }
+
     /// Power-meter chips the world has twins of.
     public enum MeterChip: Hashable, Sendable {
         case ina260

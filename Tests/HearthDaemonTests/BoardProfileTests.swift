@@ -34,10 +34,11 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
             .thermalZone("cpu-thermal"),
         ])
         let fan = try #require(board.fan)
-        #expect(fan.pwmChip == 0 && fan.pwmChannel == 0 && fan.frequency == Hertz(25_000))
-        #expect(fan.overlay?.hasPrefix("dtoverlay=pwm-2chan") == true)
-        #expect(fan.tach == BoardProfile.Tach(
-            line: .init(chip: .label("pinctrl-bcm2711"), line: .name("GPIO6")), pulsesPerRevolution: 2, pullUp: true))
+        let tach = BoardProfile.Tach(
+            line: .init(chip: .label("pinctrl-bcm2711"), line: .name("GPIO6")), pulsesPerRevolution: 2, pullUp: true)
+        #expect(fan.drive == .pwm(
+            chip: 0, channel: 0, frequency: Hertz(25_000), overlay: "dtoverlay=pwm-2chan,pin=18,func=2,pin2=19,func2=2",
+            tach: tach))
         #expect(board.asic == BoardProfile.ASICPort(port: "/dev/ttyAMA0", baud: 115_200, resetOutput: "asic-reset"))
     }
 }
@@ -162,6 +163,31 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
         #expect(error(Self.valid + "\n" + ntc("a", 0) + ntc("b", 1)) == nil)
         #expect(error(Self.valid + "\n" + ntc("a", 0) + ntc("b", 0))?.hasPrefix(
             "test.toml: sensor[3].channel: channel 0 of the ADS1115 at 0x4A is already used by sensor[2] (\"a\")") == true)
+    }
+
+    @Test func anEMC2101FanIsAlsoATemperatureSensorButOwnsItsAddress() throws {
+        let emcFan = """
+            [board]
+            name = "emc"
+            backend = "sim"
+            [i2c]
+            bus = 0
+            [fan]
+            controller = "emc2101"
+            safe_duty = 1
+            [[sensor]]
+            name = "sink"
+            role = "chip"
+            chip = "emc2101"
+            address = 0x4C
+            """
+        let board = try BoardProfile.parse(emcFan, file: "emc.toml")
+        #expect(board.fan?.drive == .emc2101)
+        #expect(error(emcFan.replacingOccurrences(of: "chip = \"emc2101\"\naddress = 0x4C", with: "chip = \"lm75\"\naddress = 0x4C"))?
+            .hasPrefix("test.toml: sensor[0].address: 0x4C is already used by fan (\"emc2101\")") == true)
+        #expect(error(emcFan + "\npwm_chip = 0")?.hasPrefix("test.toml: sensor[0].pwm_chip: unknown key") == true)
+        #expect(error(emcFan.replacingOccurrences(of: "safe_duty = 1", with: "safe_duty = 1\npwm_chip = 0"))?
+            .hasPrefix("test.toml: fan.pwm_chip: unknown key (allowed here: controller, safe_duty)") == true)
     }
 
     @Test func brokenTOMLSaysWhere() {

@@ -1,3 +1,4 @@
+import HearthDrivers
 import HearthHAL
 import Logging
 import Synchronization
@@ -39,7 +40,7 @@ final class RecordingPWM: PWMOutput {
     let power = RecordingOutput()
     let pwm = RecordingPWM()
     let clock = ManualClock()
-    let safeFan = PWMSetting(period: .microseconds(40), duty: .full)
+    let safeFan = PWMSetting(frequency: Hertz(25_000), duty: .full)!
 
     func hardware(_ sensors: [ScriptedSensor]) -> Hardware {
         var hardware = Hardware()
@@ -48,7 +49,7 @@ final class RecordingPWM: PWMOutput {
             .init(spec: .init(name: "asic-reset", line: line, activeLow: true, safeActive: true), device: reset),
             .init(spec: .init(name: "asic-power", line: line, activeLow: false, safeActive: false), device: power),
         ]
-        hardware.fan = .init(pwm: pwm, safe: safeFan)
+        hardware.fan = .init(fan: GPIOFan(name: "fan", pwm: pwm, tach: nil, now: { .zero }), safe: .full)
         hardware.sensors = sensors.enumerated().map { index, sensor in
             .init(spec: .init(name: sensor.name, role: index == 0 ? .room : .chip, source: .thermalZone("x")), device: sensor)
         }

@@ -44,6 +44,8 @@ import Testing
         let power = try #require(try service.latest?.power?.get())
         #expect(abs(power.power.value - SimWorld.baselinePower.value) < 0.05, "compute is off: only the board and fan draw")
         #expect(abs(power.voltage.value - 48) < 0.01)
+        let fanSpeed = try #require(try service.latest?.fanSpeed?.get())
+        #expect(abs(fanSpeed.value - world.fan.rpm.value) < 60, "the tach, counted by the GPIO fan driver, shows the rotor's speed")
     }
 
     @Test func aSensorThatDisappearsIsReportedAsItsError() throws {
@@ -115,5 +117,35 @@ import Testing
                 steinhart_a = 1e-3
                 """, file: "ntc.toml")
         } throws: { ($0 as? ConfigError)?.description.hasPrefix("ntc.toml: sensor[0].steinhart_a: give all three") == true }
+    }
+}
+
+@Suite struct SimEMC2101BoardTests {
+    @Test func anEMC2101DrivesTheFanAndReadsTheHeatSink() async throws {
+        let board = try BoardProfile.parse(
+            """
+            [board]
+            name = "emc"
+            backend = "sim"
+            [i2c]
+            bus = 0
+            [fan]
+            controller = "emc2101"
+            safe_duty = 1
+            [[sensor]]
+            name = "sink"
+            role = "chip"
+            chip = "emc2101"
+            address = 0x4C
+            """, file: "emc.toml")
+        let world = SimWorld(model: ThermalModel(start: Celsius(22)))
+        let hardware = try Hardware.openSim(board, world: world)
+        #expect(world.fan.setting?.duty == .full, "the controller put the fan at its safe duty")
+        world.advance(by: .seconds(10))
+        let fan = try #require(hardware.fan)
+        #expect(try fan.fan.speed()!.value > 2800)
+        try fan.fan.setDuty(DutyCycle(0.5))
+        #expect(world.fan.setting?.duty == DutyCycle(0.5))
+        #expect(try hardware.sensors[0].device.readTemperature() == Celsius(22))
     }
 }

@@ -33,7 +33,7 @@ extension BoardProfile {
         }
         let fan = try document.table("fan").map { reader throws(ConfigError) in
             var reader = reader
-            return try Self.fan(&reader)
+            return try Self.fan(&reader, i2cBus: i2cBus)
         }
         var powerMeter: PowerMeter?
         if var reader = try document.table("power_meter") {
@@ -144,11 +144,9 @@ extension BoardProfile {
         return Line(chip: chip, line: line)
     }
 
-    private static func fan(_ reader: inout TOMLReader) throws(ConfigError) -> Fan {
-        let pwmChip = try reader.int("pwm_chip", required: 0...63)
-        let pwmChannel = try reader.int("pwm_channel", required: 0...15)
-        let frequency = try reader.double("frequency_hz", required: 1...1_000_000)
-        let overlay = try reader.string("overlay")
+    private static func fan(_ reader: inout TOMLReader, i2cBus: Int?) throws(ConfigError) -> Fan {
+        enum Controller: String, CaseIterable { case pwm, emc2101 }
+        let controller = try reader.choice("controller", Controller.self) ?? .pwm
         guard let safeDuty = try reader.double("safe_duty", in: 0...1) else {
             throw reader.missing("safe_duty", "the duty the fan runs at when Hearth is not controlling it, 0.5…1")
         }
@@ -156,18 +154,30 @@ extension BoardProfile {
             throw reader.error(
                 "safe_duty", "\(safeDuty) is below 0.5: in its safe state the heater must still carry heat away from a hot heat sink")
         }
-        var tach: Tach?
-        if var tachReader = try reader.table("tach") {
-            tach = Tach(
-                line: try line(&tachReader),
-                pulsesPerRevolution: try tachReader.int("pulses_per_revolution", in: 1...8) ?? 2,
-                pullUp: try tachReader.bool("pull_up") ?? true)
-            try tachReader.finish()
+        let drive: Fan.Drive
+        switch controller {
+        case .emc2101:
+            guard i2cBus != nil else {
+                throw reader.error("controller", "an EMC2101 is an I²C chip, but the board has no [i2c] bus")
+            }
+            drive = .emc2101
+        case .pwm:
+            let pwmChip = try reader.int("pwm_chip", required: 0...63)
+            let pwmChannel = try reader.int("pwm_channel", required: 0...15)
+            let frequency = try reader.double("frequency_hz", required: 1...1_000_000)
+            let overlay = try reader.string("overlay")
+            var tach: Tach?
+            if var tachReader = try reader.table("tach") {
+                tach = Tach(
+                    line: try line(&tachReader),
+                    pulsesPerRevolution: try tachReader.int("pulses_per_revolution", in: 1...8) ?? 2,
+                    pullUp: try tachReader.bool("pull_up") ?? true)
+                try tachReader.finish()
+            }
+            drive = .pwm(chip: pwmChip, channel: pwmChannel, frequency: Hertz(frequency), overlay: overlay, tach: tach)
         }
         try reader.finish()
-        return Fan(
-            pwmChip: pwmChip, pwmChannel: pwmChannel, frequency: Hertz(frequency), overlay: overlay, tach: tach,
-            safeDuty: DutyCycle(safeDuty))
+        return Fan(drive: drive, safeDuty: DutyCycle(safeDuty))
     }
 
     private static func powerMeter(_ reader: inout TOMLReader, i2cBus: Int?) throws(ConfigError) -> PowerMeter {
@@ -237,8 +247,14 @@ extension BoardProfile {
             }
             addresses[address] = ("\(key) (\"\(owner)\")", ntcChannel.map { [$0] })
         }
+        if fan?.drive == .emc2101 {
+            try claim(EMC2101Address.address, by: "fan", "emc2101")
+        }
         for (index, sensor) in sensors.enumerated() {
             switch sensor.source {
+            case .i2c(.emc2101, let address) where fan?.drive == .emc2101 && address == EMC2101Address.address:
+                // The fan's EMC2101 measures its remote diode too: one chip, both roles.
+                continue
             case .i2c(_, let address):
                 try claim(address, by: "sensor[\(index)]", sensor.name)
             case .ntc(let address, let ntc):
@@ -267,4 +283,9 @@ extension BoardProfile {
             try claim(output.line, by: "output[\(index)] (\"\(output.name)\")")
         }
     }
+}
+
+/// The EMC2101's one address.
+enum EMC2101Address {
+    static let address = I2CAddress(0x4C)!
 }

@@ -79,17 +79,23 @@ extension BoardProfile {
         public var source: SensorSource
     }
 
-    /// The fan: a PWM channel, optionally a tachometer line.
+    /// The fan and what drives it.
     public struct Fan: Hashable, Sendable {
-        /// `pwmchipN`.
-        public var pwmChip: Int
-        public var pwmChannel: Int
-        public var frequency: Hertz
-        /// The `config.txt` line that creates the PWM chip, named when it is missing.
-        public var overlay: String?
-        public var tach: Tach?
+        public enum Drive: Hashable, Sendable {
+            /// A PWM channel (`pwmchipN`), optionally with a tachometer on a GPIO line.
+            /// `overlay` is the `config.txt` line that creates the PWM chip, named when it is missing.
+            case pwm(chip: Int, channel: Int, frequency: Hertz, overlay: String?, tach: Tach?)
+            /// An EMC2101 fan controller on the I²C bus (at 0x4C), with its own tach input.
+            case emc2101
+        }
+        public var drive: Drive
         /// The duty the fan is driven at whenever Hearth is not controlling it: start-up, faults, exit.
         public var safeDuty: DutyCycle
+
+        /// The tachometer line of a PWM-driven fan.
+        public var tach: Tach? {
+            if case .pwm(_, _, _, _, let tach) = drive { tach } else { nil }
+        }
     }
 
     public struct Tach: Hashable, Sendable {

@@ -14,10 +14,15 @@ extension BoardProfile {
             }
             lines.append("sensor \(sensor.name) (\(sensor.role.rawValue)): \(source)")
         }
-        if let fan {
-            var line = "fan: pwmchip\(fan.pwmChip) channel \(fan.pwmChannel) at \(fan.frequency), safe duty \(fan.safeDuty)"
-            if let tach = fan.tach { line += "; tach \(tach.line), \(tach.pulsesPerRevolution) pulses/rev" }
+        switch fan?.drive {
+        case .pwm(let chip, let channel, let frequency, _, let tach)?:
+            var line = "fan: pwmchip\(chip) channel \(channel) at \(frequency), safe duty \(fan!.safeDuty)"
+            if let tach { line += "; tach \(tach.line), \(tach.pulsesPerRevolution) pulses/rev" }
             lines.append(line)
+        case .emc2101?:
+            lines.append("fan: EMC2101 at 0x4C, safe duty \(fan!.safeDuty)")
+        case nil:
+            break
         }
         if let powerMeter { lines.append("power meter: \(powerMeter.chip.rawValue) at \(powerMeter.address)") }
         for output in outputs {
