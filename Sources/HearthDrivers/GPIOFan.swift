@@ -49,7 +49,8 @@ public final class GPIOFan: Fan {
         let now = self.now()
         return edges.withLock { edges in
             edges += fresh
-            edges.removeAll { $0 < now - window }
+            let oldest = now - window
+            edges.removeAll { $0 < oldest }
             guard let first = edges.first, let last = edges.last else { return RPM(0) }
             return RPM(Self.rpm(edges: edges.count, over: last - first, pulsesPerRevolution: pulsesPerRevolution))
         }

@@ -88,7 +88,8 @@ public final class SimFan: Sendable {
             let total = state.phase + pulsesPerSecond * dt
             let whole = Int(total)
             if !state.fault.tachLost, pulsesPerSecond > 0 {
-                for pulse in 0..<whole {
+                // Only the newest `eventCapacity` edges would survive the queue: make only those.
+                for pulse in max(whole - parameters.eventCapacity, 0)..<whole {
                     let fraction = (Double(pulse + 1) - state.phase) / (pulsesPerSecond * dt)
                     let at = start + .nanoseconds(Int64(fraction * dt * 1e9))
                     state.events.append(EdgeEvent(.falling, at: at))

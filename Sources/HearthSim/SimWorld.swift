@@ -169,28 +169,37 @@ public final class SimWorld: Sendable {
     }
 
     /// Moves the whole world forward: fan, model, and every twin's true temperature.
+    ///
+    /// Time passes in chunks of at most a second: in each, the fan is advanced at once (its
+    /// first-order lag is exact for any step) and the model in steps of at most `step` with the
+    /// fan's mean speed over the chunk. Scenario events apply at the start of the step they fall
+    /// in. The twins, which only matter when read, are brought up to date once at the end.
     public func advance(by duration: Duration) {
+        guard duration > .zero else { return }
         var left = duration
         while left > .zero {
-            let dt = min(left, step)
-            fan.advance(by: dt)
-            let fanSpeed = fan.speedFraction
+            let chunk = min(left, .seconds(1))
+            let speedBefore = fan.speedFraction
+            fan.advance(by: chunk)
+            let fanSpeed = (speedBefore + fan.speedFraction) / 2
             state.withLock { state in
                 while let event = state.events.first, event.at <= state.model.elapsed {
                     event.apply(to: &state.model.disturbances)
                     state.events.removeFirst()
                 }
-                state.model.advance(by: dt, power: state.power, fanSpeed: fanSpeed, step: dt)
-                for (twin, probe) in state.twins {
-                    twin.temperature = Self.temperature(of: state.model, at: probe)
-                    twin.elapse(dt)
-                }
-                Self.updateMeters(state)
-                for entry in state.thermistors {
-                    entry.adc.setInput(entry.channel, entry.thermistor.volts(at: Self.temperature(of: state.model, at: entry.probe)))
-                }
+                state.model.advance(by: chunk, power: state.power, fanSpeed: fanSpeed, step: step)
             }
-            left -= dt
+            left -= chunk
+        }
+        state.withLock { state in
+            for (twin, probe) in state.twins {
+                twin.temperature = Self.temperature(of: state.model, at: probe)
+                twin.elapse(duration)
+            }
+            Self.updateMeters(state)
+            for entry in state.thermistors {
+                entry.adc.setInput(entry.channel, entry.thermistor.volts(at: Self.temperature(of: state.model, at: entry.probe)))
+            }
         }
     }
 }

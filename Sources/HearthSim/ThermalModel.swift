@@ -134,12 +134,15 @@ public struct ThermalModel: Sendable {
     /// Advances the model by `duration` in steps of at most `step`, with the heater drawing
     /// `power` and the fan turning at `fanSpeed` (0…1 of full speed).
     public mutating func advance(by duration: Duration, power: Watts, fanSpeed: Double, step: Duration = .milliseconds(100)) {
-        var remaining = duration.seconds
+        let total = duration.seconds
         let maximum = step.seconds
-        while remaining > 1e-12 {
-            let dt = min(maximum, remaining)
-            self.step(dt: dt, power: max(power.value, 0), fanSpeed: min(max(fanSpeed, 0), 1))
-            remaining -= dt
+        guard total > 0, maximum > 0 else { return }
+        let steps = max(Int((total / maximum).rounded(.up)), 1)
+        let dt = total / Double(steps)
+        let power = max(power.value, 0)
+        let fanSpeed = min(max(fanSpeed, 0), 1)
+        for _ in 0..<steps {
+            self.step(dt: dt, power: power, fanSpeed: fanSpeed)
         }
         elapsed += duration
     }

@@ -10,7 +10,7 @@ struct Hearth: ParsableCommand {
         commandName: "hearth",
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
-        subcommands: [Board.self, Sensors.self, Version.self])
+        subcommands: [Board.self, Sensors.self, Bench.self, Version.self])
 }
 
 extension Hearth {
@@ -63,6 +63,35 @@ extension Hearth {
                     reading = "unreadable: \(error)"
                 }
                 print("\(sensor.name)\t\(reading)\t\(sensor.path)")
+            }
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmarks.", subcommands: [World.self])
+
+        struct World: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Times the simulated world with a twin of every chip, read by the real drivers at 2 Hz.")
+
+            @Option(help: "Simulated time to run, e.g. 24h.") var duration = "24h"
+            @Option(help: "Runs to make; the best is reported.") var runs = 3
+            @Flag(help: "Advance the world only; do not read the devices.") var worldOnly = false
+
+            func run() throws {
+                guard let simulated = parseDuration(duration) else {
+                    throw ValidationError("--duration: \"\(duration)\" is not a duration such as 90s, 15m, 8h or 1h30m")
+                }
+                var best: WorldBenchmark.Result?
+                for _ in 0..<max(runs, 1) {
+                    let result = try WorldBenchmark().run(for: simulated, read: !worldOnly)
+                    if best == nil || result.wall < best!.wall { best = result }
+                }
+                let result = best!
+                print("simulated \(duration) in \(result.wall) wall: \(Int(result.speed)) simulated seconds per wall second")
+                print("\(result.readings) driver readings, \(result.failures) failed")
+                if result.failures > 0 { throw ExitCode(1) }
             }
         }
     }
