@@ -72,6 +72,27 @@ import Testing
         #expect(INA219.Scaling(shuntOhms: 0.000_001, maxCurrent: Amperes(0.001)) == nil, "calibration beyond 16 bits")
     }
 
+    @Test func scriptedWritesAndAFailedRead() throws {
+        let address = I2CAddress(0x40)!
+        let bus = MockI2CBus([
+            .write(address, [0x00, 0x39, 0x9F]), .write(address, [0x05, 0x50, 0x00]).failing(.arbitrationLost),
+            .write(address, [0x00, 0x39, 0x9F]), .write(address, [0x05, 0x50, 0x00]),
+            .writeRead(address, [0x05], [0x50, 0x00]), .writeRead(address, [0x02], [0x5D, 0x98]),
+            .writeRead(address, [0x03], [0x17, 0x66]), .writeRead(address, [0x04], [0x27, 0x10]),
+            .writeRead(address, [0x05], [0, 0]).failing(.nackAddress),
+        ])
+        let meter = try INA219(bus: bus, shuntOhms: 0.002, maxCurrent: Amperes(32.768))
+        #expect(throws: HALError.self) { try meter.configure() }
+        #expect(!meter.isConfigured, "configured only once both writes succeeded")
+        try meter.configure()
+        let reading = try meter.readPower()
+        #expect(abs(reading.power.value - 119.8) < 1e-9)
+        #expect {
+            try meter.readPower()
+        } throws: { ($0 as? HALError)?.kind == .nackAddress && ($0 as? HALError)?.register == 0x05 }
+        #expect(bus.verify().isEmpty)
+    }
+
     @Test func againstItsTwin() throws {
         let bus = SimI2CBus()
         let twin = INA219Twin(shuntOhms: 0.002)
