@@ -35,7 +35,7 @@ public typealias LM75 = LM75Sensor<LM75NineBit>
 public typealias LM75B = LM75Sensor<LM75ElevenBit>
 
 /// An LM75-family digital temperature sensor, −55…125 °C.
-public final class LM75Sensor<Resolution: LM75Resolution>: TemperatureSensor {
+public final class LM75Sensor<Resolution: LM75Resolution>: RegisterTemperatureSensor {
     /// The address for the A2 A1 A0 straps (0…7): 0x48 + straps.
     public static func address(straps: UInt8) -> I2CAddress? {
         guard straps < 8 else { return nil }
@@ -68,19 +68,11 @@ public final class LM75Sensor<Resolution: LM75Resolution>: TemperatureSensor {
     /// The configuration as last written, or `nil` if it has not been.
     public var cachedConfiguration: UInt8? { configuration.withLock { $0 } }
 
-    /// The temperature register as the chip sent it.
-    public func readRaw() throws(HALError) -> UInt16 {
-        try bus.readRegister16(address, LM75Register.temperature)
-    }
-
-    public func readTemperature() throws(HALError) -> Celsius {
-        let celsius = Self.celsius(fromRegister: try readRaw())
-        return try checkRange(
-            celsius, Self.range, bus: bus, address: address, register: LM75Register.temperature, chip: Resolution.part)
-    }
+    public static var temperatureRegister: UInt8 { LM75Register.temperature }
+    public static var part: String { Resolution.part }
 
     /// Two's complement, left-justified: the top `bits` bits count 2^(bits−8)… °C steps.
-    static func celsius(fromRegister raw: UInt16) -> Double {
+    public static func celsius(fromRegister raw: UInt16) -> Double {
         let shift = 16 - Resolution.bits
         return Double(signExtend(raw >> UInt16(shift), bits: Resolution.bits)) / Double(1 << (Resolution.bits - 8))
     }

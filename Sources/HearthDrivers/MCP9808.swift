@@ -2,7 +2,7 @@ import HearthHAL
 import Synchronization
 
 /// Microchip MCP9808: a ±0.25 °C digital temperature sensor, −40…125 °C, up to 0.0625 °C resolution.
-public final class MCP9808: TemperatureSensor {
+public final class MCP9808: RegisterTemperatureSensor {
     /// The address for the A2 A1 A0 straps (0…7): 0x18 + straps.
     public static func address(straps: UInt8) -> I2CAddress? {
         guard straps < 8 else { return nil }
@@ -68,18 +68,12 @@ public final class MCP9808: TemperatureSensor {
     /// The resolution as last written, or `nil` if it has not been.
     public var cachedResolution: Resolution? { resolution.withLock { $0 } }
 
-    /// The ambient temperature register as the chip sent it (alert flags included).
-    public func readRaw() throws(HALError) -> UInt16 {
-        try bus.readRegister16(address, Register.ambient)
-    }
-
-    public func readTemperature() throws(HALError) -> Celsius {
-        let celsius = Self.celsius(fromRegister: try readRaw())
-        return try checkRange(celsius, Self.range, bus: bus, address: address, register: Register.ambient, chip: "MCP9808")
-    }
+    /// The ambient temperature register (alert flags included in the raw value).
+    public static let temperatureRegister = Register.ambient
+    public static let part = "MCP9808"
 
     /// Bits 15–13 are alert flags, bit 12 the sign, bits 11–0 the temperature in 1/16 °C.
-    static func celsius(fromRegister raw: UInt16) -> Double {
+    public static func celsius(fromRegister raw: UInt16) -> Double {
         Double(signExtend(raw & 0x1FFF, bits: 13)) / 16
     }
 

@@ -75,3 +75,31 @@ func checkRange(
     }
     return Celsius(celsius)
 }
+
+/// A temperature sensor whose reading is one 16-bit register (most significant byte first),
+/// decoded by a pure function and checked against the chip's range: TMP102, LM75, MCP9808.
+public protocol RegisterTemperatureSensor: TemperatureSensor {
+    var bus: any I2CBus { get }
+    var address: I2CAddress { get }
+    /// The register that holds the temperature.
+    static var temperatureRegister: UInt8 { get }
+    /// What the chip can measure; a reading outside is refused.
+    static var range: ClosedRange<Double> { get }
+    /// The part's name, for messages.
+    static var part: String { get }
+    /// The temperature a register value means.
+    static func celsius(fromRegister raw: UInt16) -> Double
+}
+
+extension RegisterTemperatureSensor {
+    /// The temperature register as the chip sent it.
+    public func readRaw() throws(HALError) -> UInt16 {
+        try bus.readRegister16(address, Self.temperatureRegister)
+    }
+
+    public func readTemperature() throws(HALError) -> Celsius {
+        try checkRange(
+            Self.celsius(fromRegister: try readRaw()), Self.range, bus: bus, address: address,
+            register: Self.temperatureRegister, chip: Self.part)
+    }
+}

@@ -54,11 +54,9 @@ public final class SHT3x: TemperatureSensor {
                 .timeout, "no new measurement since the last fetch (read faster than 4 a second?)", device: bus.name,
                 address: address)
         }
-        let (temperature, humidity) = try Sensirion.words(bytes, bus: bus, address: address, chip: "SHT3x")
-        return ClimateReading(
-            temperature: try checkRange(
-                Sensirion.celsius(temperature), Self.range, bus: bus, address: address, register: 0xE0, chip: "SHT3x"),
-            humidity: RelativeHumidity(Self.humidity(humidity)))
+        return try Sensirion.reading(
+            bytes, bus: bus, address: address, chip: "SHT3x", command: Command.fetch[0], range: Self.range,
+            humidity: Self.humidity)
     }
 
     public func readTemperature() throws(HALError) -> Celsius {

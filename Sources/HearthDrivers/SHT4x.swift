@@ -60,14 +60,13 @@ public final class SHT4x: TemperatureSensor {
             throw error
         }
         pending.withLock { $0 = false }
-        let (temperature, humidity) = try Sensirion.words(bytes, bus: bus, address: address, chip: "SHT4x")
+        let reading = try Sensirion.reading(
+            bytes, bus: bus, address: address, chip: "SHT4x", command: Command.measureHighPrecision, range: Self.range,
+            humidity: Self.humidity)
         // Start the next one. If that fails, this reading still stands: nothing is pending, so the
         // next call starts again and reports the fault (or "not ready") itself.
         do { try start() } catch {}
-        return ClimateReading(
-            temperature: try checkRange(
-                Sensirion.celsius(temperature), Self.range, bus: bus, address: address, register: 0xFD, chip: "SHT4x"),
-            humidity: RelativeHumidity(Self.humidity(humidity)))
+        return reading
     }
 
     public func readTemperature() throws(HALError) -> Celsius {

@@ -37,6 +37,18 @@ enum Sensirion {
 
     /// T = −45 + 175 · S / 65535 °C.
     static func celsius(_ word: UInt16) -> Double { -45 + 175 * Double(word) / 65535 }
+
+    /// A checked 6-byte answer as a reading: CRCs, the chip's temperature range, and the chip's
+    /// own humidity formula. `command` is named in a range error.
+    static func reading(
+        _ bytes: [UInt8], bus: any I2CBus, address: I2CAddress, chip: String, command: UInt8,
+        range: ClosedRange<Double>, humidity: (UInt16) -> Double
+    ) throws(HALError) -> ClimateReading {
+        let (temperature, humidityWord) = try words(bytes, bus: bus, address: address, chip: chip)
+        return ClimateReading(
+            temperature: try checkRange(celsius(temperature), range, bus: bus, address: address, register: command, chip: chip),
+            humidity: RelativeHumidity(humidity(humidityWord)))
+    }
 }
 
 /// A temperature and humidity measured together.

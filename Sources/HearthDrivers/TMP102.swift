@@ -3,7 +3,7 @@ import Synchronization
 
 /// Texas Instruments TMP102: a ±0.5 °C digital temperature sensor, 12-bit (−55…128 °C) or, in
 /// extended mode, 13-bit (−55…150 °C), 0.0625 °C per count.
-public final class TMP102: TemperatureSensor {
+public final class TMP102: RegisterTemperatureSensor {
     /// Where the ADD0 pin is strapped; it picks the address.
     public enum Strap: UInt8, Sendable, CaseIterable {
         case ground = 0, supply = 1, sda = 2, scl = 3
@@ -65,19 +65,12 @@ public final class TMP102: TemperatureSensor {
     /// The configuration as last written, or `nil` if it has not been.
     public var cachedConfiguration: UInt16? { configuration.withLock { $0 } }
 
-    /// The temperature register as the chip sent it.
-    public func readRaw() throws(HALError) -> UInt16 {
-        try bus.readRegister16(address, Register.temperature)
-    }
-
-    public func readTemperature() throws(HALError) -> Celsius {
-        let celsius = Self.celsius(fromRegister: try readRaw())
-        return try checkRange(celsius, Self.range, bus: bus, address: address, register: Register.temperature, chip: "TMP102")
-    }
+    public static let temperatureRegister = Register.temperature
+    public static let part = "TMP102"
 
     /// The temperature a register value means. Bit 0 says which format: set in extended mode
     /// (13-bit, left-justified by 3), clear in normal mode (12-bit, left-justified by 4).
-    static func celsius(fromRegister raw: UInt16) -> Double {
+    public static func celsius(fromRegister raw: UInt16) -> Double {
         if raw & 1 == 1 {
             return Double(signExtend(raw >> 3, bits: 13)) * 0.0625
         }

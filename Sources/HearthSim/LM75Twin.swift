@@ -6,12 +6,11 @@ import Synchronization
 /// is converted at each read unless the chip is shut down, when it holds its last conversion.
 public final class LM75Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendable {
     private struct Registers {
-        var pointer: UInt8 = 0
+        var bus = PointerRegisters()
         var configuration: UInt8 = 0
         var hysteresis: UInt16 = 0x4B00
         var overTemperature: UInt16 = 0x5000
         var lastConversion: UInt16?
-        var outgoing: [UInt8] = []
     }
     private let registers = Mutex(Registers())
     /// 9 or 11.
@@ -29,8 +28,7 @@ public final class LM75Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendable 
         guard let pointer = bytes.first else { return }
         guard pointer <= 3 else { throw HALError(.nackData, "LM75 has no register 0x\(String(pointer, radix: 16))") }
         registers.withLock { registers in
-            registers.pointer = pointer
-            registers.outgoing = []
+            registers.bus.point(at: pointer)
             switch (pointer, bytes.count) {
             case (1, 2...): registers.configuration = bytes[1]
             case (2, 3...): registers.hysteresis = UInt16(bytes[1]) << 8 | UInt16(bytes[2]) & 0xFF80
@@ -45,24 +43,20 @@ public final class LM75Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendable 
         let measured = self.measured
         let bits = self.bits
         return registers.withLock { registers in
-            var bytes: [UInt8] = []
-            while bytes.count < count {
-                if registers.outgoing.isEmpty {
-                    switch registers.pointer {
-                    case 0:
-                        let shutDown = registers.configuration & 1 == 1
-                        let value = shutDown
-                            ? registers.lastConversion ?? 0 : Self.encode(measured, bits: bits)
-                        registers.lastConversion = value
-                        registers.outgoing = [UInt8(value >> 8), UInt8(value & 0xFF)]
-                    case 1: registers.outgoing = [registers.configuration]
-                    case 2: registers.outgoing = [UInt8(registers.hysteresis >> 8), UInt8(registers.hysteresis & 0xFF)]
-                    default: registers.outgoing = [UInt8(registers.overTemperature >> 8), UInt8(registers.overTemperature & 0xFF)]
-                    }
+            // A shut-down chip holds its last conversion.
+            let temperature = registers.configuration & 1 == 1
+                ? registers.lastConversion ?? 0 : Self.encode(measured, bits: bits)
+            registers.lastConversion = temperature
+            let (configuration, hysteresis, overTemperature) =
+                (registers.configuration, registers.hysteresis, registers.overTemperature)
+            return registers.bus.send(count: count) { pointer in
+                switch pointer {
+                case 0: bigEndian(temperature)
+                case 1: [configuration]
+                case 2: bigEndian(hysteresis)
+                default: bigEndian(overTemperature)
                 }
-                bytes.append(registers.outgoing.removeFirst())
             }
-            return bytes
         }
     }
 

@@ -6,10 +6,9 @@ import Synchronization
 /// configured resolution, and the manufacturer (0x0054) and device (0x0400) IDs.
 public final class MCP9808Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendable {
     private struct Registers {
-        var pointer: UInt8 = 0
+        var bus = PointerRegisters()
         var configuration: UInt16 = 0
         var resolution: UInt8 = 3
-        var outgoing: [UInt8] = []
     }
     private let registers = Mutex(Registers())
 
@@ -25,8 +24,7 @@ public final class MCP9808Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendab
         guard let pointer = bytes.first else { return }
         guard pointer <= 8 else { throw HALError(.nackData, "MCP9808 has no register 0x\(String(pointer, radix: 16))") }
         registers.withLock { registers in
-            registers.pointer = pointer
-            registers.outgoing = []
+            registers.bus.point(at: pointer)
             switch (pointer, bytes.count) {
             case (1, 3...): registers.configuration = UInt16(bytes[1]) << 8 | UInt16(bytes[2])
             case (8, 2...): registers.resolution = bytes[1] & 0b11
@@ -39,25 +37,19 @@ public final class MCP9808Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendab
         try acknowledge("MCP9808")
         let measured = self.measured
         return registers.withLock { registers in
-            var bytes: [UInt8] = []
-            while bytes.count < count {
-                if registers.outgoing.isEmpty {
-                    registers.outgoing = switch registers.pointer {
-                    case 5: Self.bytes(Self.encode(measured, resolution: registers.resolution))
-                    case 1: Self.bytes(registers.configuration)
-                    case 6: [0x00, 0x54]
-                    case 7: [0x04, 0x00]
-                    case 8: [registers.resolution]
-                    default: [0, 0]
-                    }
+            let (configuration, resolution) = (registers.configuration, registers.resolution)
+            return registers.bus.send(count: count) { pointer in
+                switch pointer {
+                case 5: bigEndian(Self.encode(measured, resolution: resolution))
+                case 1: bigEndian(configuration)
+                case 6: [0x00, 0x54]
+                case 7: [0x04, 0x00]
+                case 8: [resolution]
+                default: [0, 0]
                 }
-                bytes.append(registers.outgoing.removeFirst())
             }
-            return bytes
         }
     }
-
-    private static func bytes(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
 
     /// Sign in bit 12, 1/16 °C in bits 11–0, to the nearest step of the resolution (the low bits it
     /// does not convert are 0).

@@ -8,8 +8,7 @@ public class PowerMeterTwin: @unchecked Sendable {
         var voltage = Volts(48)
         var current = Amperes(0)
         var absent = false
-        var pointer: UInt8 = 0
-        var outgoing: [UInt8] = []
+        var bus = PointerRegisters()
         var registers: [UInt8: UInt16] = [:]
     }
     let state: Mutex<State>
@@ -42,8 +41,7 @@ public class PowerMeterTwin: @unchecked Sendable {
         try state.withLock { (state: inout State) throws(HALError) in
             if state.absent { throw HALError(.nackAddress, "\(chip) no longer answers (injected)") }
             guard let pointer = bytes.first else { return }
-            state.pointer = pointer
-            state.outgoing = []
+            state.bus.point(at: pointer)
             if bytes.count >= 3 { state.registers[pointer] = UInt16(bytes[1]) << 8 | UInt16(bytes[2]) }
         }
     }
@@ -51,15 +49,10 @@ public class PowerMeterTwin: @unchecked Sendable {
     func sendBytes(count: Int, chip: String) throws(HALError) -> [UInt8] {
         try state.withLock { (state: inout State) throws(HALError) -> [UInt8] in
             if state.absent { throw HALError(.nackAddress, "\(chip) no longer answers (injected)") }
-            var bytes: [UInt8] = []
-            while bytes.count < count {
-                if state.outgoing.isEmpty {
-                    let value = measured(state.pointer, state) ?? state.registers[state.pointer] ?? 0
-                    state.outgoing = [UInt8(value >> 8), UInt8(value & 0xFF)]
-                }
-                bytes.append(state.outgoing.removeFirst())
+            let snapshot = state
+            return state.bus.send(count: count) { pointer in
+                bigEndian(measured(pointer, snapshot) ?? snapshot.registers[pointer] ?? 0)
             }
-            return bytes
         }
     }
 }

@@ -6,12 +6,10 @@ import Synchronization
 /// 12-bit or (when the configuration's EM bit is set) 13-bit format, as the datasheet describes.
 public final class TMP102Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendable {
     private struct Registers {
-        var pointer: UInt8 = 0
+        var bus = PointerRegisters()
         var configuration: UInt16 = 0x60A0
         var low: UInt16 = 0x4B00
         var high: UInt16 = 0x5000
-        /// Bytes of the register being read, continuing across reads until the pointer changes.
-        var outgoing: [UInt8] = []
     }
     private let registers = Mutex(Registers())
 
@@ -27,8 +25,7 @@ public final class TMP102Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendabl
         guard let pointer = bytes.first else { return }
         guard pointer <= 3 else { throw HALError(.nackData, "TMP102 has no register 0x\(String(pointer, radix: 16))") }
         registers.withLock { registers in
-            registers.pointer = pointer
-            registers.outgoing = []
+            registers.bus.point(at: pointer)
             guard bytes.count >= 3 else { return }
             let value = UInt16(bytes[1]) << 8 | UInt16(bytes[2])
             switch pointer {
@@ -44,20 +41,15 @@ public final class TMP102Twin: TemperatureTwin, SimI2CDevice, @unchecked Sendabl
         try acknowledge("TMP102")
         let measured = self.measured
         return registers.withLock { registers in
-            var bytes: [UInt8] = []
-            while bytes.count < count {
-                if registers.outgoing.isEmpty {
-                    let value = switch registers.pointer {
-                    case 0: Self.encode(measured, extended: registers.configuration & 0x10 != 0)
-                    case 1: registers.configuration
-                    case 2: registers.low
-                    default: registers.high
-                    }
-                    registers.outgoing = [UInt8(value >> 8), UInt8(value & 0xFF)]
+            let (configuration, low, high) = (registers.configuration, registers.low, registers.high)
+            return registers.bus.send(count: count) { pointer in
+                switch pointer {
+                case 0: bigEndian(Self.encode(measured, extended: configuration & 0x10 != 0))
+                case 1: bigEndian(configuration)
+                case 2: bigEndian(low)
+                default: bigEndian(high)
                 }
-                bytes.append(registers.outgoing.removeFirst())
             }
-            return bytes
         }
     }
 

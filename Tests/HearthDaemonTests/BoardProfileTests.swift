@@ -166,21 +166,7 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
     }
 
     @Test func anEMC2101FanIsAlsoATemperatureSensorButOwnsItsAddress() throws {
-        let emcFan = """
-            [board]
-            name = "emc"
-            backend = "sim"
-            [i2c]
-            bus = 0
-            [fan]
-            controller = "emc2101"
-            safe_duty = 1
-            [[sensor]]
-            name = "sink"
-            role = "chip"
-            chip = "emc2101"
-            address = 0x4C
-            """
+        let emcFan = TestBoards.emc2101
         let board = try BoardProfile.parse(emcFan, file: "emc.toml")
         #expect(board.fan?.drive == .emc2101)
         #expect(error(emcFan.replacingOccurrences(of: "chip = \"emc2101\"\naddress = 0x4C", with: "chip = \"lm75\"\naddress = 0x4C"))?

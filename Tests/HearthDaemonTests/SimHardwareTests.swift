@@ -63,34 +63,17 @@ import Testing
 @Suite struct SimThermistorBoardTests {
     @Test func twoThermistorsShareOneADS1115() throws {
         let board = try BoardProfile.parse(
-            """
-            [board]
-            name = "ntc"
-            backend = "sim"
-            [i2c]
-            bus = 0
-            [[sensor]]
-            name = "intake"
-            role = "intake"
-            chip = "ads1115-ntc"
-            address = 0x48
-            channel = 0
-            series_ohms = 10000
-            nominal_ohms = 10000
-            beta = 3950
-            [[sensor]]
-            name = "sink"
-            role = "chip"
-            chip = "ads1115-ntc"
-            address = 0x48
-            channel = 1
-            series_ohms = 4700
-            nominal_ohms = 10000
-            steinhart_a = 1.009249522e-3
-            steinhart_b = 2.378405444e-4
-            steinhart_c = 2.019202697e-7
-            supply_volts = 5.0
-            """, file: "ntc.toml")
+            TestBoards.simHeader
+                + TestBoards.thermistor("intake", role: "intake", channel: 0, curve: "beta = 3950")
+                + TestBoards.thermistor(
+                    "sink", role: "chip", channel: 1, seriesOhms: 4700,
+                    curve: """
+                        steinhart_a = 1.009249522e-3
+                        steinhart_b = 2.378405444e-4
+                        steinhart_c = 2.019202697e-7
+                        supply_volts = 5.0
+                        """),
+            file: "ntc.toml")
         let world = SimWorld(model: ThermalModel(start: Celsius(19)))
         let hardware = try Hardware.openSim(board, world: world)
         #expect(abs(try hardware.sensors[0].device.readTemperature().value - 19) < 0.01)
@@ -100,44 +83,15 @@ import Testing
     @Test func aThermistorNeedsItsCurve() {
         #expect {
             try BoardProfile.parse(
-                """
-                [board]
-                name = "ntc"
-                backend = "sim"
-                [i2c]
-                bus = 0
-                [[sensor]]
-                name = "intake"
-                role = "intake"
-                chip = "ads1115-ntc"
-                address = 0x48
-                channel = 0
-                series_ohms = 10000
-                nominal_ohms = 10000
-                steinhart_a = 1e-3
-                """, file: "ntc.toml")
+                TestBoards.simHeader + TestBoards.thermistor("intake", role: "intake", channel: 0, curve: "steinhart_a = 1e-3"),
+                file: "ntc.toml")
         } throws: { ($0 as? ConfigError)?.description.hasPrefix("ntc.toml: sensor[0].steinhart_a: give all three") == true }
     }
 }
 
 @Suite struct SimEMC2101BoardTests {
     @Test func anEMC2101DrivesTheFanAndReadsTheHeatSink() async throws {
-        let board = try BoardProfile.parse(
-            """
-            [board]
-            name = "emc"
-            backend = "sim"
-            [i2c]
-            bus = 0
-            [fan]
-            controller = "emc2101"
-            safe_duty = 1
-            [[sensor]]
-            name = "sink"
-            role = "chip"
-            chip = "emc2101"
-            address = 0x4C
-            """, file: "emc.toml")
+        let board = try BoardProfile.parse(TestBoards.emc2101, file: "emc.toml")
         let world = SimWorld(model: ThermalModel(start: Celsius(22)))
         let hardware = try Hardware.openSim(board, world: world)
         #expect(world.fan.setting?.duty == .full, "the controller put the fan at its safe duty")
