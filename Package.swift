@@ -54,12 +54,14 @@ let package = Package(
         .target(name: "HearthDrivers", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The simulated world: a thermal model of a heated room and register-level twins of the chips.
         .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
+        // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
+        .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
         .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
         .target(
             name: "HearthDaemon",
             dependencies: [
-                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim",
+                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -86,6 +88,7 @@ let package = Package(
         .testTarget(
             name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
+        .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],
             swiftSettings: strict),
