@@ -1,0 +1,305 @@
+import HearthHAL
+
+/// The limits the safety supervisor enforces. The defaults suit the 400 W and 1200 W heaters of
+/// the simulated room and the boards in `Board/`.
+public struct SafetyLimits: Hashable, Sendable {
+    /// Readings outside these are implausible, by role.
+    public var plausible: [SensorRole: ClosedRange<Double>] = [
+        .room: -30...60, .intake: -30...60, .exhaust: -30...110, .board: -30...100, .chip: -30...125,
+    ]
+    /// The fastest believable change, °C per second, by role.
+    public var maxRate: [SensorRole: Double] = [.room: 2, .intake: 2, .exhaust: 10, .board: 5, .chip: 10]
+    /// Consecutive failed reads of one sensor that latch a fault (any failed read already stops
+    /// compute for that tick).
+    public var lostAfterTicks = 3
+    /// A sensor whose raw value does not change for this long while the power swings by
+    /// `stuckPowerSwing` of the rated power is stuck.
+    public var stuckAfter = Duration.seconds(600)
+    public var stuckPowerSwing = 0.25
+    /// Thermal runaway: after `runawayAfter` at `runawayPower` of the rated power or more, the heat
+    /// sink must be at least `runawayKelvinPerWatt` × power above the room. A sensor that fell off
+    /// its mount reads the room and trips this.
+    public var runawayAfter = Duration.seconds(300)
+    public var runawayPower = 0.3
+    public var runawayKelvinPerWatt = 0.01
+    /// Heat sink (chip role): above `chipHot` throttle and run the fans full; at `chipDangerous`
+    /// compute off, latched.
+    public var chipHot = Celsius(75)
+    public var chipDangerous = Celsius(90)
+    /// Leave the throttle only after `resumeFor` below `chipResume`, then run at `resumePower` of
+    /// the rated power for `resumeReducedFor`.
+    public var chipResume = Celsius(65)
+    public var resumeFor = Duration.seconds(60)
+    public var resumePower = 0.7
+    public var resumeReducedFor = Duration.seconds(600)
+    /// The power allowed while throttled, as a fraction of the rated power.
+    public var throttlePower = 0.5
+    /// Exhaust and enclosure (board role) temperatures that stop compute, latched.
+    public var exhaustDangerous = Celsius(80)
+    public var boardDangerous = Celsius(85)
+    /// A fan driven at `stallDuty` or more that shows no more than `stallRPM` for `stallAfter` has stalled.
+    public var stallDuty = 0.2
+    public var stallRPM = 200.0
+    public var stallAfter = Duration.seconds(3)
+
+    public init() {}
+}
+
+/// Why the supervisor stopped the heater.
+public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
+    case sensorLost(String, HALError.Kind)
+    case implausible(String, Celsius)
+    case jump(String, from: Celsius, to: Celsius)
+    case stuck(String, Celsius)
+    case runaway(String, Celsius)
+    case overTemperature(String, Celsius)
+    case fanStalled
+    case fanUnreadable(HALError.Kind)
+
+    public var description: String {
+        switch self {
+        case .sensorLost(let name, let kind): "sensor \(name) lost (\(kind))"
+        case .implausible(let name, let value): "sensor \(name) reads an implausible \(value)"
+        case .jump(let name, let from, let to): "sensor \(name) jumped from \(from) to \(to)"
+        case .stuck(let name, let value): "sensor \(name) stuck at \(value) while the power changed"
+        case .runaway(let name, let value): "thermal runaway: \(name) at \(value) does not warm with the power (off its mount?)"
+        case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
+        case .fanStalled: "fan stalled: driven but not turning"
+        case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
+        }
+    }
+}
+
+/// What the supervisor reports happening, for the log.
+public enum SafetyEvent: Hashable, Sendable, CustomStringConvertible {
+    case latched(SafetyFault, at: Duration)
+    case doubt(String)
+    case throttled(String)
+    case resumedReduced
+    case resumedFull
+    case cleared([SafetyFault])
+
+    public var description: String {
+        switch self {
+        case .latched(let fault, let at): "FAULT latched at \(at): \(fault); compute off, fans full until cleared"
+        case .doubt(let why): "doubt: \(why); compute off, fans full this tick"
+        case .throttled(let why): "throttled: \(why)"
+        case .resumedReduced: "cooled: resuming at reduced power"
+        case .resumedFull: "resuming full power"
+        case .cleared(let faults): "faults cleared by a person: \(faults.map(\.description).joined(separator: "; "))"
+        }
+    }
+}
+
+/// What the supervisor allows this tick. Its verdict wins over every other loop.
+public struct SafetyDecision: Hashable, Sendable {
+    /// The most power compute may draw: zero means compute off.
+    public var maxPower: Watts
+    /// Whether the fans must run at full speed.
+    public var fansFull: Bool
+    /// What changed this tick.
+    public var events: [SafetyEvent]
+
+    public var computeOff: Bool { maxPower <= .zero }
+}
+
+/// One tick's view of the heater, as the supervisor needs it.
+public struct SafetyInput: Sendable {
+    public var time: Duration
+    public var sensors: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)]
+    /// The duty the fan was driven at since the last tick, and what its tach shows (`nil`: no fan).
+    public var fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?
+    /// The power compute was allowed since the last tick.
+    public var power: Watts
+    public var ratedPower: Watts
+
+    public init(
+        time: Duration, sensors: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)],
+        fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts
+    ) {
+        self.time = time
+        self.sensors = sensors
+        self.fan = fan
+        self.power = power
+        self.ratedPower = ratedPower
+    }
+}
+
+/// The layered safety supervisor: it runs first every tick, its verdict wins, and its faults latch
+/// until a person clears them. Layers: sensor failure and staleness, implausible values and
+/// jumps, stuck values, thermal runaway, over-temperature (throttle, then stop), fan stall.
+/// Pure value logic: everything comes in through `check(_:)`.
+public struct SafetySupervisor: Sendable {
+    public var limits: SafetyLimits
+    /// Faults that stopped the heater, in order, until cleared.
+    public private(set) var latched: [(fault: SafetyFault, at: Duration)] = []
+
+    private struct SensorTrack {
+        var failures = 0
+        var last: (value: Celsius, time: Duration)?
+        var unchangedSince: Duration?
+        var powerSeen: ClosedRange<Double>?
+    }
+    private var tracks: [String: SensorTrack] = [:]
+    private var doubtful = false
+    private enum Heat { case normal, throttled, cooling(since: Duration), reduced(until: Duration) }
+    private var heat = Heat.normal
+    private var heatingSince: Duration?
+    private var stalledSince: Duration?
+
+    public init(limits: SafetyLimits = SafetyLimits()) {
+        self.limits = limits
+    }
+
+    /// Whether a latched fault holds compute off.
+    public var isLatched: Bool { !latched.isEmpty }
+
+    /// Clears every latched fault: what `hearth fault clear` does, on a person's word.
+    public mutating func clearFaults() -> SafetyEvent? {
+        guard !latched.isEmpty else { return nil }
+        let faults = latched.map(\.fault)
+        latched = []
+        tracks = [:]
+        heatingSince = nil
+        stalledSince = nil
+        return .cleared(faults)
+    }
+
+    public mutating func check(_ input: SafetyInput) -> SafetyDecision {
+        var events: [SafetyEvent] = []
+        var doubts: [String] = []
+        func latch(_ fault: SafetyFault) {
+            guard !latched.contains(where: { $0.fault == fault }) else { return }
+            latched.append((fault, input.time))
+            events.append(.latched(fault, at: input.time))
+        }
+
+        var room: Celsius?
+        var hottestChip: (name: String, value: Celsius)?
+        for sensor in input.sensors {
+            var track = tracks[sensor.name] ?? SensorTrack()
+            defer { tracks[sensor.name] = track }
+            let value: Celsius
+            switch sensor.reading {
+            case .failure(let error):
+                track.failures += 1
+                doubts.append("sensor \(sensor.name): \(error.kind)")
+                if track.failures >= limits.lostAfterTicks { latch(.sensorLost(sensor.name, error.kind)) }
+                continue
+            case .success(let reading):
+                track.failures = 0
+                value = reading
+            }
+            if let range = limits.plausible[sensor.role], !range.contains(value.value) || !value.isFinite {
+                latch(.implausible(sensor.name, value))
+                continue
+            }
+            if let last = track.last, let rate = limits.maxRate[sensor.role] {
+                let dt = max((input.time - last.time).seconds, 1e-3)
+                if abs((value - last.value).value) / dt > rate {
+                    latch(.jump(sensor.name, from: last.value, to: value))
+                }
+            }
+            // Stuck: the same raw value while the power swings.
+            if let last = track.last, last.value == value {
+                let seen = track.powerSeen.map { min($0.lowerBound, input.power.value)...max($0.upperBound, input.power.value) }
+                    ?? input.power.value...input.power.value
+                track.powerSeen = seen
+                let since = track.unchangedSince ?? last.time
+                track.unchangedSince = since
+                if input.time - since >= limits.stuckAfter,
+                    seen.upperBound - seen.lowerBound >= limits.stuckPowerSwing * input.ratedPower.value
+                {
+                    latch(.stuck(sensor.name, value))
+                }
+            } else {
+                track.unchangedSince = nil
+                track.powerSeen = nil
+            }
+            track.last = (value, input.time)
+
+            switch sensor.role {
+            case .room, .intake:
+                if room == nil || sensor.role == .room { room = value }
+            case .chip:
+                if value >= limits.chipDangerous { latch(.overTemperature(sensor.name, value)) }
+                if hottestChip == nil || value > hottestChip!.value { hottestChip = (sensor.name, value) }
+            case .exhaust:
+                if value >= limits.exhaustDangerous { latch(.overTemperature(sensor.name, value)) }
+            case .board:
+                if value >= limits.boardDangerous { latch(.overTemperature(sensor.name, value)) }
+            }
+        }
+
+        // Thermal runaway: at power for long enough, the heat sink must sit well above the room.
+        if input.power.value >= limits.runawayPower * input.ratedPower.value {
+            heatingSince = heatingSince ?? input.time
+        } else {
+            heatingSince = nil
+        }
+        if let since = heatingSince, input.time - since >= limits.runawayAfter, let room, let chip = hottestChip,
+            (chip.value - room).value < limits.runawayKelvinPerWatt * input.power.value
+        {
+            latch(.runaway(chip.name, chip.value))
+        }
+
+        // Fan: driven, yet not turning.
+        if let fan = input.fan {
+            switch fan.speed {
+            case .failure(let error):
+                doubts.append("fan speed: \(error.kind)")
+                if fan.duty.value >= limits.stallDuty {
+                    stalledSince = stalledSince ?? input.time
+                    if input.time - stalledSince! >= limits.stallAfter { latch(.fanUnreadable(error.kind)) }
+                }
+            case .success(let speed?) where fan.duty.value >= limits.stallDuty && speed.value <= limits.stallRPM:
+                stalledSince = stalledSince ?? input.time
+                if input.time - stalledSince! >= limits.stallAfter { latch(.fanStalled) }
+            case .success:
+                stalledSince = nil
+            }
+        }
+
+        // Over-temperature below the dangerous limit: throttle, cool, resume at reduced power.
+        var maxPower = input.ratedPower
+        if let chip = hottestChip {
+            switch heat {
+            case .normal, .reduced:
+                if chip.value >= limits.chipHot {
+                    heat = .throttled
+                    events.append(.throttled("\(chip.name) at \(chip.value), over \(limits.chipHot)"))
+                } else if case .reduced(let until) = heat, input.time >= until {
+                    heat = .normal
+                    events.append(.resumedFull)
+                }
+            case .throttled:
+                if chip.value < limits.chipResume { heat = .cooling(since: input.time) }
+            case .cooling(let since):
+                if chip.value >= limits.chipResume {
+                    heat = .throttled
+                } else if input.time - since >= limits.resumeFor {
+                    heat = .reduced(until: input.time + limits.resumeReducedFor)
+                    events.append(.resumedReduced)
+                }
+            }
+        }
+        var fansFull = false
+        switch heat {
+        case .throttled, .cooling:
+            maxPower = input.ratedPower * limits.throttlePower
+            fansFull = true
+        case .reduced:
+            maxPower = input.ratedPower * limits.resumePower
+        case .normal:
+            break
+        }
+
+        if !doubts.isEmpty && !doubtful { events.append(.doubt(doubts.joined(separator: ", "))) }
+        doubtful = !doubts.isEmpty
+        if isLatched || doubtful {
+            maxPower = .zero
+            fansFull = true
+        }
+        return SafetyDecision(maxPower: maxPower, fansFull: fansFull, events: events)
+    }
+}

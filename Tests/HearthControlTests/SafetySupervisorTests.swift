@@ -1,0 +1,105 @@
+import HearthControl
+import HearthHAL
+import Testing
+
+@Suite struct SafetySupervisorTests {
+    var supervisor = SafetySupervisor()
+    let rated = Watts(400)
+
+    /// One tick: room and heat sink readings, the power allowed, the fan.
+    mutating func tick(
+        _ second: Double, room: Result<Celsius, HALError> = .success(Celsius(20)),
+        chip: Result<Celsius, HALError> = .success(Celsius(45)), power: Double = 400,
+        fan: (DutyCycle, Result<RPM?, HALError>)? = (DutyCycle(0.6), .success(RPM(1800)))
+    ) -> SafetyDecision {
+        supervisor.check(SafetyInput(
+            time: .milliseconds(Int64(second * 1000)),
+            sensors: [("room", .room, room), ("sink", .chip, chip)],
+            fan: fan.map { (duty: $0.0, speed: $0.1) }, power: Watts(power), ratedPower: rated))
+    }
+
+    let nack = HALError(.nackAddress, "gone")
+
+    @Test mutating func aFailedReadStopsComputeAtOnceAndLatchesIfItLasts() {
+        #expect(!tick(0).computeOff)
+        let doubt = tick(0.5, room: .failure(nack))
+        #expect(doubt.computeOff && doubt.fansFull, "any doubt about a temperature: compute off, fans full")
+        #expect(!supervisor.isLatched)
+        #expect(!tick(1).computeOff, "one glitch does not latch")
+        _ = tick(1.5, room: .failure(nack))
+        _ = tick(2, room: .failure(nack))
+        let third = tick(2.5, room: .failure(nack))
+        #expect(third.events.contains(.latched(.sensorLost("room", .nackAddress), at: .milliseconds(2500))))
+        #expect(tick(3).computeOff, "latched: the sensor's return does not resume anything")
+        #expect(tick(600).computeOff)
+        #expect(supervisor.clearFaults() == .cleared([.sensorLost("room", .nackAddress)]))
+        #expect(!tick(601).computeOff)
+    }
+
+    @Test mutating func implausibleValuesAndJumpsLatch() {
+        _ = tick(0)
+        #expect(tick(0.5, room: .success(Celsius(85))).computeOff)
+        #expect(supervisor.latched.map(\.fault) == [.implausible("room", Celsius(85))])
+        _ = supervisor.clearFaults()
+        _ = tick(1)
+        _ = tick(1.5, room: .success(Celsius(35)))
+        #expect(supervisor.latched.map(\.fault) == [.jump("room", from: Celsius(20), to: Celsius(35))])
+    }
+
+    @Test mutating func aValueThatDoesNotMoveWhileThePowerSwingsIsStuck() {
+        for second in stride(from: 0.0, through: 700, by: 0.5) {
+            _ = tick(second, power: 300)
+        }
+        #expect(!supervisor.isLatched, "a steady room at steady power is not stuck")
+        for second in stride(from: 700.0, through: 1400, by: 0.5) {
+            _ = tick(second, power: Int(second) % 120 < 60 ? 0 : 400)
+        }
+        #expect(supervisor.latched.map(\.fault) == [.stuck("room", Celsius(20)), .stuck("sink", Celsius(45))])
+    }
+
+    @Test mutating func aHeatSinkThatDoesNotWarmAtPowerIsARunaway() {
+        var runaway = SafetySupervisor()
+        var healthy = SafetySupervisor()
+        for second in stride(from: 0.0, through: 301, by: 0.5) {
+            let input = { (sink: Double) in
+                SafetyInput(
+                    time: .milliseconds(Int64(second * 1000)),
+                    sensors: [("room", .room, .success(Celsius(20))), ("sink", .chip, .success(Celsius(sink)))],
+                    fan: nil, power: Watts(400), ratedPower: Watts(400))
+            }
+            _ = runaway.check(input(21))
+            _ = healthy.check(input(38))
+        }
+        #expect(runaway.latched.map(\.fault) == [.runaway("sink", Celsius(21))])
+        #expect(!healthy.isLatched)
+    }
+
+    @Test mutating func aHotHeatSinkThrottlesThenResumesAtReducedPower() {
+        #expect(tick(0, chip: .success(Celsius(70))).maxPower == rated)
+        let hot = tick(2, chip: .success(Celsius(76)))
+        #expect(hot.maxPower == Watts(200) && hot.fansFull)
+        #expect(tick(30, chip: .success(Celsius(64))).maxPower == Watts(200), "cooling, not yet long enough")
+        let resumed = tick(91, chip: .success(Celsius(60)))
+        #expect(resumed.maxPower == Watts(280) && !resumed.fansFull && resumed.events == [.resumedReduced])
+        let full = tick(700, chip: .success(Celsius(55)))
+        #expect(full.maxPower == rated && full.events == [.resumedFull])
+        #expect(!supervisor.isLatched, "hot is a throttle, not a fault")
+    }
+
+    @Test mutating func aDangerousTemperatureLatches() {
+        #expect(tick(0, chip: .success(Celsius(91))).computeOff)
+        #expect(supervisor.latched.map(\.fault) == [.overTemperature("sink", Celsius(91))])
+    }
+
+    @Test mutating func aDrivenFanThatDoesNotTurnHasStalled() {
+        for second in stride(from: 0.0, through: 10, by: 0.5) {
+            _ = tick(second, fan: (DutyCycle(0), .success(RPM(0))))
+        }
+        #expect(!supervisor.isLatched, "a fan told to stop may stop")
+        _ = tick(11, fan: (DutyCycle(1), .success(RPM(0))))
+        _ = tick(13, fan: (DutyCycle(1), .success(RPM(0))))
+        #expect(!supervisor.isLatched, "spinning up")
+        _ = tick(14, fan: (DutyCycle(1), .success(RPM(0))))
+        #expect(supervisor.latched.map(\.fault) == [.fanStalled])
+    }
+}
