@@ -11,13 +11,22 @@ public struct Scenario: Hashable, Sendable {
         public var windowOpen: Bool?
         public var sun: Watts?
         public var otherHeat: Watts?
+        /// A new setpoint for the thermostat (the world itself ignores it).
+        public var setpoint: Celsius?
+        /// A fault that starts now.
+        public var fault: InjectedFault?
 
-        public init(at: Duration, outdoor: Celsius? = nil, windowOpen: Bool? = nil, sun: Watts? = nil, otherHeat: Watts? = nil) {
+        public init(
+            at: Duration, outdoor: Celsius? = nil, windowOpen: Bool? = nil, sun: Watts? = nil, otherHeat: Watts? = nil,
+            setpoint: Celsius? = nil, fault: InjectedFault? = nil
+        ) {
             self.at = at
             self.outdoor = outdoor
             self.windowOpen = windowOpen
             self.sun = sun
             self.otherHeat = otherHeat
+            self.setpoint = setpoint
+            self.fault = fault
         }
 
         func apply(to disturbances: inout Disturbances) {
@@ -38,11 +47,15 @@ public struct Scenario: Hashable, Sendable {
     public var initial: Disturbances
     /// Changes, in time order.
     public var events: [Event]
+    /// The thermostat's setpoint at the start.
+    public var setpoint: Celsius
 
     public init(
         name: String, parameters: ThermalParameters = ThermalParameters(), roomStart: Celsius = Celsius(18),
-        envelopeStart: Celsius = Celsius(17), initial: Disturbances = Disturbances(), events: [Event] = []
+        envelopeStart: Celsius = Celsius(17), initial: Disturbances = Disturbances(), events: [Event] = [],
+        setpoint: Celsius = Celsius(20)
     ) {
+        self.setpoint = setpoint
         self.name = name
         self.parameters = parameters
         self.roomStart = roomStart
@@ -55,6 +68,11 @@ public struct Scenario: Hashable, Sendable {
     public static let room400W = Scenario(name: "400w")
     /// The same room with the 1200 W heater.
     public static let room1200W = Scenario(name: "1200w", parameters: .heater1200W)
+
+    /// The setpoint at `time`: the initial one, changed by every event up to then.
+    public func setpoint(at time: Duration) -> Celsius {
+        events.last { $0.at <= time && $0.setpoint != nil }?.setpoint ?? setpoint
+    }
 
     /// The disturbances at `time`: the initial ones with every event up to then applied.
     public func disturbances(at time: Duration) -> Disturbances {

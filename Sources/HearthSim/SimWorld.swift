@@ -30,7 +30,7 @@ public final class SimWorld: Sendable {
         /// Timed changes still to come, in order.
         var events: [Scenario.Event] = []
         var power = Watts(0)
-        var twins: [(TemperatureTwin, Probe)] = []
+        var twins: [(twin: TemperatureTwin, probe: Probe, address: I2CAddress)] = []
         var meters: [PowerMeterTwin] = []
         var adcs: [I2CAddress: ADS1115Twin] = [:]
         var thermistors: [(adc: ADS1115Twin, channel: Int, thermistor: SimThermistor, probe: Probe)] = []
@@ -66,7 +66,7 @@ public final class SimWorld: Sendable {
         case .sht4x: SHT4xTwin(temperature: start)
         }
         bus.attach(twin, at: address)
-        state.withLock { $0.twins.append((twin, probe)) }
+        state.withLock { $0.twins.append((twin, probe, address)) }
         return twin
     }
 
@@ -88,13 +88,39 @@ public final class SimWorld: Sendable {
         }
     }
 
+    /// Starts a fault now (scenarios start theirs at their time).
+    public func inject(_ fault: InjectedFault) {
+        state.withLock { inject(fault, into: &$0) }
+    }
+
+    private func inject(_ fault: InjectedFault, into state: inout State) {
+        switch fault {
+        case .fanStall: fan.fault.stalled = true
+        case .tachLost: fan.fault.tachLost = true
+        case .busLockup: bus.inject(.lockedUp)
+        default: break
+        }
+        for index in state.twins.indices {
+            let (twin, probe, address) = state.twins[index]
+            switch fault {
+            case .stuck(probe): twin.fault.stuckAt = twin.measured
+            case .drift(probe, let rate): twin.fault.driftPerHour = rate
+            case .jump(probe, let step): twin.fault.offset += step
+            case .gone(probe): twin.fault.absent = true
+            case .offMount(probe): state.twins[index].probe = .air
+            case .nackBurst(probe, let count): bus.inject(.nackBurst(address, count: count))
+            default: break
+            }
+        }
+    }
+
     /// Puts an EMC2101 twin at `address` driving the world's fan, its remote diode on `probe` and
     /// its own sensor on the board.
     @discardableResult
     public func addFanController(at address: I2CAddress, diode probe: Probe) -> EMC2101Twin {
         let twin = EMC2101Twin(temperature: temperature(at: probe), fan: fan)
         bus.attach(twin, at: address)
-        state.withLock { $0.twins.append((twin, probe)) }
+        state.withLock { $0.twins.append((twin, probe, address)) }
         return twin
     }
 
@@ -185,6 +211,7 @@ public final class SimWorld: Sendable {
             state.withLock { state in
                 while let event = state.events.first, event.at <= state.model.elapsed {
                     event.apply(to: &state.model.disturbances)
+                    if let fault = event.fault { inject(fault, into: &state) }
                     state.events.removeFirst()
                 }
                 state.model.advance(by: chunk, power: state.power, fanSpeed: fanSpeed, step: step)
@@ -192,7 +219,7 @@ public final class SimWorld: Sendable {
             left -= chunk
         }
         state.withLock { state in
-            for (twin, probe) in state.twins {
+            for (twin, probe, _) in state.twins {
                 twin.temperature = Self.temperature(of: state.model, at: probe)
                 twin.elapse(duration)
             }

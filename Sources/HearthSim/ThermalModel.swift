@@ -19,8 +19,8 @@ public struct ThermalParameters: Hashable, Sendable, Codable {
     /// Walls, floor and ceiling, J/K.
     public var envelopeCapacity = 3_000_000.0
 
-    /// Chip to heat sink, W/K.
-    public var chipToBody = 10.0
+    /// Chip to heat sink, W/K (the chips share one heat sink: 10 K between them at 400 W).
+    public var chipToBody = 40.0
     /// Heat sink to room air with the fan stopped (natural convection), W/K.
     public var bodyToAirStill = 3.0
     /// Heat sink to room air added at full fan speed, W/K; in between it grows with the speed.
@@ -52,7 +52,7 @@ public struct ThermalParameters: Hashable, Sendable, Codable {
         parameters.ratedPower = 1_200
         parameters.chipCapacity = 50
         parameters.bodyCapacity = 5_000
-        parameters.chipToBody = 30
+        parameters.chipToBody = 120
         parameters.bodyToAirStill = 6
         parameters.bodyToAirFan = 70
         parameters.fanAirflow = 0.08

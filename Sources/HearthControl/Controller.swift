@@ -1,0 +1,141 @@
+import HearthHAL
+
+/// What the heater is asked to do.
+public enum Mode: String, Hashable, Sendable, CaseIterable, Codable {
+    /// No heat; the fan only cools what is still warm.
+    case off
+    /// Hold the setpoint with the heater's full power.
+    case heat
+    /// Hold the setpoint on at most half the power, the fan at most 70 %.
+    case eco
+    /// Hold the setpoint with the full power, ignoring the configured power cap.
+    case boost
+    /// Hold the setpoint quietly: the fan at most 40 %; the power follows what that fan can carry away.
+    case night
+
+    /// The most power the mode allows, as a fraction of the rated power.
+    public var powerCeiling: Double {
+        switch self {
+        case .off: 0
+        case .heat, .boost, .night: 1
+        case .eco: 0.5
+        }
+    }
+
+    /// The most fan the mode allows (the safety supervisor may still demand full).
+    public var fanCeiling: DutyCycle {
+        switch self {
+        case .off, .heat, .boost: .full
+        case .eco: DutyCycle(0.7)
+        case .night: DutyCycle(0.4)
+        }
+    }
+}
+
+/// The settings of the thermostat, power allocator and fan loop.
+public struct ControllerSettings: Hashable, Sendable {
+    /// What the heater draws flat out.
+    public var ratedPower: Watts
+    /// A limit below the rated power (a weak circuit, a quiet preference); `boost` ignores it.
+    public var powerCap: Watts?
+    /// Room temperature error (°C) to heat demand (W).
+    public var roomGains = PIDGains(kp: 300, ki: 0.6, kd: 0)
+    /// Heat-sink temperature error (°C) to fan duty (0…1).
+    public var fanGains = PIDGains(kp: 0.08, ki: 0.002, kd: 0)
+    /// The heat sink temperature the fan loop holds.
+    public var chipTarget = Celsius(60)
+    /// Above `chipTarget + derateStart` the power is scaled down, to zero at `chipTarget + derateEnd`.
+    public var derateStart = Celsius(5)
+    public var derateEnd = Celsius(15)
+    /// The fan's least duty while compute runs: air always moves over a working heat sink.
+    public var minimumFanWhileHashing = DutyCycle(0.25)
+
+    public init(ratedPower: Watts, powerCap: Watts? = nil) {
+        self.ratedPower = ratedPower
+        self.powerCap = powerCap
+    }
+}
+
+/// What the control loops ask for this tick.
+public struct ControlOutput: Hashable, Sendable {
+    /// The room loop's demand before any limit.
+    public var demand: Watts
+    /// The power the hash engine is given.
+    public var powerTarget: Watts
+    /// The fan's duty.
+    public var fanDuty: DutyCycle
+}
+
+/// A law that turns the room's temperature into heat demand: the PID, or the on/off thermostat
+/// appliance heaters use (kept as the baseline the PID is measured against).
+public enum RoomLaw: String, Hashable, Sendable, CaseIterable {
+    case pid, hysteresis
+}
+
+/// The heater's control loops after the safety supervisor: the room loop (temperature error →
+/// heat demand), the power allocator (demand limited by mode, cap, heat-sink temperature and the
+/// supervisor's verdict → power target) and the fan loop (heat-sink temperature → duty, never
+/// below a minimum while hashing, never above the mode's ceiling unless safety says full).
+/// Pure value logic: time and readings come in, targets go out.
+public struct HeaterController: Sendable {
+    public var settings: ControllerSettings
+    public var law: RoomLaw
+    /// The hysteresis law's half band.
+    public var hysteresisBand = Celsius(0.5)
+    private var room: PID
+    private var fan: PID
+    private var hysteresisOn = false
+    private var lastMode: Mode?
+
+    public init(settings: ControllerSettings, law: RoomLaw = .pid) {
+        self.settings = settings
+        self.law = law
+        room = PID(gains: settings.roomGains, outputRange: 0...settings.ratedPower.value, derivativeFilter: .seconds(60))
+        fan = PID(gains: settings.fanGains, outputRange: 0...1, derivativeFilter: .seconds(10), minimumChange: 0.02)
+    }
+
+    /// One tick. `room` and `chip` are the room and the hottest heat-sink reading (`nil` when
+    /// none could be had: then nothing heats and the fan runs full).
+    public mutating func tick(
+        time: Duration, setpoint: Celsius, mode: Mode, room roomTemperature: Celsius?, chip: Celsius?,
+        safety: SafetyDecision
+    ) -> ControlOutput {
+        guard let roomTemperature, let chip else {
+            return ControlOutput(demand: .zero, powerTarget: .zero, fanDuty: .full)
+        }
+        // Room loop.
+        let demand: Watts
+        if mode == .off {
+            demand = .zero
+        } else {
+            switch law {
+            case .pid:
+                if lastMode == .off || lastMode == nil {
+                    room.takeOver(output: 0, time: time, setpoint: setpoint.value, measurement: roomTemperature.value)
+                }
+                demand = Watts(room.update(time: time, setpoint: setpoint.value, measurement: roomTemperature.value))
+            case .hysteresis:
+                if roomTemperature < setpoint - hysteresisBand { hysteresisOn = true }
+                if roomTemperature > setpoint + hysteresisBand { hysteresisOn = false }
+                demand = hysteresisOn ? settings.ratedPower : .zero
+            }
+        }
+        lastMode = mode
+
+        // Allocator.
+        var limit = settings.ratedPower * mode.powerCeiling
+        if let cap = settings.powerCap, mode != .boost { limit = min(limit, cap) }
+        let over = (chip - settings.chipTarget - settings.derateStart).value
+        let span = (settings.derateEnd - settings.derateStart).value
+        if over > 0 { limit = limit * max(0, 1 - over / span) }
+        limit = min(limit, safety.maxPower)
+        let target = max(min(demand, limit), .zero)
+
+        // Fan loop: reverse acting, so the setpoint and measurement change sign.
+        var duty = fan.update(time: time, setpoint: -settings.chipTarget.value, measurement: -chip.value)
+        if target > .zero { duty = max(duty, settings.minimumFanWhileHashing.value) }
+        duty = min(duty, mode.fanCeiling.value)
+        if safety.fansFull { duty = 1 }
+        return ControlOutput(demand: demand, powerTarget: target, fanDuty: DutyCycle(duty))
+    }
+}
