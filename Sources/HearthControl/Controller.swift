@@ -39,11 +39,14 @@ public struct ControllerSettings: Hashable, Sendable {
     /// A limit below the rated power (a weak circuit, a quiet preference); `boost` ignores it.
     public var powerCap: Watts?
     /// Room temperature error (°C) to heat demand (W).
-    public var roomGains = PIDGains(kp: 300, ki: 0.6, kd: 0)
+    public var roomGains = PIDGains(kp: 800, ki: 2, kd: 0)
     /// Heat-sink temperature error (°C) to fan duty (0…1).
     public var fanGains = PIDGains(kp: 0.08, ki: 0.002, kd: 0)
     /// The heat sink temperature the fan loop holds.
     public var chipTarget = Celsius(60)
+    /// The exhaust temperature the fan loop keeps under: whichever of the two is further over its
+    /// target drives the fan.
+    public var exhaustTarget = Celsius(50)
     /// Above `chipTarget + derateStart` the power is scaled down, to zero at `chipTarget + derateEnd`.
     public var derateStart = Celsius(5)
     public var derateEnd = Celsius(15)
@@ -95,10 +98,11 @@ public struct HeaterController: Sendable {
     }
 
     /// One tick. `room` and `chip` are the room and the hottest heat-sink reading (`nil` when
-    /// none could be had: then nothing heats and the fan runs full).
+    /// none could be had: then nothing heats and the fan runs full); `exhaust` the exhaust air, if
+    /// the board measures it.
     public mutating func tick(
         time: Duration, setpoint: Celsius, mode: Mode, room roomTemperature: Celsius?, chip: Celsius?,
-        safety: SafetyDecision
+        exhaust: Celsius? = nil, safety: SafetyDecision
     ) -> ControlOutput {
         guard let roomTemperature, let chip else {
             return ControlOutput(demand: .zero, powerTarget: .zero, fanDuty: .full)
@@ -125,14 +129,16 @@ public struct HeaterController: Sendable {
         // Allocator.
         var limit = settings.ratedPower * mode.powerCeiling
         if let cap = settings.powerCap, mode != .boost { limit = min(limit, cap) }
-        let over = (chip - settings.chipTarget - settings.derateStart).value
+        let hot = (chip - settings.chipTarget - settings.derateStart).value
         let span = (settings.derateEnd - settings.derateStart).value
-        if over > 0 { limit = limit * max(0, 1 - over / span) }
+        if hot > 0 { limit = limit * max(0, 1 - hot / span) }
         limit = min(limit, safety.maxPower)
         let target = max(min(demand, limit), .zero)
 
-        // Fan loop: reverse acting, so the setpoint and measurement change sign.
-        var duty = fan.update(time: time, setpoint: -settings.chipTarget.value, measurement: -chip.value)
+        // Fan loop on whichever is further over its target, reverse acting (hotter: more fan).
+        var over = (chip - settings.chipTarget).value
+        if let exhaust { over = max(over, (exhaust - settings.exhaustTarget).value) }
+        var duty = fan.update(time: time, setpoint: 0, measurement: -over)
         if target > .zero { duty = max(duty, settings.minimumFanWhileHashing.value) }
         duty = min(duty, mode.fanCeiling.value)
         if safety.fansFull { duty = 1 }

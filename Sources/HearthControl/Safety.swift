@@ -12,10 +12,15 @@ public struct SafetyLimits: Hashable, Sendable {
     /// Consecutive failed reads of one sensor that latch a fault (any failed read already stops
     /// compute for that tick).
     public var lostAfterTicks = 3
-    /// A sensor whose raw value does not change for this long while the power swings by
-    /// `stuckPowerSwing` of the rated power is stuck.
-    public var stuckAfter = Duration.seconds(600)
+    /// A sensor whose raw value does not change for this long, by role, after the power swung by
+    /// `stuckPowerSwing` of the rated power is stuck (the room answers slowly, the heat sink fast).
+    public var stuckAfter: [SensorRole: Duration] = [
+        .room: .seconds(3600), .intake: .seconds(3600), .exhaust: .seconds(300), .board: .seconds(600), .chip: .seconds(300),
+    ]
     public var stuckPowerSwing = 0.25
+    /// A raw value that does not change at all for this long is frozen, whatever the power: a
+    /// working sensor's last bit always flickers.
+    public var frozenAfter = Duration.seconds(900)
     /// Thermal runaway: after `runawayAfter` at `runawayPower` of the rated power or more, the heat
     /// sink must be at least `runawayKelvinPerWatt` × power above the room. A sensor that fell off
     /// its mount reads the room and trips this.
@@ -37,10 +42,12 @@ public struct SafetyLimits: Hashable, Sendable {
     /// Exhaust and enclosure (board role) temperatures that stop compute, latched.
     public var exhaustDangerous = Celsius(80)
     public var boardDangerous = Celsius(85)
-    /// A fan driven at `stallDuty` or more that shows no more than `stallRPM` for `stallAfter` has stalled.
+    /// A fan driven at `stallDuty` or more for at least `spinUp` that shows no more than
+    /// `stallRPM` for `stallAfter` has stalled.
     public var stallDuty = 0.2
     public var stallRPM = 200.0
-    public var stallAfter = Duration.seconds(3)
+    public var spinUp = Duration.seconds(3)
+    public var stallAfter = Duration.milliseconds(500)
 
     public init() {}
 }
@@ -56,12 +63,26 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
     case fanStalled
     case fanUnreadable(HALError.Kind)
 
+    /// What makes two faults the same fault, whatever the values they carry: one latch each.
+    public var key: String {
+        switch self {
+        case .sensorLost(let name, _): "lost:\(name)"
+        case .implausible(let name, _): "implausible:\(name)"
+        case .jump(let name, _, _): "jump:\(name)"
+        case .stuck(let name, _): "stuck:\(name)"
+        case .runaway(let name, _): "runaway:\(name)"
+        case .overTemperature(let name, _): "over:\(name)"
+        case .fanStalled: "fan-stalled"
+        case .fanUnreadable: "fan-unreadable"
+        }
+    }
+
     public var description: String {
         switch self {
         case .sensorLost(let name, let kind): "sensor \(name) lost (\(kind))"
         case .implausible(let name, let value): "sensor \(name) reads an implausible \(value)"
         case .jump(let name, let from, let to): "sensor \(name) jumped from \(from) to \(to)"
-        case .stuck(let name, let value): "sensor \(name) stuck at \(value) while the power changed"
+        case .stuck(let name, let value): "sensor \(name) stuck at \(value): no change where the heat would have moved it"
         case .runaway(let name, let value): "thermal runaway: \(name) at \(value) does not warm with the power (off its mount?)"
         case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
         case .fanStalled: "fan stalled: driven but not turning"
@@ -137,8 +158,10 @@ public struct SafetySupervisor: Sendable {
     private struct SensorTrack {
         var failures = 0
         var last: (value: Celsius, time: Duration)?
-        var unchangedSince: Duration?
         var powerSeen: ClosedRange<Double>?
+        var unchangedSince: Duration?
+        /// When the power, with the value unchanged, first swung by the stuck threshold.
+        var swingSince: Duration?
     }
     private var tracks: [String: SensorTrack] = [:]
     private var doubtful = false
@@ -146,6 +169,7 @@ public struct SafetySupervisor: Sendable {
     private var heat = Heat.normal
     private var heatingSince: Duration?
     private var stalledSince: Duration?
+    private var drivenSince: Duration?
 
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
@@ -169,7 +193,7 @@ public struct SafetySupervisor: Sendable {
         var events: [SafetyEvent] = []
         var doubts: [String] = []
         func latch(_ fault: SafetyFault) {
-            guard !latched.contains(where: { $0.fault == fault }) else { return }
+            guard !latched.contains(where: { $0.fault.key == fault.key }) else { return }
             latched.append((fault, input.time))
             events.append(.latched(fault, at: input.time))
         }
@@ -200,21 +224,26 @@ public struct SafetySupervisor: Sendable {
                     latch(.jump(sensor.name, from: last.value, to: value))
                 }
             }
-            // Stuck: the same raw value while the power swings.
+            // Stuck: the same raw value for `stuckAfter` after the power swung by a quarter of
+            // the rated power: a real sensor would have moved by then.
             if let last = track.last, last.value == value {
                 let seen = track.powerSeen.map { min($0.lowerBound, input.power.value)...max($0.upperBound, input.power.value) }
                     ?? input.power.value...input.power.value
                 track.powerSeen = seen
+                if track.swingSince == nil, seen.upperBound - seen.lowerBound >= limits.stuckPowerSwing * input.ratedPower.value {
+                    track.swingSince = input.time
+                }
                 let since = track.unchangedSince ?? last.time
                 track.unchangedSince = since
-                if input.time - since >= limits.stuckAfter,
-                    seen.upperBound - seen.lowerBound >= limits.stuckPowerSwing * input.ratedPower.value
-                {
+                let window = limits.stuckAfter[sensor.role] ?? .seconds(600)
+                if let swing = track.swingSince, input.time - swing >= window {
                     latch(.stuck(sensor.name, value))
                 }
+                if input.time - since >= limits.frozenAfter { latch(.stuck(sensor.name, value)) }
             } else {
-                track.unchangedSince = nil
                 track.powerSeen = nil
+                track.swingSince = nil
+                track.unchangedSince = nil
             }
             track.last = (value, input.time)
 
@@ -243,16 +272,16 @@ public struct SafetySupervisor: Sendable {
             latch(.runaway(chip.name, chip.value))
         }
 
-        // Fan: driven, yet not turning.
+        // Fan: driven (past its spin-up), yet not turning.
         if let fan = input.fan {
+            drivenSince = fan.duty.value >= limits.stallDuty ? drivenSince ?? input.time : nil
+            let spunUp = drivenSince.map { input.time - $0 >= limits.spinUp } ?? false
             switch fan.speed {
             case .failure(let error):
                 doubts.append("fan speed: \(error.kind)")
-                if fan.duty.value >= limits.stallDuty {
-                    stalledSince = stalledSince ?? input.time
-                    if input.time - stalledSince! >= limits.stallAfter { latch(.fanUnreadable(error.kind)) }
-                }
-            case .success(let speed?) where fan.duty.value >= limits.stallDuty && speed.value <= limits.stallRPM:
+                stalledSince = stalledSince ?? input.time
+                if input.time - stalledSince! >= limits.stallAfter, drivenSince != nil { latch(.fanUnreadable(error.kind)) }
+            case .success(let speed?) where spunUp && speed.value <= limits.stallRPM:
                 stalledSince = stalledSince ?? input.time
                 if input.time - stalledSince! >= limits.stallAfter { latch(.fanStalled) }
             case .success:

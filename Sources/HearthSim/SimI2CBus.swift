@@ -133,6 +133,9 @@ public class TemperatureTwin: @unchecked Sendable {
     struct Environment {
         var truth: Celsius
         var fault = SensorFault.none
+        /// Peak of the measurement noise, and the state of its generator.
+        var noise = 0.0
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     }
     let environment: Mutex<Environment>
 
@@ -158,8 +161,25 @@ public class TemperatureTwin: @unchecked Sendable {
         }
     }
 
-    /// The temperature the chip would convert now, with the fault applied.
-    var measured: Celsius { environment.withLock { $0.fault.apply($0.truth) } }
+    /// Measurement noise: each conversion is off by up to this much, uniformly, from a fixed
+    /// seed (so runs repeat). Zero by default; the world sets it for realism.
+    public var noise: Celsius {
+        get { environment.withLock { Celsius($0.noise) } }
+        set { environment.withLock { $0.noise = newValue.value } }
+    }
+
+    /// The temperature the chip would convert now, with the fault and noise applied.
+    var measured: Celsius {
+        environment.withLock { environment in
+            var value = environment.fault.apply(environment.truth)
+            if environment.noise > 0, environment.fault.stuckAt == nil {
+                environment.seed = environment.seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let unit = Double(environment.seed >> 11) / Double(1 << 53)
+                value += Celsius((unit * 2 - 1) * environment.noise)
+            }
+            return value
+        }
+    }
 
     /// Throws NACK when the fault says the device is gone.
     func acknowledge(_ address: String) throws(HALError) {

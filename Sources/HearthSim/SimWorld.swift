@@ -1,4 +1,9 @@
 import HearthHAL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Synchronization
 
 /// The simulated heater in its room: the thermal model, the I²C bus with the sensor twins on it,
@@ -34,22 +39,33 @@ public final class SimWorld: Sendable {
         var meters: [PowerMeterTwin] = []
         var adcs: [I2CAddress: ADS1115Twin] = [:]
         var thermistors: [(adc: ADS1115Twin, channel: Int, thermistor: SimThermistor, probe: Probe)] = []
+        /// What an exhaust sensor sees: the exhaust air through the sensor's own thermal lag.
+        var sensedExhaust: Celsius?
         var lines: [String: SimDigitalLine] = [:]
     }
     private let state: Mutex<State>
     /// The longest step the model and fan are advanced by at once.
     public let step: Duration
 
-    public init(model: ThermalModel = ThermalModel(), fan: SimFan = SimFan(), step: Duration = .milliseconds(100)) {
+    /// The measurement noise given to each temperature twin added (zero: exact readings).
+    public let sensorNoise: Celsius
+
+    public init(
+        model: ThermalModel = ThermalModel(), fan: SimFan = SimFan(), step: Duration = .milliseconds(100),
+        sensorNoise: Celsius = .zero
+    ) {
         self.bus = SimI2CBus()
         self.fan = fan
         self.step = step
+        self.sensorNoise = sensorNoise
         self.state = Mutex(State(model: model))
     }
 
     /// A world playing a scenario: its room and heater, and its changes as virtual time passes.
-    public convenience init(scenario: Scenario, fan: SimFan = SimFan(), step: Duration = .milliseconds(100)) {
-        self.init(model: scenario.makeModel(), fan: fan, step: step)
+    public convenience init(
+        scenario: Scenario, fan: SimFan = SimFan(), step: Duration = .milliseconds(100), sensorNoise: Celsius = .zero
+    ) {
+        self.init(model: scenario.makeModel(), fan: fan, step: step, sensorNoise: sensorNoise)
         state.withLock { $0.events = scenario.events }
     }
 
@@ -65,6 +81,7 @@ public final class SimWorld: Sendable {
         case .sht3x: SHT3xTwin(temperature: start)
         case .sht4x: SHT4xTwin(temperature: start)
         }
+        twin.noise = sensorNoise
         bus.attach(twin, at: address)
         state.withLock { $0.twins.append((twin, probe, address)) }
         return twin
@@ -181,13 +198,18 @@ public final class SimWorld: Sendable {
 
     /// The true temperature at a probe now.
     public func temperature(at probe: Probe) -> Celsius {
-        state.withLock { Self.temperature(of: $0.model, at: probe) }
+        state.withLock { Self.temperature(of: $0, at: probe) }
     }
 
-    private static func temperature(of model: ThermalModel, at probe: Probe) -> Celsius {
-        switch probe {
+    /// How fast a probe in the exhaust stream follows it: a sensor has a thermal mass of its own,
+    /// and the exhaust air itself changes the moment the fan does.
+    public static let exhaustSensorLag = Duration.seconds(20)
+
+    private static func temperature(of state: State, at probe: Probe) -> Celsius {
+        let model = state.model
+        return switch probe {
         case .air: model.air
-        case .exhaust: model.exhaust
+        case .exhaust: state.sensedExhaust ?? model.exhaust
         case .heatSink: model.body
         case .chip: model.chip
         case .board: model.air + (model.body - model.air) * 0.25
@@ -215,17 +237,20 @@ public final class SimWorld: Sendable {
                     state.events.removeFirst()
                 }
                 state.model.advance(by: chunk, power: state.power, fanSpeed: fanSpeed, step: step)
+                let sensed = state.sensedExhaust ?? state.model.exhaust
+                let follow = 1 - exp(-chunk.seconds / Self.exhaustSensorLag.seconds)
+                state.sensedExhaust = sensed + (state.model.exhaust - sensed) * follow
             }
             left -= chunk
         }
         state.withLock { state in
             for (twin, probe, _) in state.twins {
-                twin.temperature = Self.temperature(of: state.model, at: probe)
+                twin.temperature = Self.temperature(of: state, at: probe)
                 twin.elapse(duration)
             }
             Self.updateMeters(state)
             for entry in state.thermistors {
-                entry.adc.setInput(entry.channel, entry.thermistor.volts(at: Self.temperature(of: state.model, at: entry.probe)))
+                entry.adc.setInput(entry.channel, entry.thermistor.volts(at: Self.temperature(of: state, at: entry.probe)))
             }
         }
     }

@@ -22,8 +22,39 @@ import HearthSim
 /// sun_watts = 250
 /// ```
 public enum ScenarioFile {
-    /// The built-in scenarios by name.
-    public static let builtIn: [String: Scenario] = ["400w": .room400W, "1200w": .room1200W]
+    /// The built-in scenarios by name: the two heaters at rest, the control scenarios, and a
+    /// `fault-<name>` scenario for every fault the simulation can inject.
+    public static var builtIn: [String: Scenario] {
+        var scenarios: [String: Scenario] = ["400w": .room400W, "1200w": .room1200W]
+        let hour = Duration.seconds(3600)
+        var warm = Disturbances()
+        warm.outdoor = Celsius(8)
+        scenarios["cold-start"] = Scenario(
+            name: "cold-start", parameters: .heater1200W, roomStart: Celsius(12), envelopeStart: Celsius(10),
+            initial: { var cold = Disturbances(); cold.outdoor = Celsius(-5); return cold }(), setpoint: Celsius(21))
+        scenarios["setpoint-step"] = Scenario(
+            name: "setpoint-step", parameters: .heater1200W, roomStart: Celsius(17), envelopeStart: Celsius(16.5),
+            initial: warm, events: [.init(at: hour * 6, setpoint: Celsius(22))], setpoint: Celsius(17))
+        scenarios["window-open"] = Scenario(
+            name: "window-open", parameters: .heater1200W, roomStart: Celsius(19), envelopeStart: Celsius(18), initial: warm,
+            events: [.init(at: hour * 8, windowOpen: true), .init(at: hour * 8.5, windowOpen: false)], setpoint: Celsius(20))
+        scenarios["sunny-afternoon"] = Scenario(
+            name: "sunny-afternoon", roomStart: Celsius(19), envelopeStart: Celsius(18), initial: warm,
+            events: [.init(at: hour * 12, sun: Watts(350)), .init(at: hour * 16, sun: Watts(0))], setpoint: Celsius(20))
+        scenarios["night"] = Scenario(
+            name: "night", parameters: .heater1200W, roomStart: Celsius(20), envelopeStart: Celsius(19), initial: warm,
+            events: [
+                .init(at: hour * 2, outdoor: Celsius(4), setpoint: Celsius(17)), .init(at: hour * 5, outdoor: Celsius(0)),
+                .init(at: hour * 10, outdoor: Celsius(3), setpoint: Celsius(20)), .init(at: hour * 14, outdoor: Celsius(8)),
+            ],
+            setpoint: Celsius(20))
+        for (name, fault) in InjectedFault.named {
+            scenarios["fault-\(name)"] = Scenario(
+                name: "fault-\(name)", roomStart: Celsius(18), envelopeStart: Celsius(17.5), initial: warm,
+                events: [.init(at: hour, fault: fault)], setpoint: Celsius(20))
+        }
+        return scenarios
+    }
 
     /// A built-in scenario's name, or a scenario file.
     public static func load(_ nameOrFile: String) throws(ConfigError) -> Scenario {
