@@ -33,14 +33,21 @@ public struct Hardware: Sendable {
     /// For a simulated board: moves the simulated world forward by the time given. The control
     /// task calls it before each tick's readings with the time since the last tick.
     public var simulation: (@Sendable (Duration) -> Void)?
+    /// What takes the power target: the hash engine, or on the simulated board a simulated load
+    /// that turns it into heat. `nil` until this build has a hash engine for the board: then
+    /// compute stays off whatever the loops ask.
+    public var load: (@Sendable (Watts) -> Void)?
+    /// The most power the load can draw; zero when there is no load.
+    public var ratedPower = Watts(0)
 
     public init() {}
 
-    /// Puts every output and the fan in its safe state: fans full, hash board off and held in
-    /// reset. Every device is tried even if an earlier one fails; the failures are returned.
+    /// Puts every output and the fan in its safe state: compute off, fans full, hash board off and
+    /// held in reset. Every device is tried even if an earlier one fails; the failures are returned.
     @discardableResult
     public func enterSafeState() -> [HALError] {
         var failures: [HALError] = []
+        load?(.zero)
         if let fan {
             do { try fan.fan.setDuty(fan.safe) } catch { failures.append(error) }
         }

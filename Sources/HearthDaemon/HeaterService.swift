@@ -1,26 +1,12 @@
+import HearthControl
 import HearthHAL
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// What one tick saw.
-public struct TickReport: Sendable {
-    /// When, on the service's clock, as time since the service started.
-    public var elapsed: Duration
-    /// Every sensor's reading or the error that stood in for it, in board order.
-    public var readings: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)]
-    /// The supply's power meter reading, when the board has one.
-    public var power: Result<PowerReading, HALError>?
-    /// The fan's measured speed (`nil` inside for a fan without a tachometer), when the board has a fan.
-    public var fanSpeed: Result<RPM?, HALError>?
-}
-
-/// The heater's control task: one tick at a fixed rate, on an injected clock.
-///
-/// Each tick reads every sensor once. What this build does with the readings is report them: the
-/// thermostat, fan loop and safety supervisor arrive with the control issue, and until then the
-/// heater holds every output in its safe state (fans full, hash board off and in reset), which is
-/// where it starts and where it is put back when the service ends for any reason.
+/// The heater's control task: one `ControlLoop` tick at a fixed rate, on an injected clock, with
+/// what changed logged. It starts by putting every output in its safe state (fans full, hash
+/// board off and in reset) and puts them back there when it ends, for whatever reason.
 public final class HeaterService<C: Clock>: Service where C.Duration == Duration {
     private let hardware: Hardware
     private let clock: C
@@ -31,21 +17,22 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let summaryEvery: Int
 
     private struct State {
+        var loop: ControlLoop
         var ticks = 0
         var latest: TickReport?
         var failing: Set<String> = []
-        var lastElapsed = Duration.zero
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// - Parameters:
     ///   - period: time between ticks (default 500 ms: 2 Hz).
     ///   - maxTicks: stop by itself after this many ticks (for smoke tests); `nil` runs until shut down.
     public init(
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
-        logger: Logger, summaryEvery: Int = 60
+        logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat
     ) {
         self.hardware = hardware
+        self.state = Mutex(State(loop: ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode)))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -78,32 +65,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         }
     }
 
-    /// One tick: read every sensor once, log what changed, keep the outputs safe.
+    /// One tick of the control loop, and the log lines for what changed.
     func tick(elapsed: Duration) {
-        if let simulation = hardware.simulation {
-            let step = state.withLock { state in
-                defer { state.lastElapsed = elapsed }
-                return elapsed - state.lastElapsed
-            }
-            simulation(step)
-        }
-        let readings = hardware.sensors.map { sensor in
-            let reading = Result { () throws(HALError) in try sensor.device.readTemperature() }
-            return (name: sensor.spec.name, role: sensor.spec.role, reading: reading)
-        }
-        let power = hardware.powerMeter.map { meter in
-            Result { () throws(HALError) in try meter.readPower() }
-        }
-        let fanSpeed = hardware.fan.map { drive in
-            Result { () throws(HALError) in try drive.fan.speed() }
-        }
-        let report = TickReport(elapsed: elapsed, readings: readings, power: power, fanSpeed: fanSpeed)
-        let (count, newlyFailed, recovered) = state.withLock { state in
+        let (report, count, newlyFailed, recovered) = state.withLock { state in
+            let report = state.loop.tick(time: elapsed)
             state.ticks += 1
             state.latest = report
             var newlyFailed: [(String, HALError)] = []
             var recovered: [String] = []
-            for reading in readings {
+            for reading in report.readings {
                 switch reading.reading {
                 case .failure(let error):
                     if state.failing.insert(reading.name).inserted { newlyFailed.append((reading.name, error)) }
@@ -111,14 +81,22 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                     if state.failing.remove(reading.name) != nil { recovered.append(reading.name) }
                 }
             }
-            return (state.ticks, newlyFailed, recovered)
+            return (report, state.ticks, newlyFailed, recovered)
         }
         for (name, error) in newlyFailed {
-            logger.error("sensor \(name) failed; compute stays off, fans stay full", metadata: ["error": "\(error)"])
+            logger.error("sensor \(name) failed", metadata: ["error": "\(error)"])
         }
         for name in recovered {
             logger.notice("sensor \(name) reads again")
         }
+        for event in report.safety.events {
+            switch event {
+            case .latched: logger.critical("\(event)")
+            case .doubt, .throttled: logger.warning("\(event)")
+            default: logger.notice("\(event)")
+            }
+        }
+        if let error = report.fanError { logger.error("fan could not be driven", metadata: ["error": "\(error)"]) }
         if count == 1 || count % summaryEvery == 0 {
             logger.info("tick \(count): \(Self.summary(report))")
         } else {
@@ -143,7 +121,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         case .failure(let error): parts.append("fan FAILED (\(error.kind))")
         case .success(nil), nil: break
         }
-        return parts.isEmpty ? "no sensors" : parts.joined(separator: ", ")
+        parts.append("setpoint \(report.setpoint) (\(report.mode.rawValue))")
+        parts.append("power \(report.appliedPower)\(report.safety.computeOff ? " (compute off)" : "")")
+        parts.append("fan duty \(report.output.fanDuty)")
+        return parts.joined(separator: ", ")
     }
 
     private func enterSafeState(reason: String) {

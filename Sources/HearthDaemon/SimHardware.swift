@@ -74,6 +74,9 @@ extension Hardware {
             hardware.missing.append("hash board: no ASIC driver in this build yet; compute stays off")
         }
         hardware.simulation = { elapsed in world.advance(by: elapsed) }
+        // The hash board is simulated as a load that turns its power target into heat in the chip.
+        hardware.load = { power in world.power = power }
+        hardware.ratedPower = Watts(world.model.parameters.ratedPower)
         return hardware
     }
 }

@@ -110,8 +110,8 @@ final class RecordingPWM: PWMOutput {
         let service = HeaterService(
             hardware: hardware([]), clock: clock, maxTicks: 1, logger: Logger(label: "test"))
         try await service.run()
-        #expect(reset.history.withLock { $0 } == [true, true])
-        #expect(pwm.history.withLock { $0 } == [safeFan, safeFan])
+        #expect(reset.history.withLock { $0 } == [true, true], "outputs: safe at the start and at the end")
+        #expect(pwm.history.withLock { $0.first } == safeFan && pwm.history.withLock { $0.last } == safeFan)
     }
 
     @Test func aFailingOutputDoesNotStopTheOthersFromGoingSafe() {

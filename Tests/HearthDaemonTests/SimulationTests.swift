@@ -54,8 +54,9 @@ import Testing
             // Detectable at the first read after the fault.
             #expect(report.ticksToComputeOff.map { $0 <= 2 } == true, "compute off after \(String(describing: report.ticksToComputeOff)) ticks")
         case "tach-lost":
-            // Detectable once the tach's one-second window empties.
-            #expect(report.ticksToComputeOff.map { $0 <= 2 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")
+            // Detectable once the tach's one-second window has emptied and read zero for the half
+            // second a stall needs: three ticks.
+            #expect(report.ticksToComputeOff.map { $0 <= 3 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")
         case "fan-stall":
             // Detectable once the rotor has run down below 200 rpm (about four seconds).
             #expect(report.ticksToComputeOff.map { $0 <= 8 + 2 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")

@@ -83,21 +83,14 @@ public struct Simulation {
     public func run(for duration: Duration) throws(HALError) -> SimulationReport {
         // Sensors with the flicker of real ones (±0.05 °C), so a frozen value stands out.
         let world = SimWorld(scenario: scenario, sensorNoise: Celsius(0.05))
-        let hardware = try Hardware.openSim(board, world: world)
-        let rated = Watts(scenario.parameters.ratedPower)
-        var supervisor = SafetySupervisor()
-        var settings = ControllerSettings(ratedPower: rated)
-        if let roomGains { settings.roomGains = roomGains }
-        var controller = HeaterController(settings: settings, law: law)
-        var power = Watts(0)
-        var duty = hardware.fan.map(\.safe) ?? .full
+        var loop = ControlLoop(hardware: try Hardware.openSim(board, world: world), law: law, setpoint: scenario.setpoint)
+        if let roomGains { loop.setRoomGains(roomGains) }
         let firstFault = scenario.events.first { $0.fault != nil }?.at
 
         var report = SimulationReport(
             scenario: scenario.name, controller: law.rawValue, hours: duration.seconds / 3600, iae: 0, maxOvershoot: 0,
             timeInBand: 0, steadyInBand: 0, energyKWh: 0, hashes: 0, faults: [], maxChip: -100, maxHeatSink: -100,
             maxExhaust: -100, ticksToComputeOff: nil, resumedAfterLatch: false)
-        var time = Duration.zero
         var ticks = 0, inBand = 0, steadyTicks = 0, steadyIn = 0
         var lastSetpoint = scenario.setpoint
         // Overshoot counts once the room, heated from below a setpoint, has reached it; a room
@@ -105,40 +98,19 @@ public struct Simulation {
         var approachingFromBelow = true
         var reached = false
         let dt = tick.seconds
+        var time = Duration.zero
         while time < duration {
-            world.power = power
-            world.advance(by: tick)
             time += tick
             ticks += 1
-
-            let readings = hardware.sensors.map { sensor in
-                (name: sensor.spec.name, role: sensor.spec.role,
-                 reading: Result { () throws(HALError) in try sensor.device.readTemperature() })
-            }
-            let fanSpeed = hardware.fan.map { drive in Result { () throws(HALError) in try drive.fan.speed() } }
-            let decision = supervisor.check(SafetyInput(
-                time: time, sensors: readings, fan: fanSpeed.map { (duty: duty, speed: $0) }, power: power, ratedPower: rated))
-            let room = readings.first { $0.role == .room }.flatMap { try? $0.reading.get() }
-            let chips = readings.filter { $0.role == .chip }.map { try? $0.reading.get() }
-            // A board without a heat-sink sensor runs its fan loop on the room (at rest); one whose
-            // heat-sink sensor failed has no chip reading at all (nothing heats, the fan runs full).
-            let chip: Celsius? = chips.isEmpty ? room : (chips.contains { $0 == nil } ? nil : chips.compactMap { $0 }.max())
             let setpoint = scenario.setpoint(at: time)
-            let wasLatched = supervisor.isLatched
-            let exhaust = readings.filter { $0.role == .exhaust }.compactMap { try? $0.reading.get() }.max()
-            let output = controller.tick(
-                time: time, setpoint: setpoint, mode: .heat, room: room, chip: chip, exhaust: exhaust, safety: decision)
-            power = output.powerTarget
-            duty = output.fanDuty
-            if let fan = hardware.fan {
-                do {
-                    try fan.fan.setDuty(duty)
-                } catch {
-                    report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
-                }
+            loop.setpoint = setpoint
+            let wasLatched = loop.supervisor.isLatched
+            let tickReport = loop.tick(time: time)
+            if let error = tickReport.fanError {
+                report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
             }
-            if wasLatched && power > .zero { report.resumedAfterLatch = true }
-            if let firstFault, time > firstFault, power == .zero, report.ticksToComputeOff == nil {
+            if wasLatched && tickReport.appliedPower > .zero { report.resumedAfterLatch = true }
+            if let firstFault, time > firstFault, tickReport.appliedPower == .zero, report.ticksToComputeOff == nil {
                 report.ticksToComputeOff = Int(((time - firstFault).seconds / dt).rounded(.up))
             }
 
@@ -155,18 +127,18 @@ public struct Simulation {
             if reached { report.maxOvershoot = max(report.maxOvershoot, error) }
             report.iae += abs(error) * dt / 3600
             if abs(error) <= 0.3 { inBand += 1 }
-            if time >= duration * 0.75 {
+            if time > duration * 0.75 {
                 steadyTicks += 1
                 if abs(error) <= 0.2 { steadyIn += 1 }
             }
-            report.energyKWh += power.value * dt / 3_600_000
+            report.energyKWh += tickReport.appliedPower.value * dt / 3_600_000
             report.maxChip = max(report.maxChip, model.chip.value)
             report.maxHeatSink = max(report.maxHeatSink, model.body.value)
             report.maxExhaust = max(report.maxExhaust, model.exhaust.value)
         }
         report.timeInBand = Double(inBand) / Double(max(ticks, 1))
         report.steadyInBand = Double(steadyIn) / Double(max(steadyTicks, 1))
-        report.faults = supervisor.latched.map { "\($0.fault) (at \(Int($0.at.seconds)) s)" } + report.faults
+        report.faults = loop.supervisor.latched.map { "\($0.fault) (at \(Int($0.at.seconds)) s)" } + report.faults
         return report
     }
 }
