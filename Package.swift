@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "hearthd",
             dependencies: [
-                "HearthDaemon",
+                "HearthDaemon", "HearthControl", "HearthHAL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthDaemon", "HearthLinux",
+                "HearthDaemon", "HearthLinux", "HearthControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

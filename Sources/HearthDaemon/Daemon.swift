@@ -1,4 +1,5 @@
 import Foundation
+import HearthControl
 import HearthDrivers
 import HearthHAL
 import HearthSim
@@ -22,6 +23,10 @@ public struct DaemonOptions: Sendable {
     public var calibrationFile: String?
     /// For a simulated board: a built-in scenario's name or a scenario file (default `400w`).
     public var scenario: String?
+    /// The room temperature to hold.
+    public var setpoint = Celsius(20)
+    /// What the heater is asked to do.
+    public var mode = Mode.heat
 
     public init(
         boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
@@ -120,9 +125,10 @@ public enum Daemon {
             logger.warning("not driven: \(part)")
         }
 
+        logger.info("holding \(options.setpoint) in mode \(options.mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet: compute stays off" : "up to \(hardware.ratedPower)")")
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
-            logger: logger)
+            logger: logger, setpoint: options.setpoint, mode: options.mode)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import HearthControl
 import HearthDaemon
+import HearthHAL
 import Logging
 
 /// `hearthd`: the heater daemon.
@@ -24,6 +26,12 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "Simulated board only: a scenario file, or 400w / 1200w (default 400w).")
     var scenario: String?
 
+    @Option(name: .long, help: "The room temperature to hold, °C (5…30).")
+    var setpoint: Double = 20
+
+    @Option(name: .long, help: "off, heat, eco, boost or night.")
+    var mode: String = "heat"
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -36,6 +44,10 @@ struct HearthD: AsyncParsableCommand {
     func validate() throws {
         guard tickRate > 0, tickRate <= 100 else { throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)") }
         if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
+        guard (5...30).contains(setpoint) else { throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)") }
+        guard Mode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be one of \(Mode.allCases.map(\.rawValue).joined(separator: ", ")), got \(mode)")
+        }
     }
 
     func run() async throws {
@@ -46,9 +58,11 @@ struct HearthD: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "hearthd")
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks,
             calibrationFile: calibration, scenario: scenario)
+        options.setpoint = Celsius(setpoint)
+        options.mode = Mode(rawValue: mode) ?? .heat
         do {
             try await Daemon.run(options, logger: logger)
         } catch {
