@@ -102,14 +102,16 @@ public struct HeaterController: Sendable {
     /// the board measures it.
     public mutating func tick(
         time: Duration, setpoint: Celsius, mode: Mode, room roomTemperature: Celsius?, chip: Celsius?,
-        exhaust: Celsius? = nil, safety: SafetyDecision
+        exhaust: Celsius? = nil, safety: SafetyDecision, demand override: Watts? = nil
     ) -> ControlOutput {
         guard let roomTemperature, let chip else {
             return ControlOutput(demand: .zero, powerTarget: .zero, fanDuty: .full)
         }
         // Room loop.
         let demand: Watts
-        if mode == .off {
+        if let override {
+            demand = override  // an autotune's relay drives the room instead of the law
+        } else if mode == .off {
             demand = .zero
         } else {
             switch law {

@@ -54,7 +54,8 @@ public struct ControlLoop: Sendable {
     /// A person clears the latched faults.
     public mutating func clearFaults() -> SafetyEvent? { supervisor.clearFaults() }
 
-    public mutating func tick(time: Duration) -> TickReport {
+    /// One tick; `demand`, when given, replaces the room loop's (an autotune's relay).
+    public mutating func tick(time: Duration, demand: Watts? = nil) -> TickReport {
         if let simulation = hardware.simulation {
             simulation(lastTime.map { time - $0 } ?? .zero)
         }
@@ -78,7 +79,8 @@ public struct ControlLoop: Sendable {
         let chip: Celsius? = chips.isEmpty ? room : (chips.contains { $0 == nil } ? nil : chips.compactMap { $0 }.max())
         let exhaust = value(.exhaust).compactMap { $0 }.max()
         let output = controller.tick(
-            time: time, setpoint: setpoint, mode: mode, room: room, chip: chip, exhaust: exhaust, safety: safety)
+            time: time, setpoint: setpoint, mode: mode, room: room, chip: chip, exhaust: exhaust, safety: safety,
+            demand: demand)
 
         applied = hardware.load == nil ? .zero : output.powerTarget
         hardware.load?(applied)

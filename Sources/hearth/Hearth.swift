@@ -12,7 +12,7 @@ struct Hearth: ParsableCommand {
         commandName: "hearth",
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
-        subcommands: [Board.self, Sensors.self, Simulate.self, Bench.self, Version.self])
+        subcommands: [Board.self, Sensors.self, Simulate.self, Autotune.self, Bench.self, Version.self])
 }
 
 extension Hearth {
@@ -112,6 +112,35 @@ extension Hearth {
             } else {
                 print(report.summary)
             }
+        }
+    }
+
+    struct Autotune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Finds room-loop gains by relay autotuning (Åström–Hägglund), on the simulated room.")
+
+        @Option(help: "A built-in scenario or a scenario file: the room and heater to tune for.") var scenario = "400w"
+        @Option(help: "The setpoint to oscillate around, °C.") var setpoint: Double = 20
+        @Option(help: "The simulated board file.") var board: String?
+
+        func run() throws {
+            let file = DaemonOptions(boardFile: board).resolvedBoardFile()
+            let profile = try BoardProfile.load(file: file)
+            guard profile.backend == .sim else {
+                throw ValidationError("autotune runs on the simulated board; \(file) is not one (on real hardware it arrives with the daemon's API)")
+            }
+            let tuning = try SimulatedAutotune(
+                scenario: try ScenarioFile.load(scenario), board: profile, setpoint: Celsius(setpoint)
+            ).run()
+            guard let result = tuning.result else {
+                print("no oscillation around \(setpoint) °C in \(tuning.took): can the heater reach it, and leave it?")
+                if !tuning.faults.isEmpty { print("faults: \(tuning.faults.joined(separator: "; "))") }
+                throw ExitCode(1)
+            }
+            let g = result.gains
+            print("period \(Int(result.period.seconds)) s, amplitude \(result.amplitude), ultimate gain \(Int(result.ultimateGain)) W/°C (\(tuning.took) simulated)")
+            print("gains: kp \(g.kp) W/°C, ki \(g.ki) W/(°C·s), kd \(g.kd) W·s/°C")
+            print("try them: hearth simulate --scenario \(scenario) --gains \(g.kp),\(g.ki),\(g.kd)")
         }
     }
 
