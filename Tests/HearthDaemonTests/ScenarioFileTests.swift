@@ -36,13 +36,21 @@ import Testing
             at = "8h"
             window = "open"
             outdoor = -4
+
+            [[event]]
+            at = "9h"
+            setpoint = 22.5
+            fault = "fan-stall"
             """, file: "winter.toml")
         #expect(scenario.name == "winter-day")
         #expect(scenario.parameters.ratedPower == 1200)
         #expect(scenario.parameters.airCapacity == 200_000)
         #expect(scenario.roomStart == Celsius(16) && scenario.envelopeStart == Celsius(14.5))
         #expect(scenario.initial.outdoor == Celsius(-2))
-        #expect(scenario.events.map(\.at) == [.seconds(28_800), .seconds(30_600)])
+        #expect(scenario.events.map(\.at) == [.seconds(28_800), .seconds(30_600), .seconds(32_400)])
+        #expect(scenario.setpoint == Celsius(20), "the default")
+        #expect(scenario.setpoint(at: .seconds(32_400)) == Celsius(22.5))
+        #expect(scenario.events[2].fault == .fanStall)
         #expect(scenario.disturbances(at: .seconds(29_000)).windowOpen)
         #expect(scenario.disturbances(at: .seconds(29_000)).outdoor == Celsius(-4))
     }
@@ -59,6 +67,8 @@ import Testing
         ("[model]\nair_capacty = 1\n", "s.toml: model.air_capacty: unknown key"),
         ("[model]\nsun_to_air = 2\n", "s.toml: model.sun_to_air: 2.0 is outside the allowed 0.0…1.0"),
         ("outdoor = \"cold\"\n", "s.toml: outdoor: expected a number"),
+        ("[[event]]\nat = \"1h\"\nfault = \"gremlins\"\n", "s.toml: event[0].fault: \"gremlins\" is not one of bus-lockup, drift-room"),
+        ("setpoint = 40\n", "s.toml: setpoint: 40.0 is outside the allowed 5.0…30.0"),
     ])
     func badScenariosAreRefused(text: String, expected: String) {
         do {

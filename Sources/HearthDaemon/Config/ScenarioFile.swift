@@ -20,7 +20,14 @@ import HearthSim
 /// at = "8h30m"
 /// window = "closed"
 /// sun_watts = 250
+/// setpoint = 21.5            # the thermostat's setpoint from then on
+///
+/// [[event]]
+/// at = "12h"
+/// fault = "fan-stall"        # any name of `hearth simulate --list`'s fault-<name> scenarios
 /// ```
+///
+/// `setpoint` at the top level is the setpoint at the start (default 20 °C).
 public enum ScenarioFile {
     /// The built-in scenarios by name: the two heaters at rest, the control scenarios, and a
     /// `fault-<name>` scenario for every fault the simulation can inject.
@@ -95,6 +102,7 @@ public enum ScenarioFile {
         }
         if let start = try document.double("envelope_start", in: -40...60) { scenario.envelopeStart = Celsius(start) }
         if let outdoor = try document.double("outdoor", in: -60...60) { scenario.initial.outdoor = Celsius(outdoor) }
+        if let setpoint = try document.double("setpoint", in: 5...30) { scenario.setpoint = Celsius(setpoint) }
         if var model = try document.table("model") {
             for entry in modelKeys {
                 if let value = try model.double(entry.key, in: entry.range) { scenario.parameters[keyPath: entry.path] = value }
@@ -112,12 +120,19 @@ public enum ScenarioFile {
             event.windowOpen = try reader.choice("window", Window.self).map { $0 == .open }
             event.sun = try reader.double("sun_watts", in: 0...5_000).map(Watts.init)
             event.otherHeat = try reader.double("other_heat_watts", in: 0...10_000).map(Watts.init)
+            event.setpoint = try reader.double("setpoint", in: 5...30).map(Celsius.init)
+            if let name = try reader.string("fault") {
+                guard let fault = InjectedFault.named[name] else {
+                    throw reader.error("fault", "\"\(name)\" is not one of \(InjectedFault.named.keys.sorted().joined(separator: ", "))")
+                }
+                event.fault = fault
+            }
             try reader.finish()
             events.append(event)
         }
         try document.finish()
         return Scenario(
             name: scenario.name, parameters: scenario.parameters, roomStart: scenario.roomStart,
-            envelopeStart: scenario.envelopeStart, initial: scenario.initial, events: events)
+            envelopeStart: scenario.envelopeStart, initial: scenario.initial, events: events, setpoint: scenario.setpoint)
     }
 }
