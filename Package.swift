@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Tests only: the reference SHA-256.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // libgpiod, 1.6 (Debian 12, Raspberry Pi OS bookworm) or 2.x (Debian 13, trixie).
@@ -54,6 +56,8 @@ let package = Package(
         .target(name: "HearthDrivers", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The simulated world: a thermal model of a heated room and register-level twins of the chips.
         .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
+        // SHA-256d, block headers and targets, the hash engines.
+        .target(name: "HearthMining", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
         .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
@@ -61,7 +65,7 @@ let package = Package(
         .target(
             name: "HearthDaemon",
             dependencies: [
-                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl",
+                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -88,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthMiningTests",
+            dependencies: ["HearthMining", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],
