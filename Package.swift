@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthDaemon", "HearthLinux", "HearthControl",
+                "HearthDaemon", "HearthLinux", "HearthControl", "HearthMining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -81,6 +81,9 @@ public enum SHA256 {
         return out
     }
 
+    /// A state as the 32 digest bytes it stands for.
+    public static func digestBytes(_ state: SIMD8<UInt32>) -> [UInt8] { bytes(state) }
+
     /// SHA-256 of a message.
     public static func hash(_ message: [UInt8]) -> [UInt8] {
         var padded = message

@@ -4,6 +4,8 @@ import HearthControl
 import HearthDaemon
 import HearthHAL
 import HearthLinux
+import HearthMining
+import Synchronization
 
 /// `hearth`: the heater's command-line tool.
 @main
@@ -12,7 +14,7 @@ struct Hearth: ParsableCommand {
         commandName: "hearth",
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
-        subcommands: [Board.self, Sensors.self, Simulate.self, Autotune.self, Bench.self, Version.self])
+        subcommands: [Board.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Bench.self, Version.self])
 }
 
 extension Hearth {
@@ -144,9 +146,84 @@ extension Hearth {
         }
     }
 
+    struct Hash: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Block hashing tools.", subcommands: [Header.self])
+
+        struct Header: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Prints the hash of an 80-byte block header (display order), its target and difficulty.")
+
+            @Argument(help: "The header: 160 hexadecimal characters.") var header: String
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() throws {
+                let parsed: BlockHeader
+                do {
+                    parsed = try BlockHeader(hex: header)
+                } catch {
+                    throw ValidationError("header: \(error)")
+                }
+                let difficulty = Target.difficulty(of: parsed.hash)
+                let meets = parsed.target.isMet(by: parsed.hash)
+                if json {
+                    let object: [String: Any] = [
+                        "hash": parsed.displayHash, "difficulty": difficulty, "meets_target": meets,
+                        "target_difficulty": parsed.target.difficulty,
+                    ]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print(parsed.displayHash)
+                    print("difficulty \(difficulty); target (bits 0x\(String(parsed.bits, radix: 16))) difficulty \(parsed.target.difficulty): \(meets ? "met" : "not met")")
+                }
+            }
+        }
+    }
+
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Benchmarks.", subcommands: [World.self])
+            abstract: "Benchmarks.", subcommands: [World.self, HashRate.self])
+
+        struct HashRate: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "hash", abstract: "Measures SHA-256d hashes per second on the CPU.")
+
+            @Option(help: "Only scalar exists in this build.") var kernel = "scalar"
+            @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
+            @Option(help: "Seconds to run.") var seconds: Double = 3
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() throws {
+                guard kernel == "scalar" || kernel == "auto" else {
+                    throw ValidationError("--kernel: this build has the scalar kernel only (simd and shani are still to come)")
+                }
+                guard threads >= 1, seconds > 0 else { throw ValidationError("--threads and --seconds must be positive") }
+                let header = try BlockHeader(hex: String(repeating: "00", count: 80))
+                let scanner = NonceScanner(header: header)
+                let clock = ContinuousClock()
+                let deadline = clock.now + .milliseconds(Int64(seconds * 1000))
+                let counts = Mutex([Int](repeating: 0, count: threads))
+                let start = clock.now
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    var done = 0
+                    var nonce = UInt32(thread) << 28
+                    while clock.now < deadline {
+                        _ = scanner.scan(nonce...nonce &+ 9_999)
+                        nonce &+= 10_000
+                        done += 10_000
+                    }
+                    counts.withLock { $0[thread] = done }
+                }
+                let elapsed = start.duration(to: clock.now).seconds
+                let total = Double(counts.withLock { $0.reduce(0, +) })
+                let rate = total / elapsed
+                if json {
+                    print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"scalar\",\"threads\":\(threads)}")
+                } else {
+                    print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), scalar kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
+                }
+            }
+        }
 
         struct World: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -1,0 +1,70 @@
+/// The scalar mining loop with the standard tricks: the first 64 bytes of the header are
+/// compressed once per job (the midstate); the second block's padding and the second hash's
+/// padding are fixed; only the nonce word changes from one try to the next, and nothing is
+/// allocated inside the loop.
+public struct NonceScanner: Sendable {
+    /// The state after the header's first 64 bytes.
+    public let midstate: SIMD8<UInt32>
+    /// The second block's words with the nonce slot (word 3) left to fill.
+    let tail: SIMD16<UInt32>
+    let target: Target
+    /// The target's most significant 32 bits, compared against the hash's last word first.
+    let targetTop: UInt32
+
+    public init(header: BlockHeader, target: Target? = nil) {
+        let bytes = header.bytes
+        var state = SHA256.initialVector
+        SHA256.compress(&state, block: SHA256.words(bytes, at: 0))
+        midstate = state
+        var block = SIMD16<UInt32>()
+        for i in 0..<3 {
+            let j = 64 + 4 * i
+            block[i] = UInt32(bytes[j]) << 24 | UInt32(bytes[j + 1]) << 16 | UInt32(bytes[j + 2]) << 8 | UInt32(bytes[j + 3])
+        }
+        block[4] = 0x8000_0000
+        block[15] = 640  // 80 bytes, in bits
+        tail = block
+        let target = target ?? header.target
+        self.target = target
+        targetTop = UInt32(target.bigEndian[0]) << 24 | UInt32(target.bigEndian[1]) << 16
+            | UInt32(target.bigEndian[2]) << 8 | UInt32(target.bigEndian[3])
+    }
+
+    /// The header's nonce as the hash input carries it: a little-endian field read big-endian.
+    @inlinable
+    static func nonceWord(_ nonce: UInt32) -> UInt32 { nonce.byteSwapped }
+
+    /// The double hash for one nonce, as eight big-endian state words.
+    public func hashState(nonce: UInt32) -> SIMD8<UInt32> {
+        var block = tail
+        block[3] = Self.nonceWord(nonce)
+        var first = midstate
+        SHA256.compress(&first, block: block)
+        var second = SHA256.initialVector
+        var words = SIMD16<UInt32>()
+        for i in 0..<8 { words[i] = first[i] }
+        words[8] = 0x8000_0000
+        words[15] = 256
+        SHA256.compress(&second, block: words)
+        return second
+    }
+
+    /// Tries every nonce in `range`; returns those whose header hash meets the target.
+    public func scan(_ range: ClosedRange<UInt32>) -> [UInt32] {
+        var found: [UInt32] = []
+        var nonce = range.lowerBound
+        while true {
+            let state = hashState(nonce: nonce)
+            // The hash read as a number is the state's bytes reversed: its top 32 bits are the
+            // last word, byte-swapped. Most tries fail on that word alone.
+            if state[7].byteSwapped <= targetTop, meets(state) { found.append(nonce) }
+            if nonce == range.upperBound { break }
+            nonce &+= 1
+        }
+        return found
+    }
+
+    private func meets(_ state: SIMD8<UInt32>) -> Bool {
+        target.isMet(by: SHA256.bytes(state))
+    }
+}
