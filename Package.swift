@@ -56,8 +56,16 @@ let package = Package(
         .target(name: "HearthDrivers", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The simulated world: a thermal model of a heated room and register-level twins of the chips.
         .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
+        // SHA-256d kernels for instruction sets Swift cannot reach portably (SHA-NI), chosen by cpuid.
+        .target(
+            name: "CSHA256",
+            cSettings: [
+                .enableWarning("all"), .enableWarning("extra"), .treatAllWarnings(as: .error),
+                .unsafeFlags(["-O3"]),
+            ]
+        ),
         // SHA-256d, block headers and targets, the hash engines.
-        .target(name: "HearthMining", dependencies: ["HearthHAL"], swiftSettings: strict),
+        .target(name: "HearthMining", dependencies: ["HearthHAL", "CSHA256"], swiftSettings: strict),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
         .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.

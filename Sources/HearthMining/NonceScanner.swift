@@ -1,8 +1,26 @@
-/// The scalar mining loop with the standard tricks: the first 64 bytes of the header are
+import CSHA256
+
+/// The mining loop with the standard tricks: the first 64 bytes of the header are
 /// compressed once per job (the midstate); the second block's padding and the second hash's
 /// padding are fixed; only the nonce word changes from one try to the next, and nothing is
 /// allocated inside the loop.
 public struct NonceScanner: Sendable {
+    /// Which implementation hashes.
+    public enum Kernel: String, Sendable, CaseIterable {
+        /// Portable Swift: the reference, and the fallback everywhere.
+        case scalar
+        /// The x86 SHA extensions, in C, one stream.
+        case shani
+
+        /// The kernels this CPU can run, fastest last.
+        public static var available: [Kernel] {
+            hearth_sha256_features() & Int32(HEARTH_SHA256_FEATURE_SHANI) != 0 ? [.scalar, .shani] : [.scalar]
+        }
+
+        /// The fastest kernel this CPU can run.
+        public static var best: Kernel { available.last! }
+    }
+
     /// The state after the header's first 64 bytes.
     public let midstate: SIMD8<UInt32>
     /// The second block's words with the nonce slot (word 3) left to fill.
@@ -49,8 +67,29 @@ public struct NonceScanner: Sendable {
         return second
     }
 
-    /// Tries every nonce in `range`; returns those whose header hash meets the target.
-    public func scan(_ range: ClosedRange<UInt32>) -> [UInt32] {
+    /// Tries every nonce in `range` with `kernel` (the best this CPU has by default); returns
+    /// those whose header hash meets the target. A kernel the CPU lacks falls back to scalar.
+    public func scan(_ range: ClosedRange<UInt32>, kernel: Kernel = .best) -> [UInt32] {
+        guard kernel == .shani, Kernel.available.contains(.shani) else { return scanScalar(range) }
+        var state = [midstate[0], midstate[1], midstate[2], midstate[3], midstate[4], midstate[5], midstate[6], midstate[7]]
+        var words = [tail[0], tail[1], tail[2]]
+        var candidates = [UInt32](repeating: 0, count: 64)
+        var found: [UInt32] = []
+        var first = range.lowerBound
+        while true {
+            // In chunks, so a count always fits 32 bits and the candidate buffer cannot fill.
+            let last = range.upperBound - first < 1 << 20 ? range.upperBound : first + (1 << 20) - 1
+            let count = last - first + 1
+            let written = hearth_sha256d_scan_shani(&state, &words, first, count, targetTop, &candidates, Int32(candidates.count))
+            for nonce in candidates.prefix(Int(max(written, 0))) where meets(hashState(nonce: nonce)) {
+                found.append(nonce)
+            }
+            if last == range.upperBound { return found }
+            first = last + 1
+        }
+    }
+
+    func scanScalar(_ range: ClosedRange<UInt32>) -> [UInt32] {
         var found: [UInt32] = []
         var nonce = range.lowerBound
         while true {

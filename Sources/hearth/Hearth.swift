@@ -188,14 +188,20 @@ extension Hearth {
             static let configuration = CommandConfiguration(
                 commandName: "hash", abstract: "Measures SHA-256d hashes per second on the CPU.")
 
-            @Option(help: "Only scalar exists in this build.") var kernel = "scalar"
+            @Option(help: "auto, scalar or shani (auto: the fastest this CPU has).") var kernel = "auto"
             @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
             @Option(help: "Seconds to run.") var seconds: Double = 3
             @Flag(help: "Print one JSON object.") var json = false
 
             func run() throws {
-                guard kernel == "scalar" || kernel == "auto" else {
-                    throw ValidationError("--kernel: this build has the scalar kernel only (simd and shani are still to come)")
+                let chosen: NonceScanner.Kernel
+                if kernel == "auto" {
+                    chosen = .best
+                } else if let named = NonceScanner.Kernel(rawValue: kernel), NonceScanner.Kernel.available.contains(named) {
+                    chosen = named
+                } else {
+                    throw ValidationError(
+                        "--kernel: \"\(kernel)\" is not one this CPU runs (\(NonceScanner.Kernel.available.map(\.rawValue).joined(separator: ", ")), or auto)")
                 }
                 guard threads >= 1, seconds > 0 else { throw ValidationError("--threads and --seconds must be positive") }
                 let header = try BlockHeader(hex: String(repeating: "00", count: 80))
@@ -208,7 +214,7 @@ extension Hearth {
                     var done = 0
                     var nonce = UInt32(thread) << 28
                     while clock.now < deadline {
-                        _ = scanner.scan(nonce...nonce &+ 9_999)
+                        _ = scanner.scan(nonce...nonce &+ 9_999, kernel: chosen)
                         nonce &+= 10_000
                         done += 10_000
                     }
@@ -218,9 +224,9 @@ extension Hearth {
                 let total = Double(counts.withLock { $0.reduce(0, +) })
                 let rate = total / elapsed
                 if json {
-                    print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"scalar\",\"threads\":\(threads)}")
+                    print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"\(chosen.rawValue)\",\"threads\":\(threads)}")
                 } else {
-                    print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), scalar kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
+                    print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), \(chosen.rawValue) kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
                 }
             }
         }

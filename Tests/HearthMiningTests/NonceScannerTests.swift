@@ -8,7 +8,23 @@ import Testing
         let scanner = NonceScanner(header: header)
         #expect(SHA256.digestBytes(scanner.hashState(nonce: header.nonce)) == header.hash, "midstate path = plain SHA-256d")
         let window = header.nonce &- 2000...header.nonce &+ 2000
-        #expect(scanner.scan(window) == [header.nonce])
+        for kernel in NonceScanner.Kernel.available {
+            #expect(scanner.scan(window, kernel: kernel) == [header.nonce], "\(kernel)")
+        }
+    }
+
+    @Test(.enabled(if: NonceScanner.Kernel.available.contains(.shani), "this CPU has no SHA extensions"))
+    func theSHANIKernelAgreesWithScalarOnEveryShare() throws {
+        let header = try Block(bytes: Fixture.blocks[99993]!).header
+        var easy = [UInt8](repeating: 0, count: 32)
+        easy[1] = 0x01
+        let scanner = NonceScanner(header: header, target: Target(bigEndian: easy))
+        let scalar = scanner.scan(0...300_000, kernel: .scalar)
+        #expect(!scalar.isEmpty)
+        #expect(scanner.scan(0...300_000, kernel: .shani) == scalar)
+        // Across a chunk boundary and at the very top of the nonce space.
+        #expect(scanner.scan(UInt32.max - 150_000...UInt32.max, kernel: .shani)
+                == scanner.scan(UInt32.max - 150_000...UInt32.max, kernel: .scalar))
     }
 
     @Test func anEasyTargetFindsManyShares() throws {

@@ -1,0 +1,33 @@
+// SHA-256d mining kernels that need instructions Swift cannot reach portably: each kernel is
+// compiled for its own instruction set (a per-function target attribute) and chosen at run time
+// from cpuid, so one binary runs on any x86-64 and uses SHA-NI where the CPU has it.
+#ifndef HEARTH_SHA256_H
+#define HEARTH_SHA256_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Bit set of what this CPU can run.
+enum {
+    HEARTH_SHA256_FEATURE_SHANI = 1,
+};
+
+/// The kernels this CPU supports (a combination of HEARTH_SHA256_FEATURE_*); 0 off x86-64.
+int hearth_sha256_features(void);
+
+/// Tries `count` nonces from `first` on a header given by its midstate (the state after its first
+/// 64 bytes) and the first three big-endian words of its last 16 bytes. Writes to `found` (up to
+/// `max_found`) every nonce whose double hash, read as a number, has its top 32 bits at or below
+/// `target_top`; the caller checks those against the full target. Returns how many it wrote, or
+/// -1 when the CPU lacks SHA-NI.
+int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                              uint32_t target_top, uint32_t *found, int max_found);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
