@@ -1,0 +1,94 @@
+import Foundation
+import HearthHAL
+import HearthMining
+import Synchronization
+import Testing
+
+@Suite struct CPUPowerModelTests {
+    let model = CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 4)
+
+    @Test func threadsAndDutyForAPowerTarget() {
+        #expect(model.plan(for: Watts(2)) == (0, 0), "below idle: nothing to add")
+        #expect(model.plan(for: Watts(3)) == (0, 0))
+        let quarterCore = model.plan(for: Watts(3.3125))
+        #expect(quarterCore.threads == 1 && abs(quarterCore.duty - 0.25) < 1e-9)
+        let twoAndAHalf = model.plan(for: Watts(6.125))
+        #expect(twoAndAHalf.threads == 3 && abs(twoAndAHalf.duty - 2.5 / 3) < 1e-9)
+        #expect(model.plan(for: Watts(8)) == (4, 1))
+        #expect(model.plan(for: Watts(100)) == (4, 1), "no more than every core flat out")
+    }
+}
+
+@Suite struct DutyPlannerTests {
+    /// On virtual time, with slices of uneven length, the realised duty lands within 3 % of the target.
+    @Test(arguments: [0.1, 0.35, 0.5, 0.8, 0.97])
+    func realisedDutyConverges(duty: Double) {
+        var planner = DutyPlanner()
+        var seed: UInt64 = 12345
+        while planner.elapsed < .seconds(30) {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1
+            let slice = Duration.microseconds(800 + Int64(seed >> 54))  // 0.8 … 1.8 ms of work
+            let rest = planner.record(slice, working: true, duty: duty)
+            if rest > .zero { _ = planner.record(rest, working: false, duty: duty) }
+        }
+        #expect(abs(planner.realised - duty) <= 0.03 * duty, "realised \(planner.realised) for \(duty)")
+    }
+}
+
+@Suite struct CPUHashEngineTests {
+    final class Collector: Sendable {
+        let shares = Mutex<[Share]>([])
+        func add(_ share: Share) { shares.withLock { $0.append(share) } }
+        var all: [Share] { shares.withLock { $0 } }
+        func count(of job: String) -> Int { shares.withLock { $0.filter { $0.jobID == job }.count } }
+    }
+
+    func job(_ id: String, time: UInt32) throws -> MiningJob {
+        var header = try Block(bytes: Fixture.blocks[0]!).header
+        header.time = time
+        var easy = [UInt8](repeating: 0, count: 32)
+        easy[2] = 0x0F  // one nonce in about 2^20
+        return MiningJob(id: id, header: header, shareTarget: Target(bigEndian: easy))
+    }
+
+    /// Waits (without asserting on time) until `condition` holds, giving up after a generous bound.
+    func wait(_ condition: () -> Bool) async {
+        for _ in 0..<6000 where !condition() { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func findsValidSharesAndNeverReportsAReplacedJob() async throws {
+        let collector = Collector()
+        let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { collector.add($0) }
+        engine.setPowerTarget(Watts(8))
+        engine.setJob(try job("a", time: 1))
+        engine.start()
+        defer { engine.stop() }
+        await wait { collector.count(of: "a") >= 3 }
+        #expect(collector.count(of: "a") >= 3)
+
+        engine.setJob(try job("b", time: 2))
+        let aAtSwitch = collector.count(of: "a")
+        await wait { collector.count(of: "b") >= 3 }
+        #expect(collector.count(of: "a") == aAtSwitch, "no share of a replaced job after the switch")
+        #expect(collector.count(of: "b") >= 3)
+
+        for share in collector.all {
+            var header = try job(share.jobID, time: share.jobID == "a" ? 1 : 2).header
+            header.nonce = share.nonce
+            #expect(header.hash == share.hash)
+            #expect(try job("a", time: 1).shareTarget.isMet(by: share.hash))
+        }
+        #expect(engine.hashes > 0)
+    }
+
+    @Test func noPowerNoHashing() async throws {
+        let collector = Collector()
+        let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { collector.add($0) }
+        engine.setPowerTarget(Watts(2))
+        engine.setJob(try job("a", time: 1))
+        engine.start()
+        defer { engine.stop() }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(engine.hashes == 0, "below idle power, no thread hashes")
+    }
+}
