@@ -21,6 +21,8 @@ public struct TickReport: Sendable {
     public var mode: Mode
     /// The fan could not be driven this tick.
     public var fanError: HALError?
+    /// Hashes computed so far, when the load is a hash engine.
+    public var hashes: UInt64?
 }
 
 /// One tick of the whole heater, the same on a Pi, on the simulated board and in `hearth simulate`:
@@ -91,6 +93,6 @@ public struct ControlLoop: Sendable {
         }
         return TickReport(
             elapsed: time, readings: readings, power: power, fanSpeed: fanSpeed, safety: safety, output: output,
-            appliedPower: applied, setpoint: setpoint, mode: mode, fanError: fanError)
+            appliedPower: applied, setpoint: setpoint, mode: mode, fanError: fanError, hashes: hardware.hashes?())
     }
 }

@@ -114,7 +114,10 @@ public enum Daemon {
             throw .hardware(error)
         }
         // The owner of the hardware puts it in its safe state however the services end.
-        defer { hardware.enterSafeState() }
+        defer {
+            hardware.enterSafeState()
+            hardware.shutdown?()
+        }
         for sensor in hardware.sensors {
             logger.info("sensor \(sensor.spec.name) (\(sensor.spec.role.rawValue)): \(sensor.device.name)")
         }
@@ -125,7 +128,7 @@ public enum Daemon {
             logger.warning("not driven: \(part)")
         }
 
-        logger.info("holding \(options.setpoint) in mode \(options.mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet: compute stays off" : "up to \(hardware.ratedPower)")")
+        logger.info("holding \(options.setpoint) in mode \(options.mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: options.setpoint, mode: options.mode)

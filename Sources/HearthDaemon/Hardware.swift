@@ -39,6 +39,10 @@ public struct Hardware: Sendable {
     public var load: (@Sendable (Watts) -> Void)?
     /// The most power the load can draw; zero when there is no load.
     public var ratedPower = Watts(0)
+    /// Hashes computed so far, when the load is a hash engine.
+    public var hashes: (@Sendable () -> UInt64)?
+    /// Ends what runs in the background (the hash engine's threads), after the safe state.
+    public var shutdown: (@Sendable () -> Void)?
 
     public init() {}
 

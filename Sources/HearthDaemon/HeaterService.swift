@@ -124,6 +124,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         parts.append("setpoint \(report.setpoint) (\(report.mode.rawValue))")
         parts.append("power \(report.appliedPower)\(report.safety.computeOff ? " (compute off)" : "")")
         parts.append("fan duty \(report.output.fanDuty)")
+        if let hashes = report.hashes { parts.append("\(hashes) hashes") }
         return parts.joined(separator: ", ")
     }
 

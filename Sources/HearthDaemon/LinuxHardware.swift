@@ -1,4 +1,6 @@
+import Foundation
 import HearthDrivers
+import HearthMining
 import HearthHAL
 import HearthLinux
 import Logging
@@ -90,7 +92,20 @@ extension Hardware {
             hardware.powerMeter = try i2c().powerMeter(meter)
         }
         if let asic = board.asic {
-            hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; compute stays off")
+            hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; the CPU heats instead")
+        }
+        if let cpu = board.cpuPower {
+            // The board's own processor as the heating element: a CPU engine hashing local work
+            // (no pool yet: its shares are counted, not sent), its power above idle as the load.
+            let engine = CPUHashEngine(
+                model: CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount),
+                onShare: { _ in })
+            engine.setJob(LocalWork.job)
+            engine.start()
+            hardware.load = { power in engine.setPowerTarget(cpu.idle + power) }
+            hardware.ratedPower = cpu.fullLoad - cpu.idle
+            hardware.hashes = { engine.hashes }
+            hardware.shutdown = { engine.stop() }
         }
         return hardware
     }
