@@ -37,6 +37,8 @@ public struct SystemCalls: Sendable {
     public var ioctl: @Sendable (_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32
     /// The names in a directory, without `.` and `..` (`opendir(3)`, `readdir(3)`).
     public var listDirectory: @Sendable (_ path: String) throws(Errno) -> [String]
+    /// `poll(2)` on one descriptor for input: whether input is ready within `timeout` milliseconds.
+    public var pollInput: @Sendable (_ fd: Int32, _ timeoutMilliseconds: Int32) throws(Errno) -> Bool
 
     public init(
         open: @escaping @Sendable (String, Int32, UInt32) throws(Errno) -> Int32,
@@ -44,8 +46,10 @@ public struct SystemCalls: Sendable {
         read: @escaping @Sendable (Int32, UnsafeMutableRawBufferPointer) throws(Errno) -> Int,
         write: @escaping @Sendable (Int32, UnsafeRawBufferPointer) throws(Errno) -> Int,
         ioctl: @escaping @Sendable (Int32, UInt, UnsafeMutableRawPointer?) throws(Errno) -> Int32,
-        listDirectory: @escaping @Sendable (String) throws(Errno) -> [String]
+        listDirectory: @escaping @Sendable (String) throws(Errno) -> [String],
+        pollInput: @escaping @Sendable (Int32, Int32) throws(Errno) -> Bool = { _, _ throws(Errno) in throw Errno(ENOSYS) }
     ) {
+        self.pollInput = pollInput
         self.open = open
         self.close = close
         self.read = read
@@ -90,6 +94,12 @@ public struct SystemCalls: Sendable {
                 if name != "." && name != ".." { names.append(name) }
             }
             return names.sorted()
+        },
+        pollInput: { fd, timeout throws(Errno) in
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let result = poll(&descriptor, 1, timeout)
+            if result < 0 { throw Errno.current }
+            return result > 0
         }
     )
 }
