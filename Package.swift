@@ -116,3 +116,13 @@ let package = Package(
         ),
     ]
 )
+
+// The second libgpiod pass of Scripts/test.sh (HEARTH_GPIO_LAYER_ONLY set) builds and tests only
+// the GPIO layer: the shim, the HAL and the Linux backends, and their tests. The other API's build
+// then skips the daemon, the simulator and their dependencies, which it would not exercise.
+if Context.environment["HEARTH_GPIO_LAYER_ONLY"] != nil {
+    let layer: Set<String> = ["CGPIOD", "CI2C", "CGPIOShim", "HearthHAL", "HearthLinux", "HearthLinuxTesting", "HearthLinuxTests"]
+    package.targets.removeAll { !layer.contains($0.name) }
+    package.products = [.library(name: "HearthLinux", targets: ["HearthLinux"])]
+    package.dependencies = []
+}
