@@ -15,6 +15,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let logger: Logger
     /// Ticks between two summary lines in the log.
     private let summaryEvery: Int
+    private let systemd: SystemdNotifier
 
     private struct State {
         var loop: ControlLoop
@@ -29,8 +30,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     ///   - maxTicks: stop by itself after this many ticks (for smoke tests); `nil` runs until shut down.
     public init(
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
-        logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat
+        logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
+        systemd: SystemdNotifier = SystemdNotifier()
     ) {
+        self.systemd = systemd
         self.hardware = hardware
         self.state = Mutex(State(loop: ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode)))
         self.clock = clock
@@ -46,7 +49,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public var latest: TickReport? { state.withLock { $0.latest } }
 
     public func run() async throws {
-        defer { enterSafeState(reason: "the control task ended") }
+        defer {
+            systemd.stopping()
+            enterSafeState(reason: "the control task ended")
+        }
         enterSafeState(reason: "start")
         do {
             try await cancelWhenGracefulShutdown { [self] in
@@ -97,7 +103,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
         }
         if let error = report.fanError { logger.error("fan could not be driven", metadata: ["error": "\(error)"]) }
+        // systemd: ready after the first tick, alive at every tick, a status line with the summary.
+        if count == 1 { systemd.ready(status: Self.summary(report)) }
+        systemd.watchdog()
         if count == 1 || count % summaryEvery == 0 {
+            if count > 1 { systemd.status(Self.summary(report)) }
             logger.info("tick \(count): \(Self.summary(report))")
         } else {
             logger.debug("tick \(count): \(Self.summary(report))")
