@@ -62,6 +62,9 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
     case overTemperature(String, Celsius)
     case fanStalled
     case fanUnreadable(HALError.Kind)
+    /// A fault that was latched when the heater last stopped, as it was said then: a restart
+    /// does not clear a fault.
+    case restored(String)
 
     /// What makes two faults the same fault, whatever the values they carry: one latch each.
     public var key: String {
@@ -74,6 +77,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, _): "over:\(name)"
         case .fanStalled: "fan-stalled"
         case .fanUnreadable: "fan-unreadable"
+        case .restored(let text): "restored:\(text)"
         }
     }
 
@@ -87,6 +91,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
         case .fanStalled: "fan stalled: driven but not turning"
         case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
+        case .restored(let text): text
         }
     }
 }
@@ -173,6 +178,13 @@ public struct SafetySupervisor: Sendable {
 
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
+    }
+
+    /// Latches faults carried over from before a restart, as they were said then.
+    public mutating func restore(_ faults: [String], at time: Duration) {
+        for text in faults where !latched.contains(where: { $0.fault.key == SafetyFault.restored(text).key }) {
+            latched.append((.restored(text), time))
+        }
     }
 
     /// Whether a latched fault holds compute off.

@@ -38,8 +38,15 @@ public struct ControlLoop: Sendable {
     private var applied = Watts(0)
     private var duty: DutyCycle
 
-    public init(hardware: Hardware, law: RoomLaw = .pid, setpoint: Celsius = Celsius(20), mode: Mode = .heat) {
+    /// Accumulated energy drawn by the load, kWh.
+    public private(set) var energyKWh = 0.0
+
+    public init(
+        hardware: Hardware, law: RoomLaw = .pid, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
+        restoredFaults: [String] = []
+    ) {
         self.hardware = hardware
+        supervisor.restore(restoredFaults, at: .zero)
         self.controller = HeaterController(settings: ControllerSettings(ratedPower: hardware.ratedPower), law: law)
         self.setpoint = setpoint
         self.mode = mode
@@ -58,9 +65,9 @@ public struct ControlLoop: Sendable {
 
     /// One tick; `demand`, when given, replaces the room loop's (an autotune's relay).
     public mutating func tick(time: Duration, demand: Watts? = nil) -> TickReport {
-        if let simulation = hardware.simulation {
-            simulation(lastTime.map { time - $0 } ?? .zero)
-        }
+        let step = lastTime.map { time - $0 } ?? .zero
+        hardware.simulation?(step)
+        energyKWh += applied.value * step.seconds / 3_600_000
         lastTime = time
 
         let readings = hardware.sensors.map { sensor in

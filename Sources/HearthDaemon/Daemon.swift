@@ -23,10 +23,12 @@ public struct DaemonOptions: Sendable {
     public var calibrationFile: String?
     /// For a simulated board: a built-in scenario's name or a scenario file (default `400w`).
     public var scenario: String?
-    /// The room temperature to hold.
-    public var setpoint = Celsius(20)
-    /// What the heater is asked to do.
-    public var mode = Mode.heat
+    /// The room temperature to hold; `nil`: the state file's, or 20 °C.
+    public var setpoint: Celsius?
+    /// What the heater is asked to do; `nil`: the state file's, or heat.
+    public var mode: Mode?
+    /// The state file; `nil` keeps nothing across restarts.
+    public var stateFile: String?
 
     public init(
         boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
@@ -128,10 +130,20 @@ public enum Daemon {
             logger.warning("not driven: \(part)")
         }
 
-        logger.info("holding \(options.setpoint) in mode \(options.mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
+        let store = options.stateFile.map(StateStore.init)
+        var remembered = HeaterState()
+        if let store {
+            let loaded = store.load()
+            remembered = loaded.state
+            if let warning = loaded.warning { logger.error("state: \(warning)") }
+            for fault in remembered.latchedFaults { logger.critical("fault still latched from before the restart: \(fault)") }
+        }
+        let setpoint = options.setpoint ?? Celsius(remembered.setpoint)
+        let mode = options.mode ?? remembered.mode
+        logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
-            logger: logger, setpoint: options.setpoint, mode: options.mode)
+            logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -141,6 +153,21 @@ public enum Daemon {
             try await group.run()
         } catch {
             logger.error("service group ended with an error: \(error)")
+        }
+        if let store {
+            let snapshot = service.snapshot
+            var state = remembered
+            state.setpoint = snapshot.setpoint.value
+            state.mode = snapshot.mode
+            state.latchedFaults = snapshot.faults
+            state.lifetimeEnergyKWh += snapshot.energyKWh
+            state.lifetimeHashes += hardware.hashes?() ?? 0
+            do {
+                try store.save(state)
+                logger.info("state saved to \(store.path)")
+            } catch {
+                logger.error("state not saved: \(error)")
+            }
         }
         logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
     }

@@ -31,11 +31,12 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public init(
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
-        systemd: SystemdNotifier = SystemdNotifier()
+        restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier()
     ) {
         self.systemd = systemd
         self.hardware = hardware
-        self.state = Mutex(State(loop: ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode)))
+        self.state = Mutex(State(loop: ControlLoop(
+            hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -47,6 +48,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public var ticks: Int { state.withLock { $0.ticks } }
     /// The last tick's report.
     public var latest: TickReport? { state.withLock { $0.latest } }
+    /// What to remember across a restart: setpoint, mode, latched faults, energy drawn this run.
+    public var snapshot: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
+        state.withLock { ($0.loop.setpoint, $0.loop.mode, $0.loop.supervisor.latched.map { "\($0.fault)" }, $0.loop.energyKWh) }
+    }
 
     public func run() async throws {
         defer {

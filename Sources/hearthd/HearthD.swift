@@ -26,11 +26,14 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "Simulated board only: a scenario file, or 400w / 1200w (default 400w).")
     var scenario: String?
 
-    @Option(name: .long, help: "The room temperature to hold, °C (5…30).")
-    var setpoint: Double = 20
+    @Option(name: .long, help: "The room temperature to hold, °C (5…30; default: the state file's, or 20).")
+    var setpoint: Double?
 
-    @Option(name: .long, help: "off, heat, eco, boost or night.")
-    var mode: String = "heat"
+    @Option(name: .long, help: "off, heat, eco, boost or night (default: the state file's, or heat).")
+    var mode: String?
+
+    @Option(name: .long, help: "The state file: setpoint, mode, latched faults and lifetime totals kept across restarts.")
+    var state: String?
 
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
@@ -44,8 +47,10 @@ struct HearthD: AsyncParsableCommand {
     func validate() throws {
         guard tickRate > 0, tickRate <= 100 else { throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)") }
         if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
-        guard (5...30).contains(setpoint) else { throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)") }
-        guard Mode(rawValue: mode) != nil else {
+        if let setpoint, !(5...30).contains(setpoint) {
+            throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)")
+        }
+        if let mode, Mode(rawValue: mode) == nil {
             throw ValidationError("--mode must be one of \(Mode.allCases.map(\.rawValue).joined(separator: ", ")), got \(mode)")
         }
     }
@@ -61,8 +66,9 @@ struct HearthD: AsyncParsableCommand {
         var options = DaemonOptions(
             boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks,
             calibrationFile: calibration, scenario: scenario)
-        options.setpoint = Celsius(setpoint)
-        options.mode = Mode(rawValue: mode) ?? .heat
+        options.setpoint = setpoint.map(Celsius.init)
+        options.mode = mode.flatMap(Mode.init(rawValue:))
+        options.stateFile = state
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

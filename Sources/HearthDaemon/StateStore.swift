@@ -1,0 +1,88 @@
+import Foundation
+import HearthControl
+
+/// What the heater remembers across restarts.
+public struct HeaterState: Codable, Hashable, Sendable {
+    /// The format's version, so a later build can read an older file.
+    public var version = 1
+    public var setpoint = 20.0
+    public var mode = Mode.heat
+    /// Faults latched when the daemon stopped, as they were said: a restart does not clear them.
+    public var latchedFaults: [String] = []
+    public var bestShareDifficulty = 0.0
+    public var lifetimeEnergyKWh = 0.0
+    public var lifetimeHashes: UInt64 = 0
+
+    public init() {}
+}
+
+/// The state file: read at start, written atomically (a temporary file beside it, fsync, rename,
+/// fsync of the folder), so a power cut leaves either the old state or the new, never half of one.
+/// A file that cannot be read as state is reported, kept beside as `<name>.bad` for a person to
+/// look at, and replaced by defaults: never a crash, and nothing lost.
+public struct StateStore: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The state, and a warning when the file was there but unusable.
+    public func load() -> (state: HeaterState, warning: String?) {
+        guard FileManager.default.fileExists(atPath: path) else { return (HeaterState(), nil) }
+        let reason: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return (try JSONDecoder().decode(HeaterState.self, from: data), nil)
+        } catch let error as DecodingError {
+            reason = Self.describe(error)
+        } catch {
+            reason = error.localizedDescription
+        }
+        let kept = path + ".bad"
+        try? FileManager.default.removeItem(atPath: kept)
+        let moved = (try? FileManager.default.moveItem(atPath: path, toPath: kept)) != nil
+        return (HeaterState(), "\(path): \(reason); starting from defaults\(moved ? ", the old file kept as \(kept)" : "")")
+    }
+
+    /// Writes the state atomically.
+    public func save(_ state: HeaterState) throws(ConfigError) {
+        let data: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            data = try encoder.encode(state)
+        } catch {
+            throw ConfigError(file: path, key: "", reason: "cannot be encoded: \(error)")
+        }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ConfigError(file: path, key: "", reason: "cannot be written: \(String(cString: strerror(errno)))")
+        }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == data.count, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ConfigError(file: path, key: "", reason: "cannot be written: \(reason)")
+        }
+        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context): "not valid state (\(context.debugDescription))"
+        case .keyNotFound(let key, _): "not valid state: \"\(key.stringValue)\" is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "not valid state: \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        @unknown default: "not valid state"
+        }
+    }
+}
