@@ -100,7 +100,8 @@ public struct Target: Hashable, Sendable, Comparable {
 
     /// Whether a hash (internal byte order) meets the target.
     public func isMet(by hash: [UInt8]) -> Bool {
-        Array(hash.reversed()).lexicographicallyPrecedes(bigEndian) || Array(hash.reversed()) == bigEndian
+        // hash ≤ target, both read most significant byte first, without copying the hash.
+        !bigEndian.lexicographicallyPrecedes(hash.reversed())
     }
 
     public static func < (lhs: Target, rhs: Target) -> Bool { lhs.bigEndian.lexicographicallyPrecedes(rhs.bigEndian) }
