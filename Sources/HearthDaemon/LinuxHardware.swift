@@ -62,9 +62,7 @@ extension Hardware {
                     name: "fan", pwm: pwm, frequency: frequency, tach: tachLine,
                     pulsesPerRevolution: tach?.pulsesPerRevolution ?? 2, now: monotonicNow)
             case .emc2101:
-                var bus = try i2c()
-                device = try bus.emc2101()
-                drivers = bus
+                device = try i2c().emc2101()
             }
             try device.setDuty(fan.safeDuty)
             hardware.fan = FanDrive(fan: device, safe: fan.safeDuty)
@@ -79,10 +77,7 @@ extension Hardware {
                     chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
                 hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .i2c, .ntc:
-                var bus = try i2c()
-                let made = try bus.sensor(sensor)
-                drivers = bus
-                switch made {
+                switch try i2c().sensor(sensor) {
                 case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
                 case .failure(let missing): hardware.missing.append(missing.reason)
                 }

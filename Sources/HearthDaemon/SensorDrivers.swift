@@ -3,14 +3,14 @@ import HearthHAL
 
 /// Makes the drivers for a board's I²C chips on one bus, sharing one ADS1115 driver between the
 /// thermistors on its inputs.
-struct I2CDrivers {
+final class I2CDrivers {
     let bus: any I2CBus
     private var adcs: [I2CAddress: ADS1115] = [:]
     private var fanController: EMC2101?
 
     /// The board's EMC2101, checked and set for manual fan control on first use; one driver for
     /// both its fan and its temperature.
-    mutating func emc2101() throws(HALError) -> EMC2101 {
+    func emc2101() throws(HALError) -> EMC2101 {
         if let fanController { return fanController }
         let controller = EMC2101(bus: bus)
         try controller.verifyIdentity()
@@ -22,7 +22,7 @@ struct I2CDrivers {
     init(bus: any I2CBus) { self.bus = bus }
 
     /// The driver for an I²C sensor the board names, configured and checked; or why there is none.
-    mutating func sensor(_ spec: BoardProfile.Sensor) throws(HALError) -> Result<any TemperatureSensor, Hardware.MissingDriver> {
+    func sensor(_ spec: BoardProfile.Sensor) throws(HALError) -> Result<any TemperatureSensor, Hardware.MissingDriver> {
         if case .ntc(let address, let ntc) = spec.source {
             let adc = adcs[address] ?? ADS1115(bus: bus, address: address)
             adcs[address] = adc

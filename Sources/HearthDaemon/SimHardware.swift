@@ -16,7 +16,7 @@ extension Hardware {
             try line.set(active: output.safeActive)
             hardware.outputs.append(Output(spec: output, device: line))
         }
-        var drivers = I2CDrivers(bus: world.bus)
+        let drivers = I2CDrivers(bus: world.bus)
         if let fan = board.fan {
             let device: any Fan
             switch fan.drive {
