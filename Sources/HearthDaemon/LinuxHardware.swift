@@ -95,7 +95,7 @@ extension Hardware {
             let engine = CPUHashEngine(
                 model: CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount),
                 onShare: { _ in })
-            engine.setJob(LocalWork.job)
+            engine.setWork(LocalWork.template)
             engine.start()
             hardware.load = { power in engine.setPowerTarget(cpu.idle + power) }
             hardware.ratedPower = cpu.fullLoad - cpu.idle

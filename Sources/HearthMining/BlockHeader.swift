@@ -98,6 +98,25 @@ public struct Target: Hashable, Sendable, Comparable {
     /// Pool difficulty 1: 0xFFFF · 2^208.
     public static let difficultyOne = Target(compact: 0x1D00_FFFF)
 
+    /// The target of a pool difficulty: difficulty-1 target ÷ `difficulty`, to a Double's
+    /// precision (as pools compute it). Below difficulty 2^-32 the target is capped at 2^256 − 1.
+    public init(difficulty: Double) {
+        precondition(difficulty > 0 && difficulty.isFinite, "a difficulty is a positive number")
+        var remaining = 65535 / difficulty * 0x1p208
+        guard remaining < 0x1p256 else {
+            self.init(bigEndian: [UInt8](repeating: 0xFF, count: 32))
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in 0..<32 {
+            let unit = Double(sign: .plus, exponent: 8 * (31 - index), significand: 1)
+            let byte = (remaining / unit).rounded(.towardZero)
+            bytes[index] = UInt8(min(byte, 255))
+            remaining -= Double(bytes[index]) * unit
+        }
+        self.init(bigEndian: bytes)
+    }
+
     /// Whether a hash (internal byte order) meets the target.
     public func isMet(by hash: [UInt8]) -> Bool {
         // hash ≤ target, both read most significant byte first, without copying the hash.

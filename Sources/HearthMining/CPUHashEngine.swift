@@ -8,27 +8,25 @@ import Glibc
 import Musl
 #endif
 
-/// Work for the engine: a header template whose nonce the engine fills, and the share target.
-public struct MiningJob: Hashable, Sendable {
-    public var id: String
-    public var header: BlockHeader
-    /// The target a share must meet (the pool's, usually far easier than the block's).
-    public var shareTarget: Target
-
-    public init(id: String, header: BlockHeader, shareTarget: Target) {
-        self.id = id
-        self.header = header
-        self.shareTarget = shareTarget
-    }
-}
-
-/// A nonce that meets a job's share target.
+/// A header that meets a job's share target: what goes back to the pool.
 public struct Share: Hashable, Sendable {
     public var jobID: String
-    public var nonce: UInt32
+    public var extranonce2: [UInt8]
+    /// The header as hashed, nonce included.
+    public var header: BlockHeader
     /// The header hash, internal byte order.
     public var hash: [UInt8]
     public var difficulty: Double
+
+    public init(jobID: String, extranonce2: [UInt8], header: BlockHeader) {
+        self.jobID = jobID
+        self.extranonce2 = extranonce2
+        self.header = header
+        hash = header.hash
+        difficulty = Target.difficulty(of: hash)
+    }
+
+    public var nonce: UInt32 { header.nonce }
 }
 
 /// How the board's processor turns work into watts: idle, and with every core hashing flat out.
@@ -84,15 +82,16 @@ public struct DutyPlanner: Hashable, Sendable {
     public var realised: Double { elapsed > .zero ? worked / elapsed : 0 }
 }
 
-/// The CPU hash engine: plain threads (never Swift's cooperative pool) scanning disjoint nonce
-/// ranges of the current job with the fastest kernel the CPU has, at the duty and thread count
-/// that a power target asks. A new job reaches every thread between two chunks of about a
-/// millisecond's work; a share found for a job that has since been replaced is dropped, never
-/// reported.
+/// The CPU hash engine: plain threads (never Swift's cooperative pool), each scanning the 2^32
+/// nonces of its own header, with the fastest kernel the CPU has, at the duty and thread count
+/// that a power target asks. Each header comes from the current work template with an
+/// extranonce2 taken from one engine-wide counter, so no two threads ever search the same space
+/// and a thread that exhausts its nonces takes a fresh header rather than going round again. New
+/// work reaches every thread between two chunks of about a millisecond's work; a share found for
+/// work that has since been replaced is dropped, never reported.
 public final class CPUHashEngine: Sendable {
     private struct Work {
-        var job: MiningJob?
-        var scanner: NonceScanner?
+        var template: WorkTemplate?
         var threads = 0
         var duty = 0.0
     }
@@ -103,9 +102,10 @@ public final class CPUHashEngine: Sendable {
     private let onShare: @Sendable (Share) -> Void
     private let work = Mutex(Work())
     private let generation = Atomic<UInt64>(0)
+    private let extranonce2Counter = Atomic<UInt64>(0)
     private let running = Atomic<Bool>(false)
     private let hashCount = Atomic<UInt64>(0)
-    /// Nonces per chunk between checks for a new job: about a millisecond's work.
+    /// Nonces per chunk between checks for new work: about a millisecond's work.
     static let chunk: UInt32 = 1 << 14
 
     public init(
@@ -120,17 +120,19 @@ public final class CPUHashEngine: Sendable {
     /// Hashes computed since start.
     public var hashes: UInt64 { hashCount.load(ordering: .relaxed) }
 
-    /// Replaces the job (`nil`: no work). Every thread leaves the old one at its next chunk, and
-    /// no share of the old job is reported once this returns. `onShare` is called with the job
-    /// lock held: it must only hand the share on.
-    public func setJob(_ job: MiningJob?) {
-        let scanner = job.map { NonceScanner(header: $0.header, target: $0.shareTarget) }
+    /// Replaces the work (`nil`: none). Every thread leaves the old work at its next chunk, and no
+    /// share of it is reported once this returns. `onShare` is called with the work lock held: it
+    /// must only hand the share on.
+    public func setWork(_ template: WorkTemplate?) {
         work.withLock { work in
-            work.job = job
-            work.scanner = scanner
+            work.template = template
+            extranonce2Counter.store(0, ordering: .relaxed)
             generation.add(1, ordering: .releasing)
         }
     }
+
+    /// The work being hashed.
+    public var currentWork: WorkTemplate? { work.withLock { $0.template } }
 
     /// Sets the power the engine should draw; zero stops hashing.
     public func setPowerTarget(_ target: Watts) {
@@ -155,37 +157,49 @@ public final class CPUHashEngine: Sendable {
         running.store(false, ordering: .releasing)
     }
 
+    /// One thread's header: the template with the next extranonce2 of the engine.
+    private struct Assignment {
+        var generation: UInt64
+        var extranonce2: [UInt8]
+        var header: BlockHeader
+        var scanner: NonceScanner
+        var next: UInt32 = 0
+        var exhausted = false
+    }
+
     private func worker(_ index: Int) {
         var planner = DutyPlanner()
-        var nonce: UInt32 = 0
-        var seen = UInt64.max
+        var assignment: Assignment?
         let clock = ContinuousClock()
         while running.load(ordering: .acquiring) {
             let current = generation.load(ordering: .acquiring)
-            let (job, scanner, threads, duty) = work.withLock { ($0.job, $0.scanner, $0.threads, $0.duty) }
-            guard let job, let scanner, index < threads, duty > 0 else {
+            let (template, threads, duty) = work.withLock { ($0.template, $0.threads, $0.duty) }
+            guard let template, index < threads, duty > 0 else {
                 Thread.sleep(forTimeInterval: 0.01)
                 continue
             }
-            if current != seen {
-                // A new job: this thread's share of the nonce space, from its start.
-                seen = current
-                nonce = UInt32(truncatingIfNeeded: UInt64(index) * (UInt64(1) << 32) / UInt64(maxThreads))
-                planner = DutyPlanner()
+            if assignment == nil || assignment!.generation != current || assignment!.exhausted {
+                if assignment?.generation != current { planner = DutyPlanner() }
+                let extranonce2 = template.extranonce2(extranonce2Counter.add(1, ordering: .relaxed).oldValue)
+                let header = template.header(extranonce2: extranonce2)
+                assignment = Assignment(
+                    generation: current, extranonce2: extranonce2, header: header,
+                    scanner: NonceScanner(header: header, target: template.shareTarget))
             }
             let started = clock.now
-            let last = nonce &+ (Self.chunk - 1)
-            let found = scanner.scan(nonce...max(last, nonce), kernel: kernel)
+            let first = assignment!.next
+            let last = first &+ (Self.chunk - 1)
+            let found = assignment!.scanner.scan(first...last, kernel: kernel)
             hashCount.add(UInt64(Self.chunk), ordering: .relaxed)
-            nonce = last &+ 1
-            // Stale work is never reported: under the same lock `setJob` takes, the job must still
-            // be the one scanned, so once `setJob` returns no share of the old job can follow.
-            if !found.isEmpty {
-                let shares = found.map { found in
-                    var header = job.header
-                    header.nonce = found
-                    let hash = header.hash
-                    return Share(jobID: job.id, nonce: found, hash: hash, difficulty: Target.difficulty(of: hash))
+            assignment!.next = last &+ 1
+            assignment!.exhausted = last == .max
+            // Stale work is never reported: under the same lock `setWork` takes, the work must
+            // still be the one scanned, so once `setWork` returns no share of the old work follows.
+            if !found.isEmpty, let assignment {
+                let shares = found.map { nonce in
+                    var header = assignment.header
+                    header.nonce = nonce
+                    return Share(jobID: template.jobID, extranonce2: assignment.extranonce2, header: header)
                 }
                 work.withLock { _ in
                     guard generation.load(ordering: .acquiring) == current else { return }

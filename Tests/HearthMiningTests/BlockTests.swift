@@ -14,6 +14,29 @@ struct Fixture {
         let file = try! JSONDecoder().decode(File.self, from: Data(contentsOf: url))
         return Dictionary(uniqueKeysWithValues: file.blocks.map { ($0.height, [UInt8](hex: $0.raw)!) })
     }()
+
+    /// A real block as a pool would hand it out: its coinbase cut into coinbase1, an
+    /// extranonce1, the extranonce2 (returned) and coinbase2, inside the coinbase script (which
+    /// starts at byte 42), and the other transaction ids as the merkle branch.
+    static func template(height: Int, extranonce1Size: Int, extranonce2Size: Int) -> WorkTemplate {
+        let block = try! Block(bytes: blocks[height]!)
+        let coinbase = block.transactions[0]
+        let cut = 42
+        let extranonce2Start = cut + extranonce1Size
+        let extranonce2End = extranonce2Start + extranonce2Size
+        return WorkTemplate(
+            jobID: "\(height)", previousHash: block.header.previousHash, coinbase1: Array(coinbase[..<cut]),
+            extranonce1: Array(coinbase[cut..<extranonce2Start]), extranonce2Size: extranonce2Size,
+            coinbase2: Array(coinbase[extranonce2End...]), merkleBranch: Merkle.branch(of: block.transactionIDs),
+            version: block.header.version, bits: block.header.bits, time: block.header.time,
+            shareTarget: block.header.target)
+    }
+
+    /// The extranonce2 bytes the real coinbase of `template(height:...)` carries.
+    static func realExtranonce2(height: Int, extranonce1Size: Int, extranonce2Size: Int) -> [UInt8] {
+        let coinbase = try! Block(bytes: blocks[height]!).transactions[0]
+        return Array(coinbase[(42 + extranonce1Size)..<(42 + extranonce1Size + extranonce2Size)])
+    }
 }
 
 @Suite struct BlockTests {
@@ -53,6 +76,38 @@ struct Fixture {
         #expect(abs(block.header.target.difficulty - 14484.162361225399) < 1e-6)
         #expect(Target.difficulty(of: block.header.hash) >= block.header.target.difficulty)
         #expect(Target(compact: 0x1D00_FFFF).bigEndian.prefix(6) == [0, 0, 0, 0, 0xFF, 0xFF])
+    }
+
+    @Test(arguments: [99960, 99993])
+    func aTemplateFromARealBlockRebuildsItsHeader(height: Int) throws {
+        let block = try Block(bytes: Fixture.blocks[height]!)
+        let template = Fixture.template(height: height, extranonce1Size: 4, extranonce2Size: 4)
+        var header = template.header(extranonce2: Fixture.realExtranonce2(height: height, extranonce1Size: 4, extranonce2Size: 4))
+        header.nonce = block.header.nonce
+        #expect(header == block.header)
+        #expect(header.hash == block.header.hash)
+        var other = template.header(extranonce2: [0, 0, 0, 1])
+        other.nonce = block.header.nonce
+        #expect(other.merkleRoot != block.header.merkleRoot, "another extranonce2 is another header")
+    }
+
+    @Test func extranonce2IsTheCounterBigEndianInItsWidth() {
+        var template = Fixture.template(height: 99960, extranonce1Size: 4, extranonce2Size: 4)
+        #expect(template.extranonce2(0x0102_0304) == [1, 2, 3, 4])
+        template.extranonce2Size = 2
+        #expect(template.extranonce2(0x0102_0304) == [3, 4], "wraps in a narrow field")
+        template.extranonce2Size = 10
+        #expect(template.extranonce2(1) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    }
+
+    @Test func poolDifficultyToTarget() {
+        #expect(Target(difficulty: 1) == Target.difficultyOne)
+        #expect(Target(difficulty: 2).bigEndian.prefix(6) == [0, 0, 0, 0, 0x7F, 0xFF])
+        #expect(abs(Target(difficulty: 14484.162361225399).difficulty - 14484.162361225399) < 1e-6)
+        #expect(Target(difficulty: 0.5).bigEndian.prefix(6) == [0, 0, 0, 1, 0xFF, 0xFE], "below 1: an easier target")
+        #expect(abs(Target(difficulty: 1.0 / 65536).difficulty * 65536 - 1) < 1e-9)
+        #expect(Target(difficulty: 1e-12).bigEndian == [UInt8](repeating: 0xFF, count: 32), "capped at 2^256 − 1")
+        #expect(Target(difficulty: 512) < Target(difficulty: 256))
     }
 
     @Test func badInputIsNamed() {

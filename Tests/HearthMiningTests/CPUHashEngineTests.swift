@@ -43,12 +43,14 @@ import Testing
         func count(of job: String) -> Int { shares.withLock { $0.filter { $0.jobID == job }.count } }
     }
 
-    func job(_ id: String, time: UInt32) throws -> MiningJob {
-        var header = try Block(bytes: Fixture.blocks[0]!).header
-        header.time = time
+    func work(_ id: String, time: UInt32) -> WorkTemplate {
         var easy = [UInt8](repeating: 0, count: 32)
         easy[2] = 0x0F  // one nonce in about 2^20
-        return MiningJob(id: id, header: header, shareTarget: Target(bigEndian: easy))
+        var template = Fixture.template(height: 99960, extranonce1Size: 4, extranonce2Size: 4)
+        template.jobID = id
+        template.time = time
+        template.shareTarget = Target(bigEndian: easy)
+        return template
     }
 
     /// Waits (without asserting on time) until `condition` holds, giving up after a generous bound.
@@ -60,24 +62,29 @@ import Testing
         let collector = Collector()
         let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { collector.add($0) }
         engine.setPowerTarget(Watts(8))
-        engine.setJob(try job("a", time: 1))
+        engine.setWork(work("a", time: 1))
         engine.start()
         defer { engine.stop() }
         await wait { collector.count(of: "a") >= 3 }
         #expect(collector.count(of: "a") >= 3)
 
-        engine.setJob(try job("b", time: 2))
+        engine.setWork(work("b", time: 2))
         let aAtSwitch = collector.count(of: "a")
         await wait { collector.count(of: "b") >= 3 }
         #expect(collector.count(of: "a") == aAtSwitch, "no share of a replaced job after the switch")
         #expect(collector.count(of: "b") >= 3)
 
+        var extranonces = Set<[UInt8]>()
         for share in collector.all {
-            var header = try job(share.jobID, time: share.jobID == "a" ? 1 : 2).header
+            let template = work(share.jobID, time: share.jobID == "a" ? 1 : 2)
+            var header = template.header(extranonce2: share.extranonce2)
             header.nonce = share.nonce
+            #expect(header == share.header, "the share's header is the template's, with its extranonce2 and nonce")
             #expect(header.hash == share.hash)
-            #expect(try job("a", time: 1).shareTarget.isMet(by: share.hash))
+            #expect(template.shareTarget.isMet(by: share.hash))
+            extranonces.insert(share.extranonce2)
         }
+        #expect(extranonces.count >= 2, "the two threads hash different extranonce2 values")
         #expect(engine.hashes > 0)
     }
 
@@ -85,7 +92,7 @@ import Testing
         let collector = Collector()
         let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { collector.add($0) }
         engine.setPowerTarget(Watts(2))
-        engine.setJob(try job("a", time: 1))
+        engine.setWork(work("a", time: 1))
         engine.start()
         defer { engine.stop() }
         try await Task.sleep(for: .milliseconds(100))
