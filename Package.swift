@@ -23,8 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        // Tests only: the reference SHA-256.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // Tests only: the reference SHA-256, and property-based tests.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // libgpiod, 1.6 (Debian 12, Raspberry Pi OS bookworm) or 2.x (Debian 13, trixie).
@@ -66,8 +68,23 @@ let package = Package(
         ),
         // SHA-256d, block headers and targets, the hash engines.
         .target(name: "HearthMining", dependencies: ["HearthHAL", "CSHA256"], swiftSettings: strict),
+        // The Stratum V1 client: the protocol as pure state, on a SwiftNIO TCP connection.
+        .target(
+            name: "HearthStratum",
+            dependencies: [
+                "HearthMining",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
         .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
+        // Real mainnet blocks (genesis, 99960, 99993) for the tests of mining and Stratum.
+        .target(
+            name: "HearthTestFixtures", dependencies: ["HearthMining"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
         .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
         .target(
@@ -102,8 +119,16 @@ let package = Package(
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthMiningTests",
-            dependencies: ["HearthMining", .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.copy("Fixtures")],
+            dependencies: ["HearthMining", "HearthTestFixtures", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "HearthStratumTests",
+            dependencies: [
+                "HearthStratum", "HearthMining", "HearthTestFixtures",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import HearthHAL
 import HearthMining
+import HearthTestFixtures
 import Synchronization
 import Testing
 

@@ -1,4 +1,5 @@
 import HearthMining
+import HearthTestFixtures
 import Testing
 
 @Suite struct NonceScannerTests {

@@ -1,0 +1,86 @@
+import NIOCore
+
+/// Splits a pool's byte stream into lines, refusing any line longer than `maxLength` bytes: a
+/// pool that sends an endless line is disconnected before it can exhaust the heater's memory.
+/// Written here rather than taken from swift-nio-extras because its line decoder has no bound.
+struct BoundedLineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = String
+
+    struct LineTooLong: Error, CustomStringConvertible {
+        var limit: Int
+        var description: String { "a line longer than \(limit) bytes" }
+    }
+
+    let maxLength: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > maxLength { throw LineTooLong(limit: maxLength) }
+            return .needMoreData
+        }
+        let length = newline - buffer.readerIndex
+        if length > maxLength { throw LineTooLong(limit: maxLength) }
+        let line = buffer.readString(length: length) ?? ""
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData  // A partial last line is dropped: its JSON could not be complete.
+    }
+}
+
+/// Where a pool is: `stratum+tcp://host:port`.
+public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `stratum+tcp://host:port` (also `tcp://` and a bare `host:port`). TLS pools
+    /// (`stratum+ssl://`, `stratum+tls://`) are refused with the reason: this build speaks plain TCP.
+    public init(url: String) throws(StratumError) {
+        var rest = Substring(url)
+        if let schemeEnd = rest.range(of: "://") {
+            let scheme = rest[..<schemeEnd.lowerBound].lowercased()
+            switch scheme {
+            case "stratum+tcp", "tcp", "stratum": break
+            case "stratum+ssl", "stratum+tls", "ssl", "tls":
+                throw StratumError("\(url): TLS pools are not supported by this build; use the pool's stratum+tcp:// port")
+            default:
+                throw StratumError("\(url): unknown scheme \"\(scheme)\"; a pool address is stratum+tcp://HOST:PORT")
+            }
+            rest = rest[schemeEnd.upperBound...]
+        }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        let host: Substring
+        let portText: Substring
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            guard after.hasPrefix(":") else { throw StratumError("\(url): no port; a pool address is stratum+tcp://HOST:PORT") }
+            portText = after.dropFirst()
+        } else {
+            guard let colon = rest.lastIndex(of: ":") else {
+                throw StratumError("\(url): no port; a pool address is stratum+tcp://HOST:PORT")
+            }
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        }
+        guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else {
+            throw StratumError("\(url): no host name; a pool address is stratum+tcp://HOST:PORT")
+        }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw StratumError("\(url): port \"\(portText)\" is not a number from 1 to 65535")
+        }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { "stratum+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+}
