@@ -124,7 +124,9 @@ let package = Package(
         .testTarget(
             name: "HearthStratumTests",
             dependencies: [
-                "HearthStratum", "HearthMining", "HearthTestFixtures",
+                "HearthStratum", "HearthMining", "HearthHAL", "HearthTestFixtures",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -344,7 +344,7 @@ public final class StratumClient: Sendable {
             }
             if let end = act(on: events, from: pool) { return end }
             if silence > configuration.silenceDeadline {
-                return .silent("nothing from the pool for \(silence.seconds) s")
+                return .silent("nothing from the pool for \(silence.secondsText)")
             }
         }
     }
@@ -360,7 +360,12 @@ public final class StratumClient: Sendable {
 
     /// Whether a pool accepts a connection and answers a subscription.
     func answers(_ pool: Pool) async -> Bool {
-        (try? await Self.firstWork(from: pool, configuration: configuration, needsWork: false)) != nil
+        do {
+            _ = try await Self.firstWork(from: pool, configuration: configuration, needsWork: false)
+            return true
+        } catch {
+            return false
+        }
     }
 
     static func connect(_ address: PoolAddress, configuration: StratumConfiguration) async throws -> NIOAsyncChannel<String, ByteBuffer> {
@@ -456,6 +461,9 @@ public final class StratumClient: Sendable {
 }
 
 extension Duration {
-    /// Whole seconds, for messages.
-    var seconds: Int64 { components.seconds }
+    /// Seconds to a tenth, for messages: "2.5 s".
+    var secondsText: String {
+        let tenths = (components.seconds * 10 + components.attoseconds / 100_000_000_000_000_000)
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
 }

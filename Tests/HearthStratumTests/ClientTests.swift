@@ -1,0 +1,192 @@
+import HearthHAL
+import HearthMining
+import Logging
+import Synchronization
+import Testing
+
+@testable import HearthStratum
+
+/// The client against real TCP pools on loopback. Waiting is by polling with a generous bound;
+/// the assertions are on what happened, never on how long it took.
+@Suite struct ClientTests {
+    final class WorkLog: Sendable {
+        private let log = Mutex<[WorkTemplate?]>([])
+        func record(_ work: WorkTemplate?) { log.withLock { $0.append(work) } }
+        var all: [WorkTemplate?] { log.withLock { $0 } }
+        var last: WorkTemplate?? { log.withLock { $0.last } }
+    }
+
+    let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Fast timings for loopback: short backoff, a quick probe of the primary.
+    func configuration(_ pools: [TestPool], _ change: (inout StratumConfiguration) -> Void = { _ in }) -> StratumConfiguration {
+        var configuration = StratumConfiguration(
+            pools: pools.map { Pool(name: $0.name, address: $0.address, user: "bc1qheater.den") }, userAgent: "hearth/test",
+            suggestedDifficulty: 0x1p-16)
+        configuration.firstBackoff = .milliseconds(10)
+        configuration.maxBackoff = .milliseconds(50)
+        configuration.primaryProbeInterval = .milliseconds(200)
+        change(&configuration)
+        return configuration
+    }
+
+    /// Runs `body` with the client mining in a task, then stops it.
+    func mining(
+        _ configuration: StratumConfiguration, work: WorkLog = WorkLog(),
+        _ body: (StratumClient) async throws -> Void
+    ) async rethrows {
+        let client = StratumClient(configuration: configuration, logger: quiet, onWork: work.record)
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        try await body(client)
+        task.cancel()
+        await task.value
+    }
+
+    @Test func minesARealJobAndThePoolVerifiesEveryShare() async throws {
+        let pool = try await TestPool(name: "primary")
+        defer { Task { await pool.stop() } }
+        let engine = Mutex<CPUHashEngine?>(nil)
+        let client = StratumClient(configuration: configuration([pool]), logger: quiet) { work in
+            engine.withLock { $0?.setWork(work) }
+        }
+        let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 2), onShare: client.submit)
+        engine.withLock { $0 = hasher }
+        hasher.setPowerTarget(Watts(10))
+        hasher.start()
+        defer { hasher.stop() }
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+
+        await eventually { pool.shares.count >= 4 && client.status.accepted >= 4 }
+        #expect(pool.shares.count >= 4)
+        #expect(pool.shares.allSatisfy { $0.valid }, "every share meets the pool's difficulty when the pool rehashes it")
+        #expect(client.status.accepted >= 4)
+        #expect(client.status.rejected == 0)
+        #expect(client.status.pool == "primary" && client.status.authorized)
+        #expect(client.status.difficulty == 0x1p-16)
+        #expect(client.status.bestDifficulty >= 0x1p-16)
+        #expect(Array(pool.methods.prefix(5)) == [
+            "mining.configure", "mining.subscribe", "mining.authorize", "mining.suggest_difficulty", "mining.extranonce.subscribe",
+        ])
+
+        pool.newJob("job2", ntime: 60, clean: true)
+        await eventually { pool.shares.contains { $0.jobID == "job2" } }
+        #expect(pool.shares.contains { $0.jobID == "job2" && $0.valid }, "the new job is mined")
+        #expect(hasher.currentWork?.jobID == "job2")
+    }
+
+    @Test func failsOverAfterThreeFailedAttemptsAndReturnsToThePrimary() async throws {
+        let primary = try await TestPool(name: "primary", behaviour: .init(accepting: false))
+        let fallback = try await TestPool(name: "fallback")
+        defer { Task { await primary.stop(); await fallback.stop() } }
+        await mining(configuration([primary, fallback])) { client in
+            await eventually { fallback.authorized >= 1 }
+            #expect(fallback.authorized >= 1, "on the fallback after the primary closed three attempts")
+            #expect(client.status.pool == "fallback")
+            let reason = client.status.lastError ?? ""
+            #expect(reason.contains("closed the connection") || reason.contains("reset the connection"), "\(reason)")
+
+            primary.update { $0.accepting = true }
+            await eventually { primary.authorized >= 1 && client.status.pool == "primary" }
+            #expect(primary.authorized >= 1, "back on the primary once it answers a probe")
+            #expect(client.status.pool == "primary")
+            #expect(client.status.failovers >= 2)
+        }
+    }
+
+    @Test func aSilentPoolIsADeadPool() async throws {
+        let silent = try await TestPool(name: "silent", behaviour: .init(answering: false))
+        let fallback = try await TestPool(name: "fallback")
+        defer { Task { await silent.stop(); await fallback.stop() } }
+        let settings = configuration([silent, fallback]) {
+            $0.silenceDeadline = .milliseconds(300)
+            $0.primaryProbeInterval = .seconds(3600)
+        }
+        await mining(settings) { client in
+            await eventually { fallback.authorized >= 1 }
+            #expect(silent.connections == 1, "a silent pool is left at once, not retried")
+            #expect(fallback.authorized >= 1)
+            #expect(client.status.pool == "fallback")
+            #expect(client.status.lastError?.hasPrefix("nothing from the pool for") == true)
+        }
+    }
+
+    @Test func reconnectsWhenThePoolAsks() async throws {
+        let pool = try await TestPool(name: "primary")
+        defer { Task { await pool.stop() } }
+        await mining(configuration([pool])) { client in
+            await eventually { pool.authorized >= 1 }
+            pool.broadcast(#"{"id":null,"method":"client.reconnect","params":["127.0.0.1",\#(pool.port),0]}"#)
+            await eventually { pool.authorized >= 2 }
+            #expect(pool.connections == 2)
+            #expect(client.status.failovers == 0)
+        }
+    }
+
+    @Test func anEndlessLineDisconnectsThePoolNotTheHeater() async throws {
+        let pool = try await TestPool(name: "primary")
+        defer { Task { await pool.stop() } }
+        await mining(configuration([pool]) { $0.maxLineLength = 4096 }) { client in
+            await eventually { pool.authorized >= 1 }
+            pool.broadcast(String(repeating: "x", count: 100_000))
+            await eventually { pool.authorized >= 2 }
+            #expect(pool.connections == 2, "dropped and reconnected")
+            #expect(client.status.lastError == "the pool sent a line longer than 4096 bytes: disconnected")
+        }
+    }
+
+    @Test func malformedLinesAreLoggedAndSurvived() async throws {
+        let pool = try await TestPool(name: "primary")
+        defer { Task { await pool.stop() } }
+        let work = WorkLog()
+        await mining(configuration([pool]), work: work) { client in
+            await eventually { work.last??.jobID == "job1" }
+            for line in ["not json", "{\"id\":null,\"method\":\"mining.notify\",\"params\":[1,2]}", "[]", "\u{0}\u{7}", "{\"id\":5}"] {
+                pool.broadcast(line)
+            }
+            pool.newJob("job2", ntime: 30, clean: false)
+            await eventually { work.last??.jobID == "job2" }
+            #expect(work.last??.jobID == "job2", "the session goes on after bad lines")
+            #expect(pool.connections == 1)
+            #expect(client.status.authorized)
+        }
+    }
+
+    @Test func offlineIdleStopsTheWorkWhenThePoolGoes() async throws {
+        let pool = try await TestPool(name: "primary")
+        let work = WorkLog()
+        await mining(configuration([pool]) { $0.offline = .idle }, work: work) { _ in
+            await eventually { work.last??.jobID == "job1" }
+            await pool.stop()
+            await eventually { work.last == .some(nil) }
+            #expect(work.last == .some(nil), "no pool, no hashing, when the owner chose idle")
+        }
+    }
+
+    @Test func theCheckNamesWhatWentWrong() async throws {
+        let pool = try await TestPool(name: "primary")
+        defer { Task { await pool.stop() } }
+        let settings = configuration([pool])
+        let work = try await StratumClient.firstWork(from: settings.pools[0], configuration: settings)
+        #expect(work?.jobID == "job1")
+        #expect(work?.shareTarget == Target(difficulty: 0x1p-16))
+
+        pool.update { $0.authorizes = false }
+        await #expect { try await StratumClient.firstWork(from: settings.pools[0], configuration: settings) } throws: {
+            "\($0)" == "worker \"bc1qheater.den\" not authorized: 24: Unauthorized worker"
+        }
+
+        let closed = try await TestPool(name: "closed")
+        let port = closed.port
+        await closed.stop()
+        let refused = Pool(name: "refused", address: PoolAddress(host: "127.0.0.1", port: port), user: "u")
+        await #expect { try await StratumClient.firstWork(from: refused, configuration: settings) } throws: {
+            "\($0)" == "127.0.0.1:\(port) refused the connection (nothing listens on that port)"
+        }
+        let nowhere = Pool(name: "nowhere", address: PoolAddress(host: "pool.invalid", port: 3333), user: "u")
+        await #expect { try await StratumClient.firstWork(from: nowhere, configuration: settings) } throws: {
+            "\($0)".hasPrefix("cannot resolve pool.invalid")
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Crypto
+import HearthMining
+import NIOCore
+import NIOPosix
+import Synchronization
+
+@testable import HearthStratum
+
+/// A Stratum pool on loopback, written for the tests: it subscribes and authorizes miners, sets a
+/// difficulty, hands out a real block's job, and checks every share it receives by rebuilding the
+/// header from the job's parts with its own code and hashing it with swift-crypto.
+final class TestPool: Sendable {
+    struct Behaviour: Sendable {
+        /// Accept connections at all (false: close each at once).
+        var accepting = true
+        /// Answer anything (false: a silent pool that holds the connection).
+        var answering = true
+        var authorizes = true
+        var difficulty = 0x1p-16
+    }
+
+    struct ReceivedShare: Sendable {
+        var jobID: String
+        var valid: Bool
+        var difficulty: Double
+    }
+
+    let name: String
+    let real = RealJob(height: 99960)
+    private let behaviour: Mutex<Behaviour>
+    private let state = Mutex(State())
+    private let server: NIOAsyncChannel<NIOAsyncChannel<String, ByteBuffer>, Never>
+    private let serving = Mutex<Task<Void, Never>?>(nil)
+
+    private struct State {
+        var connections = 0
+        var authorized = 0
+        var methods: [String] = []
+        var shares: [ReceivedShare] = []
+        var live: [any Channel] = []
+        /// The jobs handed out, by id, with their ntime.
+        var jobs: [String: UInt32] = ["job1": 0]
+    }
+
+    var port: Int { server.channel.localAddress!.port! }
+    var address: PoolAddress { PoolAddress(host: "127.0.0.1", port: port) }
+    var connections: Int { state.withLock { $0.connections } }
+    var authorized: Int { state.withLock { $0.authorized } }
+    var methods: [String] { state.withLock { $0.methods } }
+    var shares: [ReceivedShare] { state.withLock { $0.shares } }
+
+    func update(_ change: (inout Behaviour) -> Void) {
+        var copy = behaviour.withLock { $0 }
+        change(&copy)
+        behaviour.withLock { [copy] in $0 = copy }
+    }
+
+    init(name: String, behaviour: Behaviour = Behaviour()) async throws {
+        self.name = name
+        self.behaviour = Mutex(behaviour)
+        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: 1 << 20)))
+                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        let server = server
+        let task = Task<Void, Never> { [self] in
+            _ = try? await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        }
+        serving.withLock { $0 = task }
+    }
+
+    func stop() async {
+        serving.withLock { $0?.cancel() }
+        try? await server.channel.close()
+        for channel in state.withLock({ $0.live }) { try? await channel.close() }
+    }
+
+    /// Sends a line to every connected miner.
+    func broadcast(_ line: String) {
+        for channel in state.withLock({ $0.live }) {
+            channel.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+        }
+    }
+
+    /// Sends a new job (the same block at another ntime) to every miner.
+    func newJob(_ id: String, ntime offset: UInt32, clean: Bool) {
+        state.withLock { $0.jobs[id] = offset }
+        broadcast(real.notifyLine(id: id, clean: clean, time: real.template.time + offset))
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<String, ByteBuffer>) async {
+        let behaviour = behaviour.withLock { $0 }
+        let channel = connection.channel
+        guard behaviour.accepting else {
+            try? await channel.close()
+            return
+        }
+        state.withLock {
+            $0.connections += 1
+            $0.live.append(channel)
+        }
+        func send(_ json: JSON) { channel.writeAndFlush(ByteBuffer(string: json.text + "\n"), promise: nil) }
+        func reply(_ id: JSON, _ result: JSON, _ error: JSON = .null) { send(.object(["id": id, "result": result, "error": error])) }
+        try? await connection.executeThenClose { inbound, _ in
+            for try await line in inbound {
+                guard let object = try? JSON(parsing: line).object, let method = object["method"]?.string else { continue }
+                let id = object["id"] ?? .null
+                let params = object["params"]?.array ?? []
+                state.withLock { $0.methods.append(method) }
+                guard self.behaviour.withLock({ $0.answering }) else { continue }
+                switch method {
+                case "mining.configure":
+                    reply(id, .object(["version-rolling": .bool(true), "version-rolling.mask": .string("1fffe000")]))
+                case "mining.subscribe":
+                    reply(id, real.subscribeResult)
+                case "mining.authorize":
+                    if self.behaviour.withLock({ $0.authorizes }) {
+                        reply(id, .bool(true))
+                        state.withLock { $0.authorized += 1 }
+                        let difficulty = self.behaviour.withLock { $0.difficulty }
+                        send(.object(["id": .null, "method": .string("mining.set_difficulty"), "params": .array([.number(difficulty)])]))
+                        channel.writeAndFlush(ByteBuffer(string: real.notifyLine(id: "job1") + "\n"), promise: nil)
+                    } else {
+                        reply(id, .null, .array([.integer(24), .string("Unauthorized worker"), .null]))
+                    }
+                case "mining.submit":
+                    let share = check(params)
+                    state.withLock { $0.shares.append(share) }
+                    if share.valid {
+                        reply(id, .bool(true))
+                    } else {
+                        reply(id, .null, .array([.integer(23), .string("Low difficulty share"), .null]))
+                    }
+                default:
+                    reply(id, .bool(true))
+                }
+            }
+        }
+        state.withLock { $0.live.removeAll { $0 === channel } }
+    }
+
+    /// Rebuilds the share's header independently of the miner's code and checks its hash.
+    private func check(_ params: [JSON]) -> ReceivedShare {
+        let strings = params.compactMap(\.string)
+        guard strings.count >= 5, let offset = state.withLock({ $0.jobs[strings[1]] }),
+            let extranonce2 = [UInt8](hex: strings[2]), let ntime = UInt32(strings[3], radix: 16),
+            let nonce = UInt32(strings[4], radix: 16), ntime == real.template.time + offset
+        else { return ReceivedShare(jobID: strings.count > 1 ? strings[1] : "?", valid: false, difficulty: 0) }
+        func sha256d(_ bytes: [UInt8]) -> [UInt8] { Array(Crypto.SHA256.hash(data: Array(Crypto.SHA256.hash(data: bytes)))) }
+        func le(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let template = real.template
+        var root = sha256d(template.coinbase1 + template.extranonce1 + extranonce2 + template.coinbase2)
+        for sibling in template.merkleBranch { root = sha256d(root + sibling) }
+        let header = le(template.version) + real.block.header.previousHash + root + le(ntime) + le(template.bits) + le(nonce)
+        let hash = sha256d(header)
+        let difficulty = behaviour.withLock { $0.difficulty }
+        return ReceivedShare(
+            jobID: strings[1], valid: HearthMining.Target(difficulty: difficulty).isMet(by: hash),
+            difficulty: HearthMining.Target.difficulty(of: hash))
+    }
+}
