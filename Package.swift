@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "HearthDaemon",
             dependencies: [
-                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining",
+                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthStratum",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "hearthd",
             dependencies: [
-                "HearthDaemon", "HearthControl", "HearthHAL",
+                "HearthDaemon", "HearthControl", "HearthHAL", "HearthStratum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -108,11 +108,15 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthDaemon", "HearthLinux", "HearthControl", "HearthMining",
+                "HearthDaemon", "HearthLinux", "HearthControl", "HearthMining", "HearthStratum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+        // Runs inside the hardware-in-the-loop VM (Scripts/hil-vm.sh): the Linux backends against the
+        // kernel's gpio-sim and i2c-stub chips.
+        .executableTarget(
+            name: "hearth-hil", dependencies: ["HearthHAL", "HearthLinux", "HearthDrivers"], swiftSettings: strict),
         .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL", "HearthHALTesting"], swiftSettings: strict),
         .testTarget(
             name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
@@ -148,8 +152,13 @@ let package = Package(
 // the GPIO layer: the shim, the HAL and the Linux backends, and their tests. The other API's build
 // then skips the daemon, the simulator and their dependencies, which it would not exercise.
 if Context.environment["HEARTH_GPIO_LAYER_ONLY"] != nil {
-    let layer: Set<String> = ["CGPIOD", "CI2C", "CGPIOShim", "HearthHAL", "HearthLinux", "HearthLinuxTesting", "HearthLinuxTests"]
+    let layer: Set<String> = [
+        "CGPIOD", "CI2C", "CGPIOShim", "HearthHAL", "HearthLinux", "HearthLinuxTesting", "HearthLinuxTests",
+        "HearthDrivers", "hearth-hil",
+    ]
     package.targets.removeAll { !layer.contains($0.name) }
-    package.products = [.library(name: "HearthLinux", targets: ["HearthLinux"])]
+    package.products = [
+        .library(name: "HearthLinux", targets: ["HearthLinux"]), .executable(name: "hearth-hil", targets: ["hearth-hil"]),
+    ]
     package.dependencies = []
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the build needs, builds everything (warnings are errors),
 # runs the test suite, checks the shipped board files and starts the daemon for two ticks, then
-# builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x).
+# builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
+# runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Scripts/lib.sh
@@ -27,3 +28,10 @@ folder=$(Scripts/libgpiod-other.sh .build-gpiod-other/libgpiod)
 libdir=$(dirname "$(find "$folder/root" -name 'libgpiod.so' | head -n 1)")
 PKG_CONFIG_PATH="$folder/pkgconfig" LD_LIBRARY_PATH="$libdir" HEARTH_EXPECT_LIBGPIOD_API=$other HEARTH_GPIO_LAYER_ONLY=1 \
     swift test --scratch-path .build-gpiod-other --filter 'LibgpiodShimTests|GPIOChipTests'
+
+if [ "${HEARTH_SKIP_HIL:-}" = 1 ]; then
+    hearth_say "skipping the hardware-in-the-loop VM (HEARTH_SKIP_HIL=1)"
+else
+    hearth_say "hardware in the loop: the Linux backends against the kernel's gpio-sim and i2c-stub, in a VM"
+    Scripts/hil.sh
+fi

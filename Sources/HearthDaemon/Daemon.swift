@@ -2,7 +2,9 @@ import Foundation
 import HearthControl
 import HearthDrivers
 import HearthHAL
+import HearthMining
 import HearthSim
+import HearthStratum
 import Logging
 import ServiceLifecycle
 
@@ -29,6 +31,12 @@ public struct DaemonOptions: Sendable {
     public var mode: Mode?
     /// The state file; `nil` keeps nothing across restarts.
     public var stateFile: String?
+    /// The pools to mine on, primary first; none: the heat's shares go nowhere.
+    public var pools: [Pool] = []
+    /// What to hash while no pool answers.
+    public var offline = OfflinePolicy.heat
+    /// The difficulty to suggest to the pool.
+    public var suggestedDifficulty: Double?
 
     public init(
         boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
@@ -111,7 +119,7 @@ public enum Daemon {
         }
         let hardware: Hardware
         do {
-            hardware = try open(board, scenario: scenario).calibrated(calibrations)
+            hardware = try open(board, scenario: scenario, hashing: !options.pools.isEmpty).calibrated(calibrations)
         } catch {
             throw .hardware(error)
         }
@@ -144,9 +152,16 @@ public enum Daemon {
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
+        if let client {
+            services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
@@ -162,6 +177,7 @@ public enum Daemon {
             state.latchedFaults = snapshot.faults
             state.lifetimeEnergyKWh += snapshot.energyKWh
             state.lifetimeHashes += hardware.hashes?() ?? 0
+            state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
             do {
                 try store.save(state)
                 logger.info("state saved to \(store.path)")
@@ -169,16 +185,51 @@ public enum Daemon {
                 logger.error("state not saved: \(error)")
             }
         }
+        if let status = client?.status {
+            logger.info("pool: \(status.accepted) shares accepted, \(status.rejected) rejected, \(status.stale) stale, \(status.discarded) found offline")
+        }
         logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
     }
 
+    /// The pool client, when pools are configured and the board hashes; its work goes to the
+    /// engine and the engine's shares to it.
+    static func stratumClient(
+        _ options: DaemonOptions, engine: CPUHashEngine?, shares: ShareSink, logger: Logger
+    ) -> StratumClient? {
+        guard !options.pools.isEmpty else { return nil }
+        guard let engine else {
+            logger.warning("pools configured, but this board has no hash engine: not mining")
+            return nil
+        }
+        var configuration = StratumConfiguration(
+            pools: options.pools, userAgent: "hearth/\(HearthVersion.current)", suggestedDifficulty: options.suggestedDifficulty)
+        configuration.offline = options.offline
+        if options.offline == .idle { engine.setWork(nil) }
+        let client = StratumClient(configuration: configuration, logger: logger) { work in
+            // With `heat`, a lost pool leaves the last work hashing; `idle` gets nil here.
+            engine.setWork(work)
+        }
+        shares.connect(client.submit)
+        for pool in options.pools { logger.info("pool \(pool.name): \(pool.address) as \(pool.user)") }
+        return client
+    }
+
     /// The devices of a board, by backend.
-    static func open(_ board: BoardProfile, scenario: Scenario) throws(HALError) -> Hardware {
+    static func open(_ board: BoardProfile, scenario: Scenario, hashing: Bool) throws(HALError) -> Hardware {
         switch board.backend {
         case .linux:
             return try Hardware.openLinux(board)
         case .sim:
-            return try Hardware.openSim(board, world: SimWorld(scenario: scenario))
+            return try Hardware.openSim(board, world: SimWorld(scenario: scenario), hashing: hashing)
         }
+    }
+}
+
+/// The Stratum client as a service of the daemon's group: mines until the group shuts down.
+struct StratumService: Service {
+    let client: StratumClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await client.run() }
     }
 }

@@ -1,5 +1,7 @@
 import HearthHAL
+import HearthMining
 import Logging
+import Synchronization
 
 /// The devices of one board, opened and ready: whatever the backend (real Linux devices or the
 /// simulated world), the daemon sees only HAL protocols.
@@ -41,6 +43,10 @@ public struct Hardware: Sendable {
     public var ratedPower = Watts(0)
     /// Hashes computed so far, when the load is a hash engine.
     public var hashes: (@Sendable () -> UInt64)?
+    /// The hash engine a pool's work goes to, and where its shares come out; `nil` when the
+    /// board does not hash.
+    public var engine: CPUHashEngine?
+    public var shares = ShareSink()
     /// Ends what runs in the background (the hash engine's threads), after the safe state.
     public var shutdown: (@Sendable () -> Void)?
 
@@ -59,5 +65,31 @@ public struct Hardware: Sendable {
             do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }
         }
         return failures
+    }
+}
+
+/// Where an engine's shares go, connected after the engine exists (the pool client is made
+/// later than the hardware). Until connected, shares are dropped: the heat was made anyway.
+public final class ShareSink: Sendable {
+    private let target = Mutex<(@Sendable (Share) -> Void)?>(nil)
+
+    public init() {}
+
+    public func connect(_ target: @escaping @Sendable (Share) -> Void) {
+        self.target.withLock { $0 = target }
+    }
+
+    public func deliver(_ share: Share) {
+        target.withLock { $0 }?(share)
+    }
+}
+
+extension CPUHashEngine {
+    /// A CPU engine whose shares go to `sink`, started on `work`.
+    static func started(model: CPUPowerModel, sink: ShareSink, work: WorkTemplate?) -> CPUHashEngine {
+        let engine = CPUHashEngine(model: model, onShare: sink.deliver)
+        engine.setWork(work)
+        engine.start()
+        return engine
     }
 }

@@ -91,12 +91,11 @@ extension Hardware {
         }
         if let cpu = board.cpuPower {
             // The board's own processor as the heating element: a CPU engine hashing local work
-            // (no pool yet: its shares are counted, not sent), its power above idle as the load.
-            let engine = CPUHashEngine(
+            // until a pool's arrives, its power above idle as the load.
+            let engine = CPUHashEngine.started(
                 model: CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount),
-                onShare: { _ in })
-            engine.setWork(LocalWork.template)
-            engine.start()
+                sink: hardware.shares, work: LocalWork.template)
+            hardware.engine = engine
             hardware.load = { power in engine.setPowerTarget(cpu.idle + power) }
             hardware.ratedPower = cpu.fullLoad - cpu.idle
             hardware.hashes = { engine.hashes }

@@ -1,12 +1,17 @@
 import HearthDrivers
 import HearthHAL
+import HearthMining
 import HearthSim
 
 extension Hardware {
     /// The devices of a `sim` board: the same drivers as on a Pi, against register-level twins on
     /// the simulated I²C bus, a simulated fan and GPIO lines, all in `world`. The service advances
     /// the world by the time between ticks.
-    public static func openSim(_ board: BoardProfile, world: SimWorld = SimWorld()) throws(HALError) -> Hardware {
+    ///
+    /// With `hashing`, the simulated hash board also really hashes: one CPU thread works in
+    /// proportion to the simulated power (full power: flat out), so a pool gets real shares from
+    /// the simulated heater. The heat stays the simulation's.
+    public static func openSim(_ board: BoardProfile, world: SimWorld = SimWorld(), hashing: Bool = false) throws(HALError) -> Hardware {
         var hardware = Hardware()
         for output in board.outputs {
             let line = switch output.line.line {
@@ -75,8 +80,21 @@ extension Hardware {
         }
         hardware.simulation = { elapsed in world.advance(by: elapsed) }
         // The hash board is simulated as a load that turns its power target into heat in the chip.
-        hardware.load = { power in world.power = power }
         hardware.ratedPower = Watts(world.model.parameters.ratedPower)
+        if hashing {
+            let engine = CPUHashEngine.started(
+                model: CPUPowerModel(idle: .zero, fullLoad: hardware.ratedPower, cores: 1), sink: hardware.shares,
+                work: LocalWork.template)
+            hardware.engine = engine
+            hardware.load = { power in
+                world.power = power
+                engine.setPowerTarget(power)
+            }
+            hardware.hashes = { engine.hashes }
+            hardware.shutdown = { engine.stop() }
+        } else {
+            hardware.load = { power in world.power = power }
+        }
         return hardware
     }
 }

@@ -18,13 +18,15 @@ extension HALError.Kind {
         }
     }
 
-    /// The kind for an errno from an I²C transfer, after the kernel's i2c fault-codes document and
-    /// linux-embedded-hal: ENXIO is the address not acknowledged, EREMOTEIO and ENODEV a data byte
-    /// not acknowledged, EAGAIN lost arbitration, ETIMEDOUT a timeout, EIO a bus error.
+    /// The kind for an errno from an I²C transfer, after the kernel's i2c fault-codes document:
+    /// ENXIO is the address not acknowledged, EREMOTEIO a byte not acknowledged, EAGAIN lost
+    /// arbitration, ETIMEDOUT a timeout, EIO a bus error. ENODEV, which a transfer only gets when
+    /// there is no device at the address (the kernel's SMBus stub answers so, as seen in the HIL
+    /// VM), is the address not acknowledged too.
     public init(i2cTransfer errno: Errno) {
         switch errno.rawValue {
-        case ENXIO: self = .nackAddress
-        case EREMOTEIO, ENODEV: self = .nackData
+        case ENXIO, ENODEV: self = .nackAddress
+        case EREMOTEIO: self = .nackData
         case EAGAIN: self = .arbitrationLost
         case EIO, EPROTO: self = .busError
         default: self.init(errno)

@@ -126,3 +126,19 @@ extension UInt32 {
         return String(repeating: "0", count: 8 - digits.count) + digits
     }
 }
+
+extension StratumJob {
+    /// The header a share of this job names: what a pool rebuilds from `mining.submit`. Version
+    /// bits, when given, replace the job's bits under the BIP 310 mask.
+    public func header(
+        extranonce1: [UInt8], extranonce2: [UInt8], nonce: UInt32, time: UInt32? = nil, versionBits: UInt32? = nil,
+        versionMask: UInt32 = StratumSession.versionRollingMask
+    ) -> BlockHeader {
+        var template = template(extranonce1: extranonce1, extranonce2Size: extranonce2.count, difficulty: 1)
+        if let time { template.time = time }
+        if let versionBits { template.version = (version & ~versionMask) | (versionBits & versionMask) }
+        var header = template.header(extranonce2: extranonce2)
+        header.nonce = nonce
+        return header
+    }
+}

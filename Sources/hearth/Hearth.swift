@@ -5,16 +5,19 @@ import HearthDaemon
 import HearthHAL
 import HearthLinux
 import HearthMining
+import HearthStratum
 import Synchronization
 
 /// `hearth`: the heater's command-line tool.
 @main
-struct Hearth: ParsableCommand {
+struct Hearth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hearth",
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
-        subcommands: [Board.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Bench.self, Version.self])
+        subcommands: [
+            Board.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
+        ])
 }
 
 extension Hearth {
@@ -175,6 +178,103 @@ extension Hearth {
                 } else {
                     print(parsed.displayHash)
                     print("difficulty \(difficulty); target (bits 0x\(String(parsed.bits, radix: 16))) difficulty \(parsed.target.difficulty): \(meets ? "met" : "not met")")
+                }
+            }
+        }
+    }
+
+    struct Job: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stratum job tools.", subcommands: [Header.self])
+
+        struct Header: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Builds the 80-byte header a share of a Stratum job names, and its hash and share difficulty.",
+                discussion: """
+                    How to check why a pool rejected a share: give the job's mining.notify params and the
+                    share's fields as they were submitted, and compare the difficulty with the pool's.
+                    """)
+
+            @Option(help: "The params array of a mining.notify, as JSON.") var notify: String
+            @Option(help: "The session's extranonce1, hex.") var extranonce1: String
+            @Option(help: "The share's extranonce2, hex.") var extranonce2: String
+            @Option(help: "The share's nonce, 8 hex digits as submitted.") var nonce: String
+            @Option(help: "The share's ntime, 8 hex digits (default: the job's).") var ntime: String?
+            @Option(help: "The share's version bits, 8 hex digits (BIP 310, mask 1fffe000).") var versionBits: String?
+            @Flag(help: "Print one JSON object with header, hash and difficulty.") var json = false
+
+            func run() throws {
+                let job: StratumJob
+                do {
+                    guard let params = try JSON(parsing: notify).array else {
+                        throw StratumError("--notify is not a JSON array (the params of a mining.notify)")
+                    }
+                    job = try StratumJob(params: params)
+                } catch {
+                    throw ValidationError("--notify: \(error)")
+                }
+                func bytes(_ hex: String, _ name: String) throws -> [UInt8] {
+                    guard let bytes = [UInt8](hex: hex) else { throw ValidationError("--\(name) \(hex) is not hexadecimal") }
+                    return bytes
+                }
+                func word(_ hex: String?, _ name: String) throws -> UInt32? {
+                    guard let hex else { return nil }
+                    let value = try bytes(hex, name)
+                    guard value.count == 4 else { throw ValidationError("--\(name) \(hex) is \(value.count) bytes, 4 expected") }
+                    return value.reduce(0) { $0 << 8 | UInt32($1) }
+                }
+                let header = job.header(
+                    extranonce1: try bytes(extranonce1, "extranonce1"), extranonce2: try bytes(extranonce2, "extranonce2"),
+                    nonce: try word(nonce, "nonce")!, time: try word(ntime, "ntime"), versionBits: try word(versionBits, "version-bits"))
+                let difficulty = HearthMining.Target.difficulty(of: header.hash)
+                if json {
+                    print(HearthStratum.JSON.object([
+                        "header": .string(header.bytes.hex), "hash": .string(header.displayHash), "difficulty": .number(difficulty),
+                    ]).text)
+                } else {
+                    print("header     \(header.bytes.hex)")
+                    print("hash       \(header.displayHash)")
+                    print("difficulty \(difficulty)")
+                }
+            }
+        }
+    }
+
+    struct Stratum: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stratum pool tools.", subcommands: [Check.self])
+
+        struct Check: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Connects to a pool, subscribes and authorizes, prints the first job and difficulty, and exits.",
+                discussion: "Exits 1 with the reason when the pool cannot be reached, refuses the worker or sends no work.")
+
+            @Option(help: "The pool: stratum+tcp://HOST:PORT.") var url: String
+            @Option(help: "The worker name (usually a Bitcoin address, optionally .worker).") var user: String
+            @Option(help: "The worker password.") var password = "x"
+            @Option(help: "Seconds to wait for each step.") var timeout: Double = 15
+
+            func run() async throws {
+                let address: PoolAddress
+                do {
+                    address = try PoolAddress(url: url)
+                } catch {
+                    throw ValidationError("--url: \(error)")
+                }
+                guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+                let pool = Pool(name: address.host, address: address, user: user, password: password)
+                var configuration = StratumConfiguration(pools: [pool], userAgent: "hearth/\(HearthVersion.current)")
+                configuration.responseTimeout = .milliseconds(Int64(timeout * 1000))
+                configuration.connectTimeout = configuration.responseTimeout
+                do {
+                    guard let work = try await StratumClient.firstWork(from: pool, configuration: configuration) else { return }
+                    print("\(address): worker \(user) authorized")
+                    print("job        \(work.jobID)")
+                    print("previous   \(Array(work.previousHash.reversed()).hex)")
+                    print("version    \(String(work.version, radix: 16)), bits \(String(work.bits, radix: 16)), time \(work.time)")
+                    print("extranonce1 \(work.extranonce1.hex), extranonce2 \(work.extranonce2Size) bytes, merkle branch \(work.merkleBranch.count)")
+                    print("difficulty \(work.shareTarget.difficulty)")
+                } catch {
+                    print("error: \(address): \(error)")
+                    throw ExitCode(1)
                 }
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import HearthControl
 import HearthDaemon
 import HearthHAL
+import HearthStratum
 import Logging
 
 /// `hearthd`: the heater daemon.
@@ -35,6 +36,21 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "The state file: setpoint, mode, latched faults and lifetime totals kept across restarts.")
     var state: String?
 
+    @Option(name: .long, help: "A pool to mine on, stratum+tcp://HOST:PORT; repeat for fallbacks, primary first.")
+    var pool: [String] = []
+
+    @Option(name: .long, help: "The pool worker (usually a Bitcoin address, optionally .worker).")
+    var user: String?
+
+    @Option(name: .long, help: "The pool worker's password.")
+    var password = "x"
+
+    @Option(name: .long, help: "With every pool down: heat (keep hashing the last job; shares discarded) or idle.")
+    var offline = "heat"
+
+    @Option(name: .long, help: "A difficulty to suggest to the pool.")
+    var suggestDifficulty: Double?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -49,6 +65,16 @@ struct HearthD: AsyncParsableCommand {
         if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
         if let setpoint, !(5...30).contains(setpoint) {
             throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)")
+        }
+        if !pool.isEmpty, user == nil { throw ValidationError("--pool needs --user, the worker to mine as") }
+        for url in pool {
+            do { _ = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
+        }
+        if OfflinePolicy(rawValue: offline) == nil {
+            throw ValidationError("--offline must be heat or idle, got \(offline)")
+        }
+        if let suggestDifficulty, !(suggestDifficulty > 0 && suggestDifficulty.isFinite) {
+            throw ValidationError("--suggest-difficulty must be a positive number, got \(suggestDifficulty)")
         }
         if let mode, Mode(rawValue: mode) == nil {
             throw ValidationError("--mode must be one of \(Mode.allCases.map(\.rawValue).joined(separator: ", ")), got \(mode)")
@@ -69,6 +95,12 @@ struct HearthD: AsyncParsableCommand {
         options.setpoint = setpoint.map(Celsius.init)
         options.mode = mode.flatMap(Mode.init(rawValue:))
         options.stateFile = state
+        options.pools = try pool.enumerated().map { index, url in
+            let address = try PoolAddress(url: url)
+            return Pool(name: index == 0 ? "primary" : "fallback \(index)", address: address, user: user ?? "", password: password)
+        }
+        options.offline = OfflinePolicy(rawValue: offline) ?? .heat
+        options.suggestedDifficulty = suggestDifficulty
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

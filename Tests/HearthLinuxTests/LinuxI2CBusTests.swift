@@ -70,7 +70,7 @@ import Testing
 
     /// The errno → kind table of the i2c fault codes, each forced through the seam.
     @Test(arguments: [
-        (ENXIO, HALError.Kind.nackAddress), (EREMOTEIO, .nackData), (ENODEV, .nackData),
+        (ENXIO, HALError.Kind.nackAddress), (EREMOTEIO, .nackData), (ENODEV, .nackAddress),
         (EAGAIN, .arbitrationLost), (ETIMEDOUT, .timeout), (EIO, .busError), (EOPNOTSUPP, .notSupported),
     ])
     func errnoMapsToKind(errno: Int32, kind: HALError.Kind) throws {
