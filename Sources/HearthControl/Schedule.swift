@@ -63,6 +63,9 @@ public struct Schedule: Hashable, Sendable {
 /// The setpoint and mode in force: the schedule's, unless a person set one by hand, which then
 /// holds until the next slot of the schedule starts.
 public struct Thermostat: Hashable, Sendable {
+    /// The setpoints a person may ask for, °C.
+    public static let setpointRange: ClosedRange<Double> = 5...30
+
     public var schedule: Schedule
     private struct Override: Hashable, Sendable {
         var setpoint: Celsius

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HearthControl
 import HearthDrivers
 import HearthHAL
@@ -37,6 +40,30 @@ public struct DaemonOptions: Sendable {
     public var offline = OfflinePolicy.heat
     /// The difficulty to suggest to the pool.
     public var suggestedDifficulty: Double?
+    /// The weekly schedule of setpoints and modes; a setpoint or mode given at start holds until
+    /// its next slot.
+    public var schedule: Schedule?
+    /// The setpoint or mode was given by a person at start (not by a file): it holds until the
+    /// schedule's next slot.
+    public var manualAtStart = false
+
+    /// These options with what a configuration file says wherever they say nothing.
+    public func merged(with config: HearthConfig) -> DaemonOptions {
+        var options = self
+        options.boardFile = boardFile ?? config.board
+        options.calibrationFile = calibrationFile ?? config.calibration
+        options.stateFile = stateFile ?? config.state
+        options.setpoint = setpoint ?? config.setpoint
+        options.mode = mode ?? config.mode
+        options.pools = pools.isEmpty ? config.pools : pools
+        options.offline = config.offline ?? offline
+        options.suggestedDifficulty = suggestedDifficulty ?? config.suggestedDifficulty
+        options.schedule = schedule ?? config.schedule
+        if let rate = config.tickRate, period == DaemonOptions().period {
+            options.period = .nanoseconds(Int64((1e9 / rate).rounded()))
+        }
+        return options
+    }
 
     public init(
         boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
@@ -151,7 +178,12 @@ public enum Daemon {
         logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
-            logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults)
+            logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
+            schedule: options.schedule, manualAtStart: options.manualAtStart,
+            weekTime: localWeekTime)
+        if let schedule = options.schedule {
+            logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
         ]
@@ -232,4 +264,13 @@ struct StratumService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown { await client.run() }
     }
+}
+
+/// Where the local wall clock is in the week (the system's time zone).
+@Sendable func localWeekTime() -> WeekTime {
+    var now = time(nil)
+    var local = tm()
+    localtime_r(&now, &local)
+    let weekday = local.tm_wday == 0 ? 7 : Int(local.tm_wday)  // tm_wday: 0 is Sunday
+    return WeekTime(weekday: weekday, hour: Int(local.tm_hour), minute: Int(local.tm_min)) ?? WeekTime(minuteOfWeek: 0)
 }

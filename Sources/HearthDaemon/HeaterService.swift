@@ -17,8 +17,12 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let summaryEvery: Int
     private let systemd: SystemdNotifier
 
+    /// The schedule, when there is one, and the wall clock's place in the week.
+    private let weekTime: @Sendable () -> WeekTime
+
     private struct State {
         var loop: ControlLoop
+        var thermostat: Thermostat?
         var ticks = 0
         var latest: TickReport?
         var failing: Set<String> = []
@@ -31,12 +35,18 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public init(
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
-        restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier()
+        restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
+        schedule: Schedule? = nil, manualAtStart: Bool = false, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
     ) {
         self.systemd = systemd
+        self.weekTime = weekTime
         self.hardware = hardware
-        self.state = Mutex(State(loop: ControlLoop(
-            hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)))
+        var thermostat = schedule.map(Thermostat.init)
+        // A setpoint or mode given at start holds until the schedule's next slot, as one set by hand.
+        if manualAtStart { thermostat?.setManually(setpoint: setpoint, mode: mode, at: weekTime()) }
+        self.state = Mutex(State(
+            loop: ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults),
+            thermostat: thermostat))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -78,7 +88,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
     /// One tick of the control loop, and the log lines for what changed.
     func tick(elapsed: Duration) {
-        let (report, count, newlyFailed, recovered) = state.withLock { state in
+        let now = weekTime()
+        let (report, count, newlyFailed, recovered, scheduled) = state.withLock { state in
+            // The schedule (or a hand-set value still in force) sets the target before the tick.
+            var scheduled: (setpoint: Celsius, mode: Mode)?
+            if let target = state.thermostat?.target(at: now), target.setpoint != state.loop.setpoint || target.mode != state.loop.mode {
+                state.loop.setpoint = target.setpoint
+                state.loop.mode = target.mode
+                scheduled = target
+            }
             let report = state.loop.tick(time: elapsed)
             state.ticks += 1
             state.latest = report
@@ -92,7 +110,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                     if state.failing.remove(reading.name) != nil { recovered.append(reading.name) }
                 }
             }
-            return (report, state.ticks, newlyFailed, recovered)
+            return (report, state.ticks, newlyFailed, recovered, scheduled)
+        }
+        if let scheduled {
+            logger.notice("schedule at \(now): holding \(scheduled.setpoint) in mode \(scheduled.mode.rawValue)")
         }
         for (name, error) in newlyFailed {
             logger.error("sensor \(name) failed", metadata: ["error": "\(error)"])

@@ -16,7 +16,7 @@ struct Hearth: AsyncParsableCommand {
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
         subcommands: [
-            Board.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
+            Board.self, Config.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
         ])
 }
 
@@ -45,6 +45,29 @@ extension Hearth {
                     }
                 }
                 if refused > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Config: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The heater's configuration file.", subcommands: [Check.self])
+
+        struct Check: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Checks a configuration file (and the board and calibration files it names) and prints what it sets; exits 1 if refused.")
+
+            @Argument(help: "The configuration file, e.g. /etc/hearth/hearth.toml.")
+            var file: String = HearthConfig.defaultPath
+
+            func run() throws {
+                do {
+                    let config = try HearthConfig.load(file: file)
+                    print("\(file): ok")
+                    for line in try config.summary() { print("  " + line) }
+                } catch {
+                    print("\(error)")
+                    throw ExitCode(1)
+                }
             }
         }
     }

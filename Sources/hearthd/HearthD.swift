@@ -18,7 +18,10 @@ struct HearthD: AsyncParsableCommand {
             """,
         version: HearthVersion.current)
 
-    @Option(name: .long, help: "The board file (default: Board/sim.toml).")
+    @Option(name: .long, help: "The configuration file (e.g. /etc/hearth/hearth.toml); options given here override it.")
+    var config: String?
+
+    @Option(name: .long, help: "The board file (default: the config's, or Board/sim.toml).")
     var board: String?
 
     @Option(name: .long, help: "The sensors' calibration file (see `hearth calibrate`).")
@@ -46,7 +49,7 @@ struct HearthD: AsyncParsableCommand {
     var password = "x"
 
     @Option(name: .long, help: "With every pool down: heat (keep hashing the last job; shares discarded) or idle.")
-    var offline = "heat"
+    var offline: String?
 
     @Option(name: .long, help: "A difficulty to suggest to the pool.")
     var suggestDifficulty: Double?
@@ -63,14 +66,14 @@ struct HearthD: AsyncParsableCommand {
     func validate() throws {
         guard tickRate > 0, tickRate <= 100 else { throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)") }
         if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
-        if let setpoint, !(5...30).contains(setpoint) {
+        if let setpoint, !Thermostat.setpointRange.contains(setpoint) {
             throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)")
         }
         if !pool.isEmpty, user == nil { throw ValidationError("--pool needs --user, the worker to mine as") }
         for url in pool {
             do { _ = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
         }
-        if OfflinePolicy(rawValue: offline) == nil {
+        if let offline, OfflinePolicy(rawValue: offline) == nil {
             throw ValidationError("--offline must be heat or idle, got \(offline)")
         }
         if let suggestDifficulty, !(suggestDifficulty > 0 && suggestDifficulty.isFinite) {
@@ -94,13 +97,22 @@ struct HearthD: AsyncParsableCommand {
             calibrationFile: calibration, scenario: scenario)
         options.setpoint = setpoint.map(Celsius.init)
         options.mode = mode.flatMap(Mode.init(rawValue:))
+        options.manualAtStart = setpoint != nil || mode != nil
         options.stateFile = state
         options.pools = try pool.enumerated().map { index, url in
             let address = try PoolAddress(url: url)
             return Pool(name: index == 0 ? "primary" : "fallback \(index)", address: address, user: user ?? "", password: password)
         }
-        options.offline = OfflinePolicy(rawValue: offline) ?? .heat
         options.suggestedDifficulty = suggestDifficulty
+        if let config {
+            do {
+                options = options.merged(with: try HearthConfig.load(file: config))
+            } catch {
+                logger.critical("\(DaemonError.config(error))")
+                throw ExitCode(DaemonError.config(error).exitCode)
+            }
+        }
+        if let offline { options.offline = OfflinePolicy(rawValue: offline) ?? .heat }
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

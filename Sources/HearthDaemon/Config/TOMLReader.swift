@@ -141,6 +141,20 @@ struct TOMLReader {
 
     enum Either: Hashable { case int(Int), string(String) }
 
+    /// A list of strings, `["a", "b"]`.
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let value = take(key) else { return nil }
+        guard let array = value.array else { throw typeMismatch(key, "a list of strings", value) }
+        var strings: [String] = []
+        for index in 0..<array.count {
+            guard let string = array[index].string else {
+                throw error("\(key)[\(index)]", "expected a string, found \(array[index].debugDescription)")
+            }
+            strings.append(string)
+        }
+        return strings
+    }
+
     /// A list of number pairs, `[[a, b], [c, d], …]`.
     mutating func numberPairs(_ key: String) throws(ConfigError) -> [(Double, Double)]? {
         guard let value = take(key) else { return nil }

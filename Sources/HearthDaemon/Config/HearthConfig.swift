@@ -1,0 +1,165 @@
+import HearthControl
+import HearthHAL
+import HearthStratum
+
+/// The heater's configuration file, `/etc/hearth/hearth.toml` by default: which board, where the
+/// calibration and state live, the setpoint and mode to start with, the weekly schedule, the
+/// pools. Every key is optional but the pools' own; command-line options override the file.
+///
+/// ```toml
+/// board = "/usr/local/share/hearth/Board/raspberry-pi-4b.toml"
+/// state = "/var/lib/hearth/state.json"
+///
+/// [heater]
+/// setpoint = 20.5
+/// mode = "heat"
+///
+/// [[schedule]]
+/// days = ["mon", "tue", "wed", "thu", "fri"]
+/// at = "06:30"
+/// setpoint = 21
+///
+/// [[schedule]]
+/// days = ["mon", "tue", "wed", "thu", "fri"]
+/// at = "22:30"
+/// setpoint = 17
+/// mode = "night"
+///
+/// [mining]
+/// offline = "heat"
+///
+/// [[pool]]
+/// url = "stratum+tcp://public-pool.io:21496"
+/// user = "bc1q….heater"
+/// ```
+public struct HearthConfig: Hashable, Sendable {
+    public static let defaultPath = "/etc/hearth/hearth.toml"
+
+    public var board: String?
+    public var calibration: String?
+    public var state: String?
+    public var setpoint: Celsius?
+    public var mode: Mode?
+    /// Control ticks per second.
+    public var tickRate: Double?
+    public var schedule: Schedule?
+    public var pools: [Pool] = []
+    public var offline: OfflinePolicy?
+    public var suggestedDifficulty: Double?
+
+    public init() {}
+
+    public static func load(file: String) throws(ConfigError) -> HearthConfig {
+        try parse(try readText(file), file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> HearthConfig {
+        var document = try TOMLReader(file: file, text: text)
+        var config = HearthConfig()
+        config.board = try document.path("board")
+        config.calibration = try document.path("calibration")
+        config.state = try document.path("state")
+        if var heater = try document.table("heater") {
+            config.setpoint = try heater.double("setpoint", in: Thermostat.setpointRange).map(Celsius.init)
+            config.mode = try heater.choice("mode", Mode.self)
+            config.tickRate = try heater.double("tick_rate", in: 0.1...100)
+            try heater.finish()
+        }
+        config.schedule = try schedule(try document.tables("schedule"), document: document)
+        if var mining = try document.table("mining") {
+            config.offline = try mining.choice("offline", OfflinePolicy.self)
+            config.suggestedDifficulty = try mining.double("suggest_difficulty", in: 1e-9...1e15)
+            try mining.finish()
+        }
+        for (index, var pool) in try document.tables("pool").enumerated() {
+            let url = try pool.requiredString("url")
+            let address: PoolAddress
+            do {
+                address = try PoolAddress(url: url)
+            } catch {
+                throw pool.error("url", error.description)
+            }
+            let name = try pool.string("name") ?? (index == 0 ? "primary" : "fallback \(index)")
+            let user = try pool.requiredString("user")
+            let password = try pool.string("password") ?? "x"
+            try pool.finish()
+            config.pools.append(Pool(name: name, address: address, user: user, password: password))
+        }
+        try document.finish()
+        return config
+    }
+
+    static let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    /// The `[[schedule]]` entries as one weekly schedule: each entry's time on each of its days.
+    static func schedule(_ entries: [TOMLReader], document: TOMLReader) throws(ConfigError) -> Schedule? {
+        guard !entries.isEmpty else { return nil }
+        var slots: [Schedule.Slot] = []
+        var owner: [WeekTime: String] = [:]
+        for var entry in entries {
+            let days = try entry.strings("days") ?? days
+            guard !days.isEmpty else { throw entry.error("days", "must name at least one day (\(Self.days.joined(separator: ", ")))") }
+            let at = try entry.requiredString("at")
+            let parts = at.split(separator: ":")
+            guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
+                (0..<24).contains(hour), (0..<60).contains(minute)
+            else {
+                throw entry.error("at", "\"\(at)\" is not a time of day as HH:MM (00:00 to 23:59)")
+            }
+            let setpoint = Celsius(try entry.double("setpoint", required: Thermostat.setpointRange))
+            let mode = try entry.choice("mode", Mode.self) ?? .heat
+            for day in days {
+                guard let weekday = Self.days.firstIndex(of: day.lowercased()) else {
+                    throw entry.error("days", "\"\(day)\" is not a day (\(Self.days.joined(separator: ", ")))")
+                }
+                let start = WeekTime(weekday: weekday + 1, hour: hour, minute: minute)!
+                if let other = owner[start] {
+                    throw entry.error("at", "\(start) is already the start of \(other)")
+                }
+                owner[start] = entry.path
+                slots.append(Schedule.Slot(start: start, setpoint: setpoint, mode: mode))
+            }
+            try entry.finish()
+        }
+        return Schedule(slots)
+    }
+}
+
+extension TOMLReader {
+    /// A file path: a non-empty string.
+    mutating func path(_ key: String) throws(ConfigError) -> String? {
+        guard let value = try string(key) else { return nil }
+        guard !value.isEmpty else { throw error(key, "must not be empty (a file path)") }
+        return value
+    }
+}
+
+extension HearthConfig {
+    /// What the file sets, a line each, after loading the board and calibration files it names
+    /// (their errors are thrown as they are).
+    public func summary() throws(ConfigError) -> [String] {
+        var lines: [String] = []
+        if let board {
+            let profile = try BoardProfile.load(file: board)
+            lines.append("board: \(board) (\(profile.name), \(profile.sensors.count) sensors)")
+            if let calibration {
+                let calibrations = try CalibrationFile.load(file: calibration, sensors: profile.sensors.map(\.name))
+                lines.append("calibration: \(calibration) for \(calibrations.keys.sorted().joined(separator: ", "))")
+            }
+        } else {
+            lines.append("board: the simulated one (no board key)")
+            if let calibration { lines.append("calibration: \(calibration) (checked against the board when the daemon starts)") }
+        }
+        if let state { lines.append("state: \(state)") }
+        if let setpoint { lines.append("setpoint: \(setpoint)") }
+        if let mode { lines.append("mode: \(mode.rawValue)") }
+        if let tickRate { lines.append("tick rate: \(tickRate) Hz") }
+        for slot in schedule?.slots ?? [] {
+            lines.append("schedule: \(slot.start) \(slot.setpoint) \(slot.mode.rawValue)")
+        }
+        for pool in pools { lines.append("pool \(pool.name): \(pool.address) as \(pool.user)") }
+        if let offline { lines.append("offline: \(offline.rawValue)") }
+        if let suggestedDifficulty { lines.append("suggested difficulty: \(suggestedDifficulty)") }
+        return lines
+    }
+}

@@ -1,0 +1,159 @@
+import HearthControl
+import HearthHAL
+import HearthSim
+import HearthStratum
+import Logging
+import Synchronization
+import Testing
+
+@testable import HearthDaemon
+
+@Suite struct HearthConfigTests {
+    let full = """
+        board = "\(boardFolder)/raspberry-pi-4b.toml"
+        state = "/var/lib/hearth/state.json"
+
+        [heater]
+        setpoint = 20.5
+        mode = "eco"
+        tick_rate = 4
+
+        [[schedule]]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        at = "06:30"
+        setpoint = 21
+
+        [[schedule]]
+        at = "22:30"
+        setpoint = 17
+        mode = "night"
+
+        [mining]
+        offline = "idle"
+        suggest_difficulty = 0.001
+
+        [[pool]]
+        url = "stratum+tcp://public-pool.io:21496"
+        user = "bc1qheater.den"
+
+        [[pool]]
+        name = "backup"
+        url = "stratum+tcp://10.0.0.2:3333"
+        user = "bc1qheater.den"
+        password = "p"
+        """
+
+    @Test func readsEverySetting() throws {
+        let config = try HearthConfig.parse(full, file: "hearth.toml")
+        #expect(config.board == "\(boardFolder)/raspberry-pi-4b.toml")
+        #expect(config.state == "/var/lib/hearth/state.json")
+        #expect(config.setpoint == Celsius(20.5))
+        #expect(config.mode == .eco)
+        #expect(config.tickRate == 4)
+        #expect(config.offline == .idle)
+        #expect(config.suggestedDifficulty == 0.001)
+        #expect(config.pools == [
+            Pool(name: "primary", address: PoolAddress(host: "public-pool.io", port: 21496), user: "bc1qheater.den"),
+            Pool(name: "backup", address: PoolAddress(host: "10.0.0.2", port: 3333), user: "bc1qheater.den", password: "p"),
+        ])
+        let schedule = try #require(config.schedule)
+        #expect(schedule.slots.count == 5 + 7, "06:30 on five days, 22:30 on every day")
+        let tuesdayMorning = WeekTime(weekday: 2, hour: 7, minute: 0)!
+        #expect(schedule.slot(at: tuesdayMorning).setpoint == Celsius(21))
+        let saturdayMorning = WeekTime(weekday: 6, hour: 7, minute: 0)!
+        #expect(schedule.slot(at: saturdayMorning).mode == .night, "no 06:30 slot at the weekend: the night holds")
+    }
+
+    @Test(arguments: [
+        ("[heater]\nsetpoint = 45", "hearth.toml: heater.setpoint: 45.0 is outside the allowed 5.0…30.0"),
+        ("[heater]\nmode = \"warm\"", "heater.mode"),
+        ("[heater]\nsetpiont = 20", "heater.setpiont: unknown key"),
+        ("bord = \"x\"", "bord: unknown key"),
+        ("[[pool]]\nurl = \"stratum+ssl://p:1\"\nuser = \"u\"", "pool[0].url: stratum+ssl://p:1: TLS pools are not supported"),
+        ("[[pool]]\nurl = \"stratum+tcp://p:1\"", "pool[0].user: missing"),
+        ("[[schedule]]\nat = \"25:00\"\nsetpoint = 20", "schedule[0].at: \"25:00\" is not a time of day as HH:MM"),
+        ("[[schedule]]\ndays = [\"mon\", \"fun\"]\nat = \"07:00\"\nsetpoint = 20", "schedule[0].days: \"fun\" is not a day"),
+        ("[[schedule]]\nat = \"07:00\"\nsetpoint = 20\n[[schedule]]\ndays = [\"sun\"]\nat = \"07:00\"\nsetpoint = 18",
+         "schedule[1].at: Sun 07:00 is already the start of schedule[0]"),
+        ("[mining]\noffline = \"sleep\"", "mining.offline"),
+        ("board = \"\"", "board: must not be empty"),
+        ("[heater", "hearth.toml: not valid TOML at line 1"),
+    ])
+    func everyMistakeIsNamed(text: String, expected: String) {
+        #expect { try HearthConfig.parse(text, file: "hearth.toml") } throws: { error in
+            let said = "\(error)"
+            return said.contains(expected) && said.hasPrefix("hearth.toml: ")
+        }
+    }
+
+    @Test func theShippedExampleIsValid() throws {
+        let config = try HearthConfig.load(file: "\(boardFolder)/hearth.toml")
+        #expect(config.pools.count == 1)
+        #expect(config.schedule?.slots.count == 5 + 2 + 7)
+        #expect(config.offline == .heat)
+    }
+
+    @Test func commandLineOverridesTheFile() throws {
+        let config = try HearthConfig.parse(full, file: "hearth.toml")
+        var given = DaemonOptions(boardFile: "other.toml")
+        given.setpoint = Celsius(19)
+        let merged = given.merged(with: config)
+        #expect(merged.boardFile == "other.toml")
+        #expect(merged.setpoint == Celsius(19))
+        #expect(merged.mode == .eco, "not given: the file's")
+        #expect(merged.stateFile == "/var/lib/hearth/state.json")
+        #expect(merged.pools.count == 2)
+        #expect(merged.offline == .idle)
+        #expect(merged.period == .milliseconds(250), "tick_rate 4")
+        #expect(merged.schedule == config.schedule)
+    }
+
+    @Test func theSummaryChecksTheBoardItNames() throws {
+        #expect(try HearthConfig.parse(full, file: "hearth.toml").summary().contains { $0.hasPrefix("board: \(boardFolder)/raspberry-pi-4b.toml") })
+        let missing = try HearthConfig.parse("board = \"/nonexistent/board.toml\"", file: "hearth.toml")
+        #expect { try missing.summary() } throws: { "\($0)".hasPrefix("/nonexistent/board.toml") }
+    }
+}
+
+@Suite struct ScheduledServiceTests {
+    final class Week: Sendable {
+        let now = Mutex(WeekTime(weekday: 1, hour: 6, minute: 0)!)
+        func set(_ weekday: Int, _ hour: Int, _ minute: Int) { now.withLock { $0 = WeekTime(weekday: weekday, hour: hour, minute: minute)! } }
+    }
+
+    let schedule = Schedule([
+        .init(start: WeekTime(weekday: 1, hour: 6, minute: 30)!, setpoint: Celsius(21)),
+        .init(start: WeekTime(weekday: 1, hour: 22, minute: 0)!, setpoint: Celsius(16), mode: .night),
+    ])!
+
+    func service(week: Week, manual: Bool) -> HeaterService<ManualClock> {
+        let board = try! BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        return HeaterService(
+            hardware: try! Hardware.openSim(board, world: SimWorld(model: ThermalModel(start: Celsius(18)))), clock: ManualClock(),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, setpoint: Celsius(19), mode: .heat,
+            schedule: schedule, manualAtStart: manual, weekTime: { week.now.withLock { $0 } })
+    }
+
+    @Test func theScheduleSetsTheTarget() {
+        let week = Week()
+        let heater = service(week: week, manual: false)
+        heater.tick(elapsed: .zero)
+        #expect(heater.snapshot.setpoint == Celsius(16) && heater.snapshot.mode == .night, "06:00 Monday: still Sunday night's slot")
+        week.set(1, 6, 30)
+        heater.tick(elapsed: .seconds(1))
+        #expect(heater.snapshot.setpoint == Celsius(21) && heater.snapshot.mode == .heat)
+    }
+
+    @Test func aSetpointGivenAtStartHoldsUntilTheNextSlot() {
+        let week = Week()
+        let heater = service(week: week, manual: true)
+        heater.tick(elapsed: .zero)
+        #expect(heater.snapshot.setpoint == Celsius(19), "the hand-set value holds")
+        week.set(1, 6, 29)
+        heater.tick(elapsed: .seconds(1))
+        #expect(heater.snapshot.setpoint == Celsius(19))
+        week.set(1, 6, 30)
+        heater.tick(elapsed: .seconds(2))
+        #expect(heater.snapshot.setpoint == Celsius(21), "the next slot takes over")
+    }
+}
