@@ -148,6 +148,16 @@ let package = Package(
     ]
 )
 
+// The Stratum fuzzer (Scripts/fuzz-stratum.sh): only with HEARTH_FUZZ set, since it is built with
+// -sanitize=fuzzer and calls libFuzzer's driver.
+if Context.environment["HEARTH_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(name: "hearth-fuzz-stratum", dependencies: ["HearthStratum", "CFuzzerDriver"], swiftSettings: strict),
+    ]
+    package.products.append(.executable(name: "hearth-fuzz-stratum", targets: ["hearth-fuzz-stratum"]))
+}
+
 // The second libgpiod pass of Scripts/test.sh (HEARTH_GPIO_LAYER_ONLY set) builds and tests only
 // the GPIO layer: the shim, the HAL and the Linux backends, and their tests. The other API's build
 // then skips the daemon, the simulator and their dependencies, which it would not exercise.
