@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         // Tests only: the reference SHA-256, and property-based tests.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
@@ -79,6 +80,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The heater's HTTP API (Hummingbird): status, setpoint, mode, fault clearing, ESP-Miner's system info.
+        .target(
+            name: "HearthAPI",
+            dependencies: ["HearthHAL", "HearthControl", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict
+        ),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
         .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Real mainnet blocks (genesis, 99960, 99993) for the tests of mining and Stratum.
@@ -91,6 +98,8 @@ let package = Package(
             name: "HearthDaemon",
             dependencies: [
                 "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthStratum",
+                "HearthAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -134,6 +143,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "HearthAPITests",
+            dependencies: [
+                "HearthAPI", "HearthControl", "HearthHAL", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HearthAPI
 import HearthControl
 import HearthDrivers
 import HearthHAL
@@ -46,6 +47,8 @@ public struct DaemonOptions: Sendable {
     /// The setpoint or mode was given by a person at start (not by a file): it holds until the
     /// schedule's next slot.
     public var manualAtStart = false
+    /// The HTTP API; `nil`: none.
+    public var api: APIOptions?
 
     /// These options with what a configuration file says wherever they say nothing.
     public func merged(with config: HearthConfig) -> DaemonOptions {
@@ -59,6 +62,10 @@ public struct DaemonOptions: Sendable {
         options.offline = config.offline ?? offline
         options.suggestedDifficulty = suggestedDifficulty ?? config.suggestedDifficulty
         options.schedule = schedule ?? config.schedule
+        if var api = api ?? config.api {
+            api.token = api.token ?? config.api?.token
+            options.api = api
+        }
         if let rate = config.tickRate, period == DaemonOptions().period {
             options.period = .nanoseconds(Int64((1e9 / rate).rounded()))
         }
@@ -190,6 +197,13 @@ public enum Daemon {
         let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
         if let client {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
+        }
+        if let api = options.api {
+            let backend = DaemonBackend(
+                service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU")
+            let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: options.pools.first?.user ?? "")
+            services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
+            logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")
         }
         let group = ServiceGroup(
             configuration: .init(

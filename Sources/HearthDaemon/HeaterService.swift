@@ -23,6 +23,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private struct State {
         var loop: ControlLoop
         var thermostat: Thermostat?
+        /// The hash rate, smoothed over about ten seconds, and the sample it was last updated from.
+        var hashRate = 0.0
+        var hashSample: (elapsed: Duration, hashes: UInt64)?
         var ticks = 0
         var latest: TickReport?
         var failing: Set<String> = []
@@ -52,6 +55,39 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         self.maxTicks = maxTicks
         self.logger = logger
         self.summaryEvery = max(summaryEvery, 1)
+    }
+
+    /// Hashes a second, smoothed over about ten seconds.
+    public var hashRate: Double { state.withLock { $0.hashRate } }
+
+    /// Whether a hand-set value overrides the schedule now.
+    public var scheduleOverridden: Bool {
+        let now = weekTime()
+        return state.withLock { $0.thermostat?.isOverridden(at: now) ?? false }
+    }
+
+    /// Sets the setpoint and mode by hand; with a schedule they hold until its next slot.
+    public func set(setpoint: Celsius?, mode: Mode?) {
+        let now = weekTime()
+        let (newSetpoint, newMode) = state.withLock { state in
+            let target = (setpoint ?? state.loop.setpoint, mode ?? state.loop.mode)
+            state.thermostat?.setManually(setpoint: target.0, mode: target.1, at: now)
+            state.loop.setpoint = target.0
+            state.loop.mode = target.1
+            return target
+        }
+        logger.notice("set by hand: holding \(newSetpoint) in mode \(newMode.rawValue)")
+    }
+
+    /// Clears the latched faults on a person's word; returns them.
+    public func clearFaults() -> [String] {
+        let cleared = state.withLock { state -> [String] in
+            let faults = state.loop.supervisor.latched.map { "\($0.fault)" }
+            _ = state.loop.clearFaults()
+            return faults
+        }
+        if !cleared.isEmpty { logger.notice("faults cleared by hand: \(cleared.joined(separator: "; "))") }
+        return cleared
     }
 
     /// How many ticks have run.
@@ -99,6 +135,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
             let report = state.loop.tick(time: elapsed)
             state.ticks += 1
+            if let hashes = report.hashes {
+                if let last = state.hashSample, elapsed > last.elapsed {
+                    let seconds = (elapsed - last.elapsed) / .seconds(1)
+                    let rate = Double(hashes &- last.hashes) / seconds
+                    let weight = min(seconds / 10, 1)
+                    state.hashRate += (rate - state.hashRate) * weight
+                }
+                state.hashSample = (elapsed, hashes)
+            }
             state.latest = report
             var newlyFailed: [(String, HALError)] = []
             var recovered: [String] = []

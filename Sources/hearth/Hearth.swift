@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HearthControl
 import HearthDaemon
 import HearthHAL
@@ -16,7 +19,7 @@ struct Hearth: AsyncParsableCommand {
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
         subcommands: [
-            Board.self, Config.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
+            Board.self, Config.self, Fault.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
         ])
 }
 
@@ -68,6 +71,49 @@ extension Hearth {
                     print("\(error)")
                     throw ExitCode(1)
                 }
+            }
+        }
+    }
+
+    struct Fault: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Latched safety faults.", subcommands: [Clear.self])
+
+        struct Clear: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Clears the running heater's latched faults, through its HTTP API.",
+                discussion: """
+                    A fault latches until a person clears it: look at the heater first. The token is the
+                    [api] token of the configuration file (read from --config), or --token.
+                    """)
+
+            @Option(help: "The heater's API.") var api = "http://127.0.0.1:8080"
+            @Option(help: "The configuration file holding the API token.") var config = HearthConfig.defaultPath
+            @Option(help: "The API token (default: the configuration file's).") var token: String?
+
+            func run() async throws {
+                let token = try token ?? HearthConfig.load(file: config).api?.token
+                guard let token else {
+                    throw ValidationError("no API token: \(config) has no [api] token; give --token")
+                }
+                guard let url = URL(string: api + "/api/faults/clear") else { throw ValidationError("--api \(api) is not a URL") }
+                var request = URLRequest(url: url)
+                request.httpMethod = "POST"
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                let (data, response): (Data, URLResponse)
+                do {
+                    (data, response) = try await URLSession.shared.data(for: request)
+                } catch {
+                    print("error: \(api): \(error.localizedDescription)")
+                    throw ExitCode(1)
+                }
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+                guard status == 200, let cleared = body?["cleared"] as? [String] else {
+                    let message = ((body?["error"] as? [String: Any])?["message"] as? String) ?? String(decoding: data, as: UTF8.self)
+                    print("error: \(api) answered \(status): \(message)")
+                    throw ExitCode(1)
+                }
+                print(cleared.isEmpty ? "no fault was latched" : "cleared: " + cleared.joined(separator: "; "))
             }
         }
     }

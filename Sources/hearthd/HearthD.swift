@@ -54,6 +54,9 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "A difficulty to suggest to the pool.")
     var suggestDifficulty: Double?
 
+    @Option(name: .long, help: "The HTTP API's HOST:PORT, or off (default: the config's, or 127.0.0.1:8080).")
+    var api: String?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -72,6 +75,9 @@ struct HearthD: AsyncParsableCommand {
         if !pool.isEmpty, user == nil { throw ValidationError("--pool needs --user, the worker to mine as") }
         for url in pool {
             do { _ = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
+        }
+        if let api, api != "off" {
+            do { _ = try APIOptions(address: api) } catch { throw ValidationError("--api: \(error.reason)") }
         }
         if let offline, OfflinePolicy(rawValue: offline) == nil {
             throw ValidationError("--offline must be heat or idle, got \(offline)")
@@ -113,6 +119,11 @@ struct HearthD: AsyncParsableCommand {
             }
         }
         if let offline { options.offline = OfflinePolicy(rawValue: offline) ?? .heat }
+        switch api {
+        case "off": options.api = nil
+        case let address?: options.api = try APIOptions(address: address, token: options.api?.token)
+        case nil: if options.api == nil { options.api = APIOptions() }
+        }
         do {
             try await Daemon.run(options, logger: logger)
         } catch {

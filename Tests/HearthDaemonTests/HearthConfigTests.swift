@@ -157,3 +157,29 @@ import Testing
         #expect(heater.snapshot.setpoint == Celsius(21), "the next slot takes over")
     }
 }
+
+@Suite struct ServiceByHandTests {
+    @Test func aFaultClearedByHandAndASetpointSetByHand() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let week = ScheduledServiceTests.Week()
+        let heater = HeaterService(
+            hardware: try Hardware.openSim(board, world: SimWorld(model: ThermalModel(start: Celsius(18)))), clock: ManualClock(),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, restoredFaults: ["fan stalled"],
+            schedule: ScheduledServiceTests().schedule, weekTime: { week.now.withLock { $0 } })
+        heater.tick(elapsed: .zero)
+        #expect(heater.latest?.safety.computeOff == true, "a fault from before the restart holds compute off")
+        let cleared = heater.clearFaults()
+        #expect(cleared.count == 1 && cleared[0].contains("fan stalled"))
+        #expect(heater.snapshot.faults.isEmpty)
+        #expect(heater.clearFaults().isEmpty, "nothing left to clear")
+
+        heater.set(setpoint: Celsius(23), mode: .boost)
+        heater.tick(elapsed: .seconds(1))
+        #expect(heater.snapshot.setpoint == Celsius(23) && heater.snapshot.mode == .boost)
+        #expect(heater.scheduleOverridden)
+        week.set(1, 6, 30)
+        heater.tick(elapsed: .seconds(2))
+        #expect(heater.snapshot.setpoint == Celsius(21), "the schedule's next slot ends the hand-set value")
+        #expect(!heater.scheduleOverridden)
+    }
+}

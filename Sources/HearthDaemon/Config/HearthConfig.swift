@@ -46,6 +46,7 @@ public struct HearthConfig: Hashable, Sendable {
     public var pools: [Pool] = []
     public var offline: OfflinePolicy?
     public var suggestedDifficulty: Double?
+    public var api: APIOptions?
 
     public init() {}
 
@@ -70,6 +71,19 @@ public struct HearthConfig: Hashable, Sendable {
             config.offline = try mining.choice("offline", OfflinePolicy.self)
             config.suggestedDifficulty = try mining.double("suggest_difficulty", in: 1e-9...1e15)
             try mining.finish()
+        }
+        if var api = try document.table("api") {
+            let listen = try api.string("listen") ?? "127.0.0.1:8080"
+            do {
+                config.api = try APIOptions(address: listen)
+            } catch {
+                throw api.error("listen", "\"\(listen)\" is not HOST:PORT (e.g. 127.0.0.1:8080)")
+            }
+            if let token = try api.string("token") {
+                guard token.count >= 16 else { throw api.error("token", "is \(token.count) characters; use at least 16 (e.g. from `openssl rand -hex 16`)") }
+                config.api?.token = token
+            }
+            try api.finish()
         }
         for (index, var pool) in try document.tables("pool").enumerated() {
             let url = try pool.requiredString("url")
@@ -160,6 +174,7 @@ extension HearthConfig {
         for pool in pools { lines.append("pool \(pool.name): \(pool.address) as \(pool.user)") }
         if let offline { lines.append("offline: \(offline.rawValue)") }
         if let suggestedDifficulty { lines.append("suggested difficulty: \(suggestedDifficulty)") }
+        if let api { lines.append("API: http://\(api.host):\(api.port)\(api.token == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines
     }
 }

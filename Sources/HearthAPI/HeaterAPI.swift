@@ -1,0 +1,213 @@
+import Foundation
+import HearthControl
+import HearthHAL
+import Hummingbird
+
+/// What the API reads of the heater and asks of it; the daemon's control service provides it.
+public protocol HeaterBackend: Sendable {
+    func status() -> HeaterStatus
+    /// Sets the setpoint and mode by hand (a schedule takes over again at its next slot).
+    func set(setpoint: Celsius?, mode: Mode?)
+    /// Clears the latched faults; returns those cleared.
+    func clearFaults() -> [String]
+}
+
+/// The heater as the API shows it.
+public struct HeaterStatus: Codable, Hashable, Sendable {
+    public struct Temperature: Codable, Hashable, Sendable {
+        public var name: String
+        public var role: String
+        /// °C; `nil` when the sensor could not be read (`error` says why).
+        public var celsius: Double?
+        public var error: String?
+        public init(name: String, role: String, celsius: Double?, error: String?) {
+            self.name = name
+            self.role = role
+            self.celsius = celsius
+            self.error = error
+        }
+    }
+
+    public struct PoolStatus: Codable, Hashable, Sendable {
+        public var name: String?
+        public var url: String?
+        public var authorized: Bool
+        public var difficulty: Double
+        public var accepted: Int
+        public var rejected: Int
+        public var stale: Int
+        public var bestDifficulty: Double
+        public var lastError: String?
+        public init(
+            name: String?, url: String?, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int, stale: Int,
+            bestDifficulty: Double, lastError: String?
+        ) {
+            self.name = name
+            self.url = url
+            self.authorized = authorized
+            self.difficulty = difficulty
+            self.accepted = accepted
+            self.rejected = rejected
+            self.stale = stale
+            self.bestDifficulty = bestDifficulty
+            self.lastError = lastError
+        }
+    }
+
+    public var version: String
+    public var hostname: String
+    public var uptimeSeconds: Int
+    public var setpoint: Double
+    public var mode: String
+    /// The schedule's setpoint is being overridden by hand until its next slot.
+    public var scheduleOverridden: Bool
+    public var temperatures: [Temperature]
+    public var fanDuty: Double?
+    public var fanRPM: Double?
+    /// The power target applied to the hash engine, W.
+    public var powerWatts: Double
+    /// Measured supply power, W, when the board has a meter.
+    public var supplyWatts: Double?
+    public var hashRate: Double
+    public var hashes: UInt64
+    /// "CPU" or the ASIC model hashing.
+    public var engine: String
+    public var pool: PoolStatus?
+    public var faults: [String]
+
+    public init(
+        version: String, hostname: String, uptimeSeconds: Int, setpoint: Double, mode: String, scheduleOverridden: Bool,
+        temperatures: [Temperature], fanDuty: Double?, fanRPM: Double?, powerWatts: Double, supplyWatts: Double?,
+        hashRate: Double, hashes: UInt64, engine: String, pool: PoolStatus?, faults: [String]
+    ) {
+        self.version = version
+        self.hostname = hostname
+        self.uptimeSeconds = uptimeSeconds
+        self.setpoint = setpoint
+        self.mode = mode
+        self.scheduleOverridden = scheduleOverridden
+        self.temperatures = temperatures
+        self.fanDuty = fanDuty
+        self.fanRPM = fanRPM
+        self.powerWatts = powerWatts
+        self.supplyWatts = supplyWatts
+        self.hashRate = hashRate
+        self.hashes = hashes
+        self.engine = engine
+        self.pool = pool
+        self.faults = faults
+    }
+}
+
+extension HeaterStatus: ResponseEncodable {}
+
+/// The fields of ESP-Miner's `GET /api/system/info` that apply to a heater, with its names and
+/// units (hash rate in GH/s, power in W, temperatures in °C, fan speed in %), so home-miner
+/// dashboards and monitoring libraries can read it.
+public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
+    public var power: Double
+    public var hashRate: Double
+    public var temp: Double?
+    public var fanspeed: Double?
+    public var fanrpm: Double?
+    public var sharesAccepted: Int
+    public var sharesRejected: Int
+    public var bestDiff: String
+    public var uptimeSeconds: Int
+    public var hostname: String
+    public var version: String
+    public var ASICModel: String
+    public var stratumURL: String
+    public var stratumUser: String
+    public var isUsingFallbackStratum: Int
+
+    init(_ status: HeaterStatus, user: String) {
+        power = status.supplyWatts ?? status.powerWatts
+        hashRate = status.hashRate / 1e9
+        temp = status.temperatures.first { $0.role == "chip" }?.celsius
+        fanspeed = status.fanDuty.map { $0 * 100 }
+        fanrpm = status.fanRPM
+        sharesAccepted = status.pool?.accepted ?? 0
+        sharesRejected = status.pool?.rejected ?? 0
+        bestDiff = SystemInfo.shortDifficulty(status.pool?.bestDifficulty ?? 0)
+        uptimeSeconds = status.uptimeSeconds
+        hostname = status.hostname
+        version = status.version
+        ASICModel = status.engine
+        stratumURL = status.pool?.url ?? ""
+        stratumUser = user
+        isUsingFallbackStratum = status.pool?.name.map { $0 == "primary" ? 0 : 1 } ?? 0
+    }
+
+    /// Difficulty as ESP-Miner shows it: "512", "1.25K", "3.40M", "1.02G".
+    static func shortDifficulty(_ value: Double) -> String {
+        let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")]
+        for (scale, suffix) in units where value >= scale {
+            return String(format: "%.2f%@", value / scale, suffix)
+        }
+        return value >= 1 ? String(Int(value)) : String(format: "%.4f", value)
+    }
+}
+
+/// The heater's HTTP API. Reads are open; every write needs `Authorization: Bearer TOKEN`, and
+/// with no token configured there are no writes at all. Errors are JSON with a message.
+public struct HeaterAPI: Sendable {
+    public var backend: any HeaterBackend
+    public var token: String?
+    /// The pool worker, for ESP-Miner's `stratumUser`.
+    public var user: String
+
+    public init(backend: any HeaterBackend, token: String?, user: String = "") {
+        self.backend = backend
+        self.token = token
+        self.user = user
+    }
+
+    struct SetpointRequest: Decodable { var setpoint: Double }
+    struct ModeRequest: Decodable { var mode: String }
+    struct Cleared: Codable, ResponseEncodable { var cleared: [String] }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let backend = backend
+        router.get("/api/status") { _, _ in backend.status() }
+        router.get("/api/system/info") { [user] _, _ in SystemInfo(backend.status(), user: user) }
+        let writes = router.group("/api").add(middleware: BearerToken(token: token))
+        writes.put("setpoint") { request, context in
+            let body = try await request.decode(as: SetpointRequest.self, context: context)
+            guard body.setpoint.isFinite, Thermostat.setpointRange.contains(body.setpoint) else {
+                throw HTTPError(
+                    .badRequest,
+                    message: "setpoint \(body.setpoint) is outside \(Thermostat.setpointRange.lowerBound)…\(Thermostat.setpointRange.upperBound) °C")
+            }
+            backend.set(setpoint: Celsius(body.setpoint), mode: nil)
+            return backend.status()
+        }
+        writes.put("mode") { request, context in
+            let body = try await request.decode(as: ModeRequest.self, context: context)
+            guard let mode = Mode(rawValue: body.mode) else {
+                throw HTTPError(
+                    .badRequest, message: "mode \"\(body.mode)\" is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            backend.set(setpoint: nil, mode: mode)
+            return backend.status()
+        }
+        writes.post("faults/clear") { _, _ in Cleared(cleared: backend.clearFaults()) }
+        return router
+    }
+}
+
+/// Lets a request through only with the configured bearer token.
+struct BearerToken<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token else {
+            throw HTTPError(.forbidden, message: "this heater's API has no token configured ([api] token), so it takes no changes")
+        }
+        guard let header = request.headers[.authorization], header == "Bearer \(token)" else {
+            throw HTTPError(.unauthorized, message: "changes need the header Authorization: Bearer <the [api] token>")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,99 @@
+import HearthAPI
+import HearthControl
+import HearthHAL
+import HearthStratum
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the HTTP API listens and the token its writes need.
+public struct APIOptions: Hashable, Sendable {
+    public var host: String
+    public var port: Int
+    public var token: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil) {
+        self.host = host
+        self.port = port
+        self.token = token
+    }
+
+    /// `HOST:PORT`.
+    public init(address: String, token: String? = nil) throws(ConfigError) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (1...65535).contains(port), colon != address.startIndex
+        else {
+            throw ConfigError(file: "--api", key: "", reason: "\"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:8080)")
+        }
+        self.init(host: String(address[..<colon]), port: port, token: token)
+    }
+}
+
+/// The running heater as the API sees it.
+struct DaemonBackend: HeaterBackend {
+    let service: HeaterService<ContinuousClock>
+    let client: StratumClient?
+    let engine: String
+    let started = ContinuousClock.now
+
+    func status() -> HeaterStatus {
+        let report = service.latest
+        let snapshot = service.snapshot
+        let pool = client.map { client in
+            let status = client.status
+            return HeaterStatus.PoolStatus(
+                name: status.pool, url: status.url, authorized: status.authorized, difficulty: status.difficulty,
+                accepted: status.accepted, rejected: status.rejected, stale: status.stale,
+                bestDifficulty: status.bestDifficulty, lastError: status.lastError)
+        }
+        let temperatures = (report?.readings ?? []).map { reading in
+            switch reading.reading {
+            case .success(let value):
+                HeaterStatus.Temperature(name: reading.name, role: reading.role.rawValue, celsius: value.value, error: nil)
+            case .failure(let error):
+                HeaterStatus.Temperature(name: reading.name, role: reading.role.rawValue, celsius: nil, error: "\(error)")
+            }
+        }
+        let fanRPM: Double? = if case .success(let rpm?)? = report?.fanSpeed { rpm.value } else { nil }
+        let supply: Double? = if case .success(let reading)? = report?.power { reading.power.value } else { nil }
+        return HeaterStatus(
+            version: HearthVersion.current, hostname: Self.hostname, uptimeSeconds: Int(started.duration(to: .now).components.seconds),
+            setpoint: snapshot.setpoint.value, mode: snapshot.mode.rawValue, scheduleOverridden: service.scheduleOverridden,
+            temperatures: temperatures, fanDuty: report.map { $0.output.fanDuty.value }, fanRPM: fanRPM,
+            powerWatts: report?.appliedPower.value ?? 0, supplyWatts: supply, hashRate: service.hashRate,
+            hashes: report?.hashes ?? 0, engine: engine, pool: pool, faults: snapshot.faults)
+    }
+
+    func set(setpoint: Celsius?, mode: Mode?) { service.set(setpoint: setpoint, mode: mode) }
+
+    func clearFaults() -> [String] { service.clearFaults() }
+
+    static let hostname: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0 else { return "hearth" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+}
+
+/// The HTTP API as a service of the daemon. A port that cannot be bound is logged and the heater
+/// goes on heating without its API: a busy port must not leave a room cold.
+struct APIService: Service {
+    let options: APIOptions
+    let api: HeaterAPI
+    let logger: Logger
+
+    func run() async throws {
+        let app = Application(
+            router: api.router(), configuration: .init(address: .hostname(options.host, port: options.port)), logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            logger.error("HTTP API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
+            try? await gracefulShutdown()
+        }
+    }
+}

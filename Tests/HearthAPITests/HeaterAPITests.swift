@@ -1,0 +1,163 @@
+import Foundation
+import HearthAPI
+import HearthControl
+import HearthHAL
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// A heater that records what the API asked of it.
+final class FakeHeater: HeaterBackend {
+    private let state = Mutex((setpoint: 20.0, mode: Mode.heat, faults: ["fan stalled: commanded 100 % but no tach"]))
+
+    func status() -> HeaterStatus {
+        let (setpoint, mode, faults) = state.withLock { ($0.setpoint, $0.mode, $0.faults) }
+        return HeaterStatus(
+            version: "0.1.0", hostname: "den", uptimeSeconds: 3600, setpoint: setpoint, mode: mode.rawValue,
+            scheduleOverridden: false,
+            temperatures: [
+                .init(name: "room", role: "room", celsius: 19.5, error: nil),
+                .init(name: "sink", role: "chip", celsius: 55.25, error: nil),
+                .init(name: "exhaust", role: "exhaust", celsius: nil, error: "NACK on address"),
+            ],
+            fanDuty: 0.4, fanRPM: 2100, powerWatts: 350, supplyWatts: 362.5, hashRate: 1.5e12, hashes: 123_456,
+            engine: "CPU",
+            pool: .init(
+                name: "fallback 1", url: "stratum+tcp://pool.example:3333", authorized: true, difficulty: 512, accepted: 41,
+                rejected: 2, stale: 1, bestDifficulty: 1_234_567, lastError: nil),
+            faults: faults)
+    }
+
+    func set(setpoint: Celsius?, mode: Mode?) {
+        state.withLock { state in
+            if let setpoint { state.setpoint = setpoint.value }
+            if let mode { state.mode = mode }
+        }
+    }
+
+    func clearFaults() -> [String] {
+        state.withLock { state in
+            defer { state.faults = [] }
+            return state.faults
+        }
+    }
+}
+
+/// The API over real HTTP on loopback.
+@Suite struct HeaterAPITests {
+    let token = "0123456789abcdef"
+
+    func app(_ heater: FakeHeater, token: String?) -> some ApplicationProtocol {
+        Application(router: HeaterAPI(backend: heater, token: token, user: "bc1qheater.den").router())
+    }
+
+    func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    }
+
+    func errorMessage(_ buffer: ByteBuffer) throws -> String? {
+        (try json(buffer)["error"] as? [String: Any])?["message"] as? String
+    }
+
+    @Test func statusAndESPMinerSystemInfo() async throws {
+        try await app(FakeHeater(), token: token).test(.live) { client in
+            try await client.execute(uri: "/api/status", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["setpoint"] as? Double == 20)
+                #expect(body["faults"] as? [String] == ["fan stalled: commanded 100 % but no tach"])
+                #expect(((body["temperatures"] as? [[String: Any]])?[2])?["error"] as? String == "NACK on address")
+            }
+            try await client.execute(uri: "/api/system/info", method: .get) { response in
+                let info = try json(response.body)
+                #expect(info["hashRate"] as? Double == 1500, "GH/s, as ESP-Miner reports it")
+                #expect(info["power"] as? Double == 362.5, "the measured supply power")
+                #expect(info["temp"] as? Double == 55.25, "the chip temperature")
+                #expect(info["fanspeed"] as? Double == 40, "percent")
+                #expect(info["fanrpm"] as? Double == 2100)
+                #expect(info["sharesAccepted"] as? Int == 41)
+                #expect(info["sharesRejected"] as? Int == 2)
+                #expect(info["bestDiff"] as? String == "1.23M")
+                #expect(info["uptimeSeconds"] as? Int == 3600)
+                #expect(info["hostname"] as? String == "den")
+                #expect(info["ASICModel"] as? String == "CPU")
+                #expect(info["stratumUser"] as? String == "bc1qheater.den")
+                #expect(info["isUsingFallbackStratum"] as? Int == 1)
+            }
+        }
+    }
+
+    @Test func writesNeedTheToken() async throws {
+        let heater = FakeHeater()
+        try await app(heater, token: token).test(.live) { client in
+            let body = ByteBuffer(string: #"{"setpoint": 22.5}"#)
+            try await client.execute(uri: "/api/setpoint", method: .put, body: body) { response in
+                #expect(response.status == .unauthorized)
+                let message = try errorMessage(response.body)
+                #expect(message?.contains("Authorization: Bearer") == true)
+            }
+            try await client.execute(uri: "/api/setpoint", method: .put, headers: [.authorization: "Bearer wrong"], body: body) { response in
+                #expect(response.status == .unauthorized)
+            }
+            #expect(heater.status().setpoint == 20, "nothing changed")
+            try await client.execute(uri: "/api/setpoint", method: .put, headers: [.authorization: "Bearer \(token)"], body: body) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["setpoint"] as? Double == 22.5)
+            }
+            #expect(heater.status().setpoint == 22.5)
+        }
+    }
+
+    @Test func withoutATokenThereAreNoWrites() async throws {
+        let heater = FakeHeater()
+        try await app(heater, token: nil).test(.live) { client in
+            try await client.execute(uri: "/api/faults/clear", method: .post, headers: [.authorization: "Bearer anything"]) { response in
+                #expect(response.status == .forbidden)
+                let message = try errorMessage(response.body)
+                #expect(message?.contains("no token configured") == true)
+            }
+            #expect(heater.status().faults.count == 1, "the fault stays latched")
+        }
+    }
+
+    @Test func badRequestsAreRefusedWithTheReasonAndChangeNothing() async throws {
+        let heater = FakeHeater()
+        let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+        try await app(heater, token: token).test(.live) { client in
+            let cases: [(String, String, String)] = [
+                ("/api/setpoint", #"{"setpoint": 45}"#, "setpoint 45.0 is outside 5.0…30.0 °C"),
+                ("/api/setpoint", #"{"setpoint": "warm"}"#, "setpoint"),
+                ("/api/setpoint", "not json", "not valid JSON"),
+                ("/api/mode", #"{"mode": "turbo"}"#, "mode \"turbo\" is not one of off, heat, eco, boost, night"),
+                ("/api/mode", #"{}"#, "mode"),
+            ]
+            for (uri, text, reason) in cases {
+                try await client.execute(uri: uri, method: .put, headers: auth, body: ByteBuffer(string: text)) { response in
+                    #expect(response.status == .badRequest, "\(uri) \(text)")
+                    let message = try errorMessage(response.body) ?? ""
+                    #expect(message.contains(reason), "\(uri) \(text): \(message)")
+                }
+            }
+            #expect(heater.status().setpoint == 20 && heater.status().mode == "heat", "nothing changed")
+        }
+    }
+
+    @Test func modeAndFaultClearing() async throws {
+        let heater = FakeHeater()
+        let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+        try await app(heater, token: token).test(.live) { client in
+            try await client.execute(uri: "/api/mode", method: .put, headers: auth, body: ByteBuffer(string: #"{"mode": "night"}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(heater.status().mode == "night")
+            try await client.execute(uri: "/api/faults/clear", method: .post, headers: auth) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["cleared"] as? [String] == ["fan stalled: commanded 100 % but no tach"])
+            }
+            #expect(heater.status().faults.isEmpty)
+        }
+    }
+}
