@@ -92,6 +92,16 @@ let package = Package(
         .target(
             name: "HearthTestFixtures", dependencies: ["HearthMining"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
+        // A Stratum pool on loopback that rehashes every share, for the Stratum and daemon tests.
+        .target(
+            name: "HearthStratumTesting",
+            dependencies: [
+                "HearthStratum", "HearthMining", "HearthTestFixtures",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
         .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
         .target(
@@ -137,11 +147,8 @@ let package = Package(
         .testTarget(
             name: "HearthStratumTests",
             dependencies: [
-                "HearthStratum", "HearthMining", "HearthHAL", "HearthTestFixtures",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "HearthStratum", "HearthStratumTesting", "HearthMining", "HearthHAL", "HearthTestFixtures",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict),
@@ -157,7 +164,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "HearthDaemonTests",
-            dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting"],
+            dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting"],
             swiftSettings: strict
         ),
     ]

@@ -121,7 +121,7 @@ public struct StratumJob: Hashable, Sendable {
 
 extension UInt32 {
     /// Eight hex digits, most significant first: how Stratum writes version, nbits, ntime and nonce.
-    var stratumHex: String {
+    public var stratumHex: String {
         let digits = String(self, radix: 16)
         return String(repeating: "0", count: 8 - digits.count) + digits
     }

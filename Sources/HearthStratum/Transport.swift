@@ -3,17 +3,21 @@ import NIOCore
 /// Splits a pool's byte stream into lines, refusing any line longer than `maxLength` bytes: a
 /// pool that sends an endless line is disconnected before it can exhaust the heater's memory.
 /// Written here rather than taken from swift-nio-extras because its line decoder has no bound.
-struct BoundedLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = String
+public struct BoundedLineDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = String
 
-    struct LineTooLong: Error, CustomStringConvertible {
+    public struct LineTooLong: Error, CustomStringConvertible {
         var limit: Int
-        var description: String { "a line longer than \(limit) bytes" }
+        public var description: String { "a line longer than \(limit) bytes" }
     }
 
     let maxLength: Int
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public init(maxLength: Int) {
+        self.maxLength = maxLength
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
             if buffer.readableBytes > maxLength { throw LineTooLong(limit: maxLength) }
             return .needMoreData
@@ -26,7 +30,7 @@ struct BoundedLineDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData  // A partial last line is dropped: its JSON could not be complete.
     }

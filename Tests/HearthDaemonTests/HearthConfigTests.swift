@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func theShippedExampleIsValid() throws {
-        let config = try HearthConfig.load(file: "\(boardFolder)/hearth.toml")
+        let config = try HearthConfig.load(file: "\(boardFolder)/../Config/hearth.toml")
         #expect(config.pools.count == 1)
         #expect(config.schedule?.slots.count == 5 + 2 + 7)
         #expect(config.offline == .heat)

@@ -2,6 +2,7 @@ import HearthHAL
 import HearthMining
 import Logging
 import Synchronization
+import HearthStratumTesting
 import Testing
 
 @testable import HearthStratum

@@ -1,5 +1,6 @@
 import HearthMining
 import PropertyBased
+import HearthStratumTesting
 import Testing
 
 @testable import HearthStratum

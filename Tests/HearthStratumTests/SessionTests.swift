@@ -1,4 +1,5 @@
 import HearthMining
+import HearthStratumTesting
 import Testing
 
 @testable import HearthStratum

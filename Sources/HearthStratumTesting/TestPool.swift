@@ -4,29 +4,36 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-@testable import HearthStratum
+import HearthStratum
 
 /// A Stratum pool on loopback, written for the tests: it subscribes and authorizes miners, sets a
 /// difficulty, hands out a real block's job, and checks every share it receives by rebuilding the
 /// header from the job's parts with its own code and hashing it with swift-crypto.
-final class TestPool: Sendable {
-    struct Behaviour: Sendable {
+public final class TestPool: Sendable {
+    public struct Behaviour: Sendable {
         /// Accept connections at all (false: close each at once).
-        var accepting = true
+        public var accepting = true
         /// Answer anything (false: a silent pool that holds the connection).
-        var answering = true
-        var authorizes = true
-        var difficulty = 0x1p-16
+        public var answering = true
+        public var authorizes = true
+        public var difficulty = 0x1p-16
+
+        public init(accepting: Bool = true, answering: Bool = true, authorizes: Bool = true, difficulty: Double = 0x1p-16) {
+            self.accepting = accepting
+            self.answering = answering
+            self.authorizes = authorizes
+            self.difficulty = difficulty
+        }
     }
 
-    struct ReceivedShare: Sendable {
-        var jobID: String
-        var valid: Bool
-        var difficulty: Double
+    public struct ReceivedShare: Sendable {
+        public var jobID: String
+        public var valid: Bool
+        public var difficulty: Double
     }
 
-    let name: String
-    let real = RealJob(height: 99960)
+    public let name: String
+    public let real = RealJob(height: 99960)
     private let behaviour: Mutex<Behaviour>
     private let state = Mutex(State())
     private let server: NIOAsyncChannel<NIOAsyncChannel<String, ByteBuffer>, Never>
@@ -35,27 +42,27 @@ final class TestPool: Sendable {
     private struct State {
         var connections = 0
         var authorized = 0
-        var methods: [String] = []
-        var shares: [ReceivedShare] = []
+        public var methods: [String] = []
+        public var shares: [ReceivedShare] = []
         var live: [any Channel] = []
         /// The jobs handed out, by id, with their ntime.
         var jobs: [String: UInt32] = ["job1": 0]
     }
 
-    var port: Int { server.channel.localAddress!.port! }
-    var address: PoolAddress { PoolAddress(host: "127.0.0.1", port: port) }
-    var connections: Int { state.withLock { $0.connections } }
-    var authorized: Int { state.withLock { $0.authorized } }
-    var methods: [String] { state.withLock { $0.methods } }
-    var shares: [ReceivedShare] { state.withLock { $0.shares } }
+    public var port: Int { server.channel.localAddress!.port! }
+    public var address: PoolAddress { PoolAddress(host: "127.0.0.1", port: port) }
+    public var connections: Int { state.withLock { $0.connections } }
+    public var authorized: Int { state.withLock { $0.authorized } }
+    public var methods: [String] { state.withLock { $0.methods } }
+    public var shares: [ReceivedShare] { state.withLock { $0.shares } }
 
-    func update(_ change: (inout Behaviour) -> Void) {
+    public func update(_ change: (inout Behaviour) -> Void) {
         var copy = behaviour.withLock { $0 }
         change(&copy)
         behaviour.withLock { [copy] in $0 = copy }
     }
 
-    init(name: String, behaviour: Behaviour = Behaviour()) async throws {
+    public init(name: String, behaviour: Behaviour = Behaviour()) async throws {
         self.name = name
         self.behaviour = Mutex(behaviour)
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -79,21 +86,21 @@ final class TestPool: Sendable {
         serving.withLock { $0 = task }
     }
 
-    func stop() async {
+    public func stop() async {
         serving.withLock { $0?.cancel() }
         try? await server.channel.close()
         for channel in state.withLock({ $0.live }) { try? await channel.close() }
     }
 
     /// Sends a line to every connected miner.
-    func broadcast(_ line: String) {
+    public func broadcast(_ line: String) {
         for channel in state.withLock({ $0.live }) {
             channel.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
         }
     }
 
     /// Sends a new job (the same block at another ntime) to every miner.
-    func newJob(_ id: String, ntime offset: UInt32, clean: Bool) {
+    public func newJob(_ id: String, ntime offset: UInt32, clean: Bool) {
         state.withLock { $0.jobs[id] = offset }
         broadcast(real.notifyLine(id: id, clean: clean, time: real.template.time + offset))
     }
