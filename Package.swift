@@ -83,7 +83,10 @@ let package = Package(
         // The heater's HTTP API (Hummingbird): status, setpoint, mode, fault clearing, ESP-Miner's system info.
         .target(
             name: "HearthAPI",
-            dependencies: ["HearthHAL", "HearthControl", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "HearthHAL", "HearthControl", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.

@@ -97,3 +97,23 @@ struct APIService: Service {
         }
     }
 }
+
+/// cgminer's API as a service of the daemon; like the HTTP API, a port that cannot be bound is
+/// logged and the heater goes on without it.
+struct CGMinerService: Service {
+    let options: APIOptions
+    let api: CGMinerAPI
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await api.serve(host: options.host, port: options.port)
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.error("cgminer API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
+            try? await gracefulShutdown()
+        }
+    }
+}

@@ -49,6 +49,8 @@ public struct DaemonOptions: Sendable {
     public var manualAtStart = false
     /// The HTTP API; `nil`: none.
     public var api: APIOptions?
+    /// cgminer's API (read-only; its token is unused); `nil`: none.
+    public var cgminer: APIOptions?
 
     /// These options with what a configuration file says wherever they say nothing.
     public func merged(with config: HearthConfig) -> DaemonOptions {
@@ -62,6 +64,7 @@ public struct DaemonOptions: Sendable {
         options.offline = config.offline ?? offline
         options.suggestedDifficulty = suggestedDifficulty ?? config.suggestedDifficulty
         options.schedule = schedule ?? config.schedule
+        options.cgminer = cgminer ?? config.cgminer
         if var api = api ?? config.api {
             api.token = api.token ?? config.api?.token
             options.api = api
@@ -198,9 +201,15 @@ public enum Daemon {
         if let client {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
         }
+        let backend = DaemonBackend(
+            service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU")
+        if let cgminer = options.cgminer {
+            services.append(.init(
+                service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
+                successTerminationBehavior: .ignore))
+            logger.info("cgminer API on \(cgminer.host):\(cgminer.port)")
+        }
         if let api = options.api {
-            let backend = DaemonBackend(
-                service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU")
             let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: options.pools.first?.user ?? "")
             services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
             logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")

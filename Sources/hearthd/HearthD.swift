@@ -57,6 +57,9 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "The HTTP API's HOST:PORT, or off (default: the config's, or 127.0.0.1:8080).")
     var api: String?
 
+    @Option(name: .long, help: "cgminer's API HOST:PORT, or off (default: the config's [api] cgminer, or 127.0.0.1:4028).")
+    var cgminerApi: String?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -75,6 +78,9 @@ struct HearthD: AsyncParsableCommand {
         if !pool.isEmpty, user == nil { throw ValidationError("--pool needs --user, the worker to mine as") }
         for url in pool {
             do { _ = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
+        }
+        if let cgminerApi, cgminerApi != "off" {
+            do { _ = try APIOptions(address: cgminerApi) } catch { throw ValidationError("--cgminer-api: \(error.reason)") }
         }
         if let api, api != "off" {
             do { _ = try APIOptions(address: api) } catch { throw ValidationError("--api: \(error.reason)") }
@@ -119,6 +125,11 @@ struct HearthD: AsyncParsableCommand {
             }
         }
         if let offline { options.offline = OfflinePolicy(rawValue: offline) ?? .heat }
+        switch cgminerApi {
+        case "off": options.cgminer = nil
+        case let address?: options.cgminer = try APIOptions(address: address)
+        case nil: if options.cgminer == nil { options.cgminer = APIOptions(port: 4028) }
+        }
         switch api {
         case "off": options.api = nil
         case let address?: options.api = try APIOptions(address: address, token: options.api?.token)

@@ -47,6 +47,7 @@ public struct HearthConfig: Hashable, Sendable {
     public var offline: OfflinePolicy?
     public var suggestedDifficulty: Double?
     public var api: APIOptions?
+    public var cgminer: APIOptions?
 
     public init() {}
 
@@ -78,6 +79,13 @@ public struct HearthConfig: Hashable, Sendable {
                 config.api = try APIOptions(address: listen)
             } catch {
                 throw api.error("listen", "\"\(listen)\" is not HOST:PORT (e.g. 127.0.0.1:8080)")
+            }
+            if let address = try api.string("cgminer") {
+                do {
+                    config.cgminer = try APIOptions(address: address)
+                } catch {
+                    throw api.error("cgminer", "\"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:4028)")
+                }
             }
             if let token = try api.string("token") {
                 guard token.count >= 16 else { throw api.error("token", "is \(token.count) characters; use at least 16 (e.g. from `openssl rand -hex 16`)") }
@@ -174,6 +182,7 @@ extension HearthConfig {
         for pool in pools { lines.append("pool \(pool.name): \(pool.address) as \(pool.user)") }
         if let offline { lines.append("offline: \(offline.rawValue)") }
         if let suggestedDifficulty { lines.append("suggested difficulty: \(suggestedDifficulty)") }
+        if let cgminer { lines.append("cgminer API: \(cgminer.host):\(cgminer.port)") }
         if let api { lines.append("API: http://\(api.host):\(api.port)\(api.token == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines
     }
