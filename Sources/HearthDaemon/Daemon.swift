@@ -6,6 +6,7 @@ import HearthAPI
 import HearthControl
 import HearthDrivers
 import HearthHAL
+import HearthLinux
 import HearthMining
 import HearthSim
 import HearthStratum
@@ -49,6 +50,8 @@ public struct DaemonOptions: Sendable {
     public var manualAtStart = false
     /// The HTTP API; `nil`: none.
     public var api: APIOptions?
+    /// The kernel watchdog device to feed every tick (e.g. `/dev/watchdog`); `nil`: none.
+    public var watchdogDevice: String?
     /// cgminer's API (read-only; its token is unused); `nil`: none.
     public var cgminer: APIOptions?
 
@@ -65,6 +68,7 @@ public struct DaemonOptions: Sendable {
         options.suggestedDifficulty = suggestedDifficulty ?? config.suggestedDifficulty
         options.schedule = schedule ?? config.schedule
         options.cgminer = cgminer ?? config.cgminer
+        options.watchdogDevice = watchdogDevice ?? config.watchdog
         if var api = api ?? config.api {
             api.token = api.token ?? config.api?.token
             options.api = api
@@ -186,10 +190,19 @@ public enum Daemon {
         let setpoint = options.setpoint ?? Celsius(remembered.setpoint)
         let mode = options.mode ?? remembered.mode
         logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
+        var watchdog: HardwareWatchdog?
+        if let device = options.watchdogDevice {
+            do {
+                watchdog = try HardwareWatchdog(path: device)
+            } catch {
+                throw .hardware(error)
+            }
+            logger.info("feeding the kernel watchdog \(device) every tick")
+        }
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
-            schedule: options.schedule, manualAtStart: options.manualAtStart,
+            schedule: options.schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
             weekTime: localWeekTime)
         if let schedule = options.schedule {
             logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")

@@ -1,5 +1,6 @@
 import HearthControl
 import HearthHAL
+import HearthLinux
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -16,6 +17,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// Ticks between two summary lines in the log.
     private let summaryEvery: Int
     private let systemd: SystemdNotifier
+    /// The kernel's watchdog, when the daemon feeds it: petted every tick, disarmed on a clean stop.
+    private let hardwareWatchdog: HardwareWatchdog?
 
     /// The schedule, when there is one, and the wall clock's place in the week.
     private let weekTime: @Sendable () -> WeekTime
@@ -39,10 +42,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
-        schedule: Schedule? = nil, manualAtStart: Bool = false, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
+        schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: HardwareWatchdog? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
     ) {
         self.systemd = systemd
         self.weekTime = weekTime
+        self.hardwareWatchdog = hardwareWatchdog
         self.hardware = hardware
         var thermostat = schedule.map(Thermostat.init)
         // A setpoint or mode given at start holds until the schedule's next slot, as one set by hand.
@@ -103,6 +107,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         defer {
             systemd.stopping()
             enterSafeState(reason: "the control task ended")
+            hardwareWatchdog?.stop()
         }
         enterSafeState(reason: "start")
         do {
@@ -177,6 +182,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         // systemd: ready after the first tick, alive at every tick, a status line with the summary.
         if count == 1 { systemd.ready(status: Self.summary(report)) }
         systemd.watchdog()
+        do {
+            try hardwareWatchdog?.pet()
+        } catch {
+            logger.error("watchdog: \(error)")
+        }
         if count == 1 || count % summaryEvery == 0 {
             if count > 1 { systemd.status(Self.summary(report)) }
             logger.info("tick \(count): \(Self.summary(report))")

@@ -396,6 +396,10 @@ public final class StratumClient: Sendable {
             return "\(address) refused the connection (nothing listens on that port)"
         case let error as IOError where error.errnoCode == ECONNRESET:
             return "\(address) reset the connection"
+        case let error as IOError where error.errnoCode == EPIPE:
+            return "\(address) closed the connection while we were writing"
+        case ChannelError.ioOnClosedChannel, ChannelError.outputClosed, ChannelError.alreadyClosed:
+            return "\(address) closed the connection"
         case ChannelError.connectTimeout:
             return "\(address) did not accept the connection in time"
         case let error as BoundedLineDecoder.LineTooLong:

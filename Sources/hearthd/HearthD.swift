@@ -60,6 +60,9 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "cgminer's API HOST:PORT, or off (default: the config's [api] cgminer, or 127.0.0.1:4028).")
     var cgminerApi: String?
 
+    @Option(name: .long, help: "Feed this kernel watchdog device every tick, e.g. /dev/watchdog (default: the config's watchdog, or none).")
+    var watchdog: String?
+
     @Option(name: .long, help: "Control ticks per second.")
     var tickRate: Double = 2
 
@@ -111,6 +114,7 @@ struct HearthD: AsyncParsableCommand {
         options.mode = mode.flatMap(Mode.init(rawValue:))
         options.manualAtStart = setpoint != nil || mode != nil
         options.stateFile = state
+        options.watchdogDevice = watchdog
         options.pools = try pool.enumerated().map { index, url in
             let address = try PoolAddress(url: url)
             return Pool(name: index == 0 ? "primary" : "fallback \(index)", address: address, user: user ?? "", password: password)

@@ -48,6 +48,8 @@ public struct HearthConfig: Hashable, Sendable {
     public var suggestedDifficulty: Double?
     public var api: APIOptions?
     public var cgminer: APIOptions?
+    /// The kernel watchdog device to feed, e.g. `/dev/watchdog`.
+    public var watchdog: String?
 
     public init() {}
 
@@ -61,6 +63,7 @@ public struct HearthConfig: Hashable, Sendable {
         config.board = try document.path("board")
         config.calibration = try document.path("calibration")
         config.state = try document.path("state")
+        config.watchdog = try document.path("watchdog")
         if var heater = try document.table("heater") {
             config.setpoint = try heater.double("setpoint", in: Thermostat.setpointRange).map(Celsius.init)
             config.mode = try heater.choice("mode", Mode.self)
@@ -173,6 +176,7 @@ extension HearthConfig {
             if let calibration { lines.append("calibration: \(calibration) (checked against the board when the daemon starts)") }
         }
         if let state { lines.append("state: \(state)") }
+        if let watchdog { lines.append("watchdog: \(watchdog)") }
         if let setpoint { lines.append("setpoint: \(setpoint)") }
         if let mode { lines.append("mode: \(mode.rawValue)") }
         if let tickRate { lines.append("tick rate: \(tickRate) Hz") }
