@@ -56,7 +56,7 @@ import FoundationNetworking
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let apiPort = Self.freePort()
-        let board = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound)) + "/Board/sim.toml"
+        let board = "\(boardFolder)/sim.toml"
         let state = folder.appendingPathComponent("state.json").path
         let config = folder.appendingPathComponent("hearth.toml")
         try """

@@ -126,12 +126,13 @@ import Testing
         .init(start: WeekTime(weekday: 1, hour: 22, minute: 0)!, setpoint: Celsius(16), mode: .night),
     ])!
 
-    func service(week: Week, manual: Bool) -> HeaterService<ManualClock> {
+    /// The sim board's control service on a virtual week, with this schedule.
+    func service(week: Week, manual: Bool, restoredFaults: [String] = []) -> HeaterService<ManualClock> {
         let board = try! BoardProfile.load(file: "\(boardFolder)/sim.toml")
         return HeaterService(
             hardware: try! Hardware.openSim(board, world: SimWorld(model: ThermalModel(start: Celsius(18)))), clock: ManualClock(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, setpoint: Celsius(19), mode: .heat,
-            schedule: schedule, manualAtStart: manual, weekTime: { week.now.withLock { $0 } })
+            restoredFaults: restoredFaults, schedule: schedule, manualAtStart: manual, weekTime: { week.now.withLock { $0 } })
     }
 
     @Test func theScheduleSetsTheTarget() {
@@ -160,12 +161,8 @@ import Testing
 
 @Suite struct ServiceByHandTests {
     @Test func aFaultClearedByHandAndASetpointSetByHand() throws {
-        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
         let week = ScheduledServiceTests.Week()
-        let heater = HeaterService(
-            hardware: try Hardware.openSim(board, world: SimWorld(model: ThermalModel(start: Celsius(18)))), clock: ManualClock(),
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, restoredFaults: ["fan stalled"],
-            schedule: ScheduledServiceTests().schedule, weekTime: { week.now.withLock { $0 } })
+        let heater = ScheduledServiceTests().service(week: week, manual: false, restoredFaults: ["fan stalled"])
         heater.tick(elapsed: .zero)
         #expect(heater.latest?.safety.computeOff == true, "a fault from before the restart holds compute off")
         let cleared = heater.clearFaults()
