@@ -80,11 +80,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A TCP server that closes every connection it accepted, however it stops (for the cgminer API and the test pool).
+        .target(
+            name: "HearthNet",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // The heater's HTTP API (Hummingbird): status, setpoint, mode, fault clearing, ESP-Miner's system info.
         .target(
             name: "HearthAPI",
             dependencies: [
-                "HearthHAL", "HearthControl", .product(name: "Hummingbird", package: "hummingbird"),
+                "HearthHAL", "HearthControl", "HearthNet", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -99,7 +105,7 @@ let package = Package(
         .target(
             name: "HearthStratumTesting",
             dependencies: [
-                "HearthStratum", "HearthMining", "HearthTestFixtures",
+                "HearthStratum", "HearthMining", "HearthTestFixtures", "HearthNet",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

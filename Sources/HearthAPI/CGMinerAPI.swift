@@ -1,4 +1,5 @@
 import Foundation
+import HearthNet
 import HearthHAL
 import NIOCore
 import NIOPosix
@@ -95,26 +96,10 @@ public struct CGMinerAPI: Sendable {
 
     /// Serves on `host:port` until cancelled. Requests longer than 4 KiB are refused.
     public func serve(host: String, port: Int, onBound: @Sendable (Int) -> Void = { _ in }) async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
-        onBound(server.channel.localAddress?.port ?? port)
-        try await withTaskCancellationHandler {
-            try await server.executeThenClose { connections in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections {
-                        group.addTask { try? await answer(connection) }
-                    }
-                }
-            }
-        } onCancel: {
-            server.channel.close(promise: nil)
-        }
+        let server = try await TCPServer<ByteBuffer, ByteBuffer>(
+            host: host, port: port, childOptions: { $0.childChannelOption(.allowRemoteHalfClosure, value: true) })
+        onBound(server.port)
+        try await server.run { connection in try? await answer(connection) }
     }
 
     /// One request, one reply, then the connection closes (as cgminer does). The request ends

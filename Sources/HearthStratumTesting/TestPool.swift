@@ -1,5 +1,6 @@
 import Crypto
 import HearthMining
+import HearthNet
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -36,7 +37,7 @@ public final class TestPool: Sendable {
     public let real = RealJob(height: 99960)
     private let behaviour: Mutex<Behaviour>
     private let state = Mutex(State())
-    private let server: NIOAsyncChannel<NIOAsyncChannel<String, ByteBuffer>, Never>
+    private let server: TCPServer<String, ByteBuffer>
     private let serving = Mutex<Task<Void, Never>?>(nil)
 
     private struct State {
@@ -49,7 +50,7 @@ public final class TestPool: Sendable {
         var jobs: [String: UInt32] = ["job1": 0]
     }
 
-    public var port: Int { server.channel.localAddress!.port! }
+    public var port: Int { server.port }
     public var address: PoolAddress { PoolAddress(host: "127.0.0.1", port: port) }
     public var connections: Int { state.withLock { $0.connections } }
     public var authorized: Int { state.withLock { $0.authorized } }
@@ -65,31 +66,21 @@ public final class TestPool: Sendable {
     public init(name: String, behaviour: Behaviour = Behaviour()) async throws {
         self.name = name
         self.behaviour = Mutex(behaviour)
-        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: 1 << 20)))
-                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        server = try await TCPServer(host: "127.0.0.1", port: 0, setUp: { child in
+            try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: 1 << 20)))
+        })
         let server = server
         let task = Task<Void, Never> { [self] in
-            _ = try? await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
+            try? await server.run { connection in await self.serve(connection) }
         }
         serving.withLock { $0 = task }
     }
 
+    /// Closes the listening socket and every connection, and returns once all are closed.
     public func stop() async {
-        serving.withLock { $0?.cancel() }
-        try? await server.channel.close()
-        for channel in state.withLock({ $0.live }) { try? await channel.close() }
+        let task = serving.withLock { $0 }
+        task?.cancel()
+        await task?.value
     }
 
     /// Sends a line to every connected miner.
@@ -109,7 +100,7 @@ public final class TestPool: Sendable {
         let behaviour = behaviour.withLock { $0 }
         let channel = connection.channel
         guard behaviour.accepting else {
-            try? await channel.close()
+            try? await connection.executeThenClose { _, _ in }
             return
         }
         state.withLock {
