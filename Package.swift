@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthDaemon", "HearthLinux", "HearthControl", "HearthMining", "HearthStratum",
+                "HearthDaemon", "HearthLinux", "HearthControl", "HearthDrivers", "HearthMining", "HearthStratum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -54,6 +54,8 @@ public struct DaemonOptions: Sendable {
     public var watchdogDevice: String?
     /// cgminer's API (read-only; its token is unused); `nil`: none.
     public var cgminer: APIOptions?
+    /// The room loop's gains; `nil`: the controller's defaults.
+    public var roomGains: PIDGains?
 
     /// These options with what a configuration file says wherever they say nothing.
     public func merged(with config: HearthConfig) -> DaemonOptions {
@@ -69,6 +71,7 @@ public struct DaemonOptions: Sendable {
         options.schedule = schedule ?? config.schedule
         options.cgminer = cgminer ?? config.cgminer
         options.watchdogDevice = watchdogDevice ?? config.watchdog
+        options.roomGains = roomGains ?? config.roomGains
         if var api = api ?? config.api {
             api.token = api.token ?? config.api?.token
             options.api = api
@@ -203,7 +206,8 @@ public enum Daemon {
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
             schedule: options.schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
-            weekTime: localWeekTime)
+            roomGains: options.roomGains, weekTime: localWeekTime)
+        if let gains = options.roomGains { logger.info("room loop gains: kp \(gains.kp), ki \(gains.ki), kd \(gains.kd)") }
         if let schedule = options.schedule {
             logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
         }
@@ -283,7 +287,7 @@ public enum Daemon {
     }
 
     /// The devices of a board, by backend.
-    static func open(_ board: BoardProfile, scenario: Scenario, hashing: Bool) throws(HALError) -> Hardware {
+    public static func open(_ board: BoardProfile, scenario: Scenario, hashing: Bool) throws(HALError) -> Hardware {
         switch board.backend {
         case .linux:
             return try Hardware.openLinux(board)

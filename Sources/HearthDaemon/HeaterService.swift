@@ -42,7 +42,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
-        schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: HardwareWatchdog? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
+        schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: HardwareWatchdog? = nil,
+        roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
     ) {
         self.systemd = systemd
         self.weekTime = weekTime
@@ -51,9 +52,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var thermostat = schedule.map(Thermostat.init)
         // A setpoint or mode given at start holds until the schedule's next slot, as one set by hand.
         if manualAtStart { thermostat?.setManually(setpoint: setpoint, mode: mode, at: weekTime()) }
-        self.state = Mutex(State(
-            loop: ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults),
-            thermostat: thermostat))
+        var loop = ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)
+        if let roomGains { loop.setRoomGains(roomGains) }
+        self.state = Mutex(State(loop: loop, thermostat: thermostat))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks

@@ -68,3 +68,56 @@ public struct CalibratedSensor: TemperatureSensor {
         try base.readTemperature()
     }
 }
+
+extension Calibration {
+    /// A straight line fitted through calibration points by least squares.
+    public struct Fit: Hashable, Sendable {
+        public var gain: Double
+        public var offset: Celsius
+        /// For each point, its reference minus the line's value at its raw reading.
+        public var residuals: [Celsius]
+        public var calibration: Calibration { .linear(gain: gain, offset: offset) }
+        /// The largest residual, in magnitude.
+        public var worstResidual: Celsius { Celsius(residuals.map { abs($0.value) }.max() ?? 0) }
+    }
+
+    /// Why points cannot be fitted.
+    public enum FitError: Error, Hashable, Sendable, CustomStringConvertible {
+        case tooFewPoints(Int)
+        case tooClose(spread: Celsius, minimum: Celsius)
+        case implausibleGain(Double)
+
+        public var description: String {
+            switch self {
+            case .tooFewPoints(let count):
+                "\(count) point\(count == 1 ? "" : "s"): a gain and an offset need at least two points, at different temperatures"
+            case .tooClose(let spread, let minimum):
+                "the raw readings span only \(spread); take points at least \(minimum) apart, or the gain is guesswork"
+            case .implausibleGain(let gain):
+                "the fitted gain \(gain) is outside 0.5 to 2: the sensor and the reference do not measure the same thing"
+            }
+        }
+    }
+
+    /// Fits `reference = raw × gain + offset` through the points by least squares. Refuses fewer
+    /// than two points, raw readings spanning less than `minimumSpread`, and a gain no working
+    /// sensor has (outside 0.5…2, the calibration file's range).
+    public static func fit(_ points: [Point], minimumSpread: Celsius = Celsius(5)) throws(FitError) -> Fit {
+        guard points.count >= 2 else { throw .tooFewPoints(points.count) }
+        let raws = points.map(\.raw.value), references = points.map(\.reference.value)
+        let spread = raws.max()! - raws.min()!
+        guard spread >= minimumSpread.value else { throw .tooClose(spread: Celsius(spread), minimum: minimumSpread) }
+        let count = Double(points.count)
+        let meanRaw = raws.reduce(0, +) / count, meanReference = references.reduce(0, +) / count
+        var covariance = 0.0, variance = 0.0
+        for (raw, reference) in zip(raws, references) {
+            covariance += (raw - meanRaw) * (reference - meanReference)
+            variance += (raw - meanRaw) * (raw - meanRaw)
+        }
+        let gain = covariance / variance
+        guard (0.5...2).contains(gain) else { throw .implausibleGain(gain) }
+        let offset = meanReference - gain * meanRaw
+        let residuals = zip(raws, references).map { Celsius($1 - (gain * $0 + offset)) }
+        return Fit(gain: gain, offset: Celsius(offset), residuals: residuals)
+    }
+}

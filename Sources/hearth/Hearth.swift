@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import HearthControl
 import HearthDaemon
+import HearthDrivers
 import HearthHAL
 import HearthLinux
 import HearthMining
@@ -19,7 +20,7 @@ struct Hearth: AsyncParsableCommand {
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
         subcommands: [
-            Board.self, Config.self, Fault.self, Sensors.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
+            Board.self, Config.self, Fault.self, Sensors.self, Calibrate.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
         ])
 }
 
@@ -143,6 +144,108 @@ extension Hearth {
         }
     }
 
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Calibrates a temperature sensor against a reference: fits gain and offset through several points.",
+            discussion: """
+                For each point, bring the sensor and the reference to one steady temperature; the raw reading \
+                (the mean of --samples readings) is paired with the reference, typed in or read from another \
+                sensor of the board (--reference-sensor). Type "done" after the last point. The fit is by \
+                least squares, shown with each point's residual, and written into the calibration file \
+                (the other sensors' entries kept). It is refused from fewer than two points or from points \
+                closer together than --min-spread. With --point RAW=REFERENCE (repeated) nothing is asked.
+                """)
+
+        @Option(help: "The board file.") var board: String?
+        @Option(help: "The sensor to calibrate, by its name in the board file.") var sensor: String
+        @Option(help: "A sensor of the board to read the reference from, instead of typing it.") var referenceSensor: String?
+        @Option(name: .customLong("point"), help: "A point measured already: RAW=REFERENCE, in °C. Repeat for each point.")
+        var points: [String] = []
+        @Option(help: "Readings averaged for each point.") var samples = 5
+        @Option(help: "The least span of the raw readings, °C.") var minSpread: Double = 5
+        @Option(help: "The calibration file to write.") var output = "/etc/hearth/calibration.toml"
+        @Flag(help: "Show the fit; write nothing.") var dryRun = false
+
+        func run() throws {
+            let file = DaemonOptions(boardFile: board).resolvedBoardFile()
+            let profile = try BoardProfile.load(file: file)
+            let names = profile.sensors.map(\.name)
+            guard names.contains(sensor) else {
+                throw ValidationError("--sensor: \(file) has no sensor \"\(sensor)\" (it has: \(names.joined(separator: ", ")))")
+            }
+            var collected: [Calibration.Point] = []
+            for text in points {
+                let parts = text.split(separator: "=")
+                guard parts.count == 2, let raw = Double(parts[0]), let reference = Double(parts[1]) else {
+                    throw ValidationError("--point: \"\(text)\" is not RAW=REFERENCE (two temperatures in °C, e.g. 20.8=21.3)")
+                }
+                collected.append(Calibration.Point(raw: Celsius(raw), reference: Celsius(reference)))
+            }
+            if points.isEmpty { collected = try measure(profile, file: file) }
+            let fit: Calibration.Fit
+            do {
+                fit = try Calibration.fit(collected, minimumSpread: Celsius(minSpread))
+            } catch {
+                print("not calibrated: \(error)")
+                throw ExitCode(1)
+            }
+            let sign = fit.offset.value < 0 ? "" : "+"
+            print("fit: gain \(rounded(fit.gain, 5)), offset \(sign)\(rounded(fit.offset.value, 3)) °C (true = raw × gain + offset)")
+            for (index, (point, residual)) in zip(collected, fit.residuals).enumerated() {
+                print("  point \(index + 1): raw \(rounded(point.raw.value, 3)) °C, reference \(rounded(point.reference.value, 3)) °C, residual \(rounded(residual.value, 3)) °C")
+            }
+            print("worst residual \(rounded(fit.worstResidual.value, 3)) °C\(fit.worstResidual.value > 0.5 ? ": large; is the sensor well coupled to the reference?" : "")")
+            if dryRun { return }
+            try CalibrationFile.save(
+                .linear(gain: rounded(fit.gain, 5), offset: Celsius(rounded(fit.offset.value, 3))), for: sensor, file: output,
+                sensors: names, header: ["Sensor calibrations written by `hearth calibrate`; see README, Calibration."])
+            print("wrote [\(sensor)] to \(output); hearthd uses it with calibration = \"\(output)\" in its configuration")
+        }
+
+        /// Points taken now: the sensor's raw reading and the reference, one point per prompt.
+        private func measure(_ profile: BoardProfile, file: String) throws -> [Calibration.Point] {
+            if let referenceSensor, !profile.sensors.contains(where: { $0.name == referenceSensor }) {
+                throw ValidationError("--reference-sensor: \(file) has no sensor \"\(referenceSensor)\"")
+            }
+            let hardware = try Daemon.open(profile, scenario: try ScenarioFile.load("400w"), hashing: false)
+            func mean(_ name: String) throws -> Celsius {
+                let device = hardware.sensors.first { $0.spec.name == name }!.device
+                var sum = 0.0
+                for index in 0..<max(samples, 1) {
+                    if index > 0 { usleep(200_000) }
+                    sum += try device.readTemperature().value
+                }
+                return Celsius(sum / Double(max(samples, 1)))
+            }
+            print("Calibrating \"\(sensor)\" against \(referenceSensor.map { "the board's \"\($0)\"" } ?? "a reference you read").")
+            print("For each point, bring the sensor and the reference to one steady temperature, at least \(minSpread) °C apart from the others.")
+            var points: [Calibration.Point] = []
+            while true {
+                if referenceSensor == nil {
+                    print("point \(points.count + 1): the reference's reading in °C (or done): ", terminator: "")
+                } else {
+                    print("point \(points.count + 1): press Enter to take it (or type done): ", terminator: "")
+                }
+                fflush(nil)
+                guard let line = readLineUnbuffered()?.trimmingCharacters(in: .whitespaces), line != "done" else { break }
+                let reference: Celsius
+                if let referenceSensor {
+                    reference = try mean(referenceSensor)
+                } else {
+                    guard let typed = Double(line.replacingOccurrences(of: ",", with: ".")), (-40...150).contains(typed) else {
+                        print("\"\(line)\" is not a temperature in °C; type the reference's reading, e.g. 21.4")
+                        continue
+                    }
+                    reference = Celsius(typed)
+                }
+                let raw = try mean(sensor)
+                points.append(Calibration.Point(raw: raw, reference: reference))
+                print("  raw \(rounded(raw.value, 3)) °C ↔ reference \(rounded(reference.value, 3)) °C")
+            }
+            return points
+        }
+    }
+
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Runs the whole control stack on the simulated heater, on virtual time, and reports how it held the room.")
@@ -193,9 +296,12 @@ extension Hearth {
         static let configuration = CommandConfiguration(
             abstract: "Finds room-loop gains by relay autotuning (Åström–Hägglund), on the simulated room.")
 
-        @Option(help: "A built-in scenario or a scenario file: the room and heater to tune for.") var scenario = "400w"
+        @Option(help: "A built-in scenario or a scenario file: the room and heater to tune for (the heater must be able to pass the setpoint).")
+        var scenario = "1200w"
         @Option(help: "The setpoint to oscillate around, °C.") var setpoint: Double = 20
         @Option(help: "The simulated board file.") var board: String?
+        @Option(help: "Also write the gains into this configuration file ([heater] kp, ki, kd), keeping the rest of it.")
+        var writeConfig: String?
 
         func run() throws {
             let file = DaemonOptions(boardFile: board).resolvedBoardFile()
@@ -215,6 +321,11 @@ extension Hearth {
             print("period \(Int(result.period.seconds)) s, amplitude \(result.amplitude), ultimate gain \(Int(result.ultimateGain)) W/°C (\(tuning.took) simulated)")
             print("gains: kp \(g.kp) W/°C, ki \(g.ki) W/(°C·s), kd \(g.kd) W·s/°C")
             print("try them: hearth simulate --scenario \(scenario) --gains \(g.kp),\(g.ki),\(g.kd)")
+            if let writeConfig {
+                let written = PIDGains(kp: rounded(g.kp, 3), ki: rounded(g.ki, 5), kd: rounded(g.kd, 1))
+                try HearthConfig.save(written, file: writeConfig)
+                print("wrote kp \(written.kp), ki \(written.ki), kd \(written.kd) into [heater] of \(writeConfig); restart hearthd to use them")
+            }
         }
     }
 
@@ -434,4 +545,22 @@ extension Hearth {
             print("libgpiod \(gpio.library) (API \(gpio.api))")
         }
     }
+}
+
+/// `value` to `digits` decimal places, for printing and for files a person reads.
+func rounded(_ value: Double, _ digits: Int) -> Double {
+    let scale = pow(10, Double(digits))
+    return (value * scale).rounded() / scale
+}
+
+/// A line from standard input, read a byte at a time so that nothing after it is taken: a script
+/// that pipes answers to several `hearth` runs in turn gives each its own lines.
+func readLineUnbuffered() -> String? {
+    var bytes: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(0, &byte, 1) == 1 {
+        if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+        bytes.append(byte)
+    }
+    return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HearthDrivers
 import HearthHAL
 import HearthSim
@@ -54,4 +55,33 @@ import Testing
         let room = try #require(hardware.sensors[0].device as? CalibratedSensor)
         #expect(try room.readUncalibrated() == Celsius(20))
     }
+
+    @Test func whatItWritesItReadsBack() throws {
+        let calibrations: [String: Calibration] = [
+            "room": .linear(gain: 1.00423, offset: Celsius(-0.35)),
+            "exhaust": .table([.init(raw: Celsius(20), reference: Celsius(20.5)), .init(raw: Celsius(40), reference: Celsius(40.25))]),
+        ]
+        let text = CalibrationFile.render(calibrations, header: ["written by a test"])
+        #expect(text.hasPrefix("# written by a test\n"))
+        #expect(try CalibrationFile.parse(text, file: "cal.toml", sensors: sensors) == calibrations)
+    }
+
+    /// Saving one sensor keeps the others; a file that is there but broken is left alone.
+    @Test func savingOneSensorKeepsTheOthers() throws {
+        let folder = try temporaryFolder()
+        let file = "\(folder)/calibration.toml"
+        try CalibrationFile.save(.linear(gain: 1.01, offset: Celsius(0.2)), for: "room", file: file, sensors: sensors)
+        try CalibrationFile.save(.linear(gain: 0.99, offset: Celsius(-1)), for: "exhaust", file: file, sensors: sensors)
+        try CalibrationFile.save(.linear(gain: 1.02, offset: Celsius(0.1)), for: "room", file: file, sensors: sensors)
+        let saved = try CalibrationFile.load(file: file, sensors: sensors)
+        #expect(saved == ["room": .linear(gain: 1.02, offset: Celsius(0.1)), "exhaust": .linear(gain: 0.99, offset: Celsius(-1))])
+
+        let broken = "[room]\ngain = \"steep\"\n"
+        try broken.write(toFile: file, atomically: false, encoding: .utf8)
+        #expect { try CalibrationFile.save(.identity, for: "room", file: file, sensors: sensors) } throws: { error in
+            "\(error)".contains("room.gain")
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == broken, "nothing lost")
+    }
 }
+

@@ -1,3 +1,4 @@
+import Foundation
 import HearthControl
 import HearthHAL
 import HearthSim
@@ -78,12 +79,65 @@ import Testing
         ("[mining]\noffline = \"sleep\"", "mining.offline"),
         ("board = \"\"", "board: must not be empty"),
         ("[heater", "hearth.toml: not valid TOML at line 1"),
+        ("[heater]\nkp = 800\nki = 2", "heater.kd: missing (kp, ki and kd go together"),
+        ("[heater]\nkp = -1\nki = 2\nkd = 0", "heater.kp: -1.0 is outside the allowed 0.0…1000000.0"),
     ])
     func everyMistakeIsNamed(text: String, expected: String) {
         #expect { try HearthConfig.parse(text, file: "hearth.toml") } throws: { error in
             let said = "\(error)"
             return said.contains(expected) && said.hasPrefix("hearth.toml: ")
         }
+    }
+
+    @Test func readsTheRoomLoopGains() throws {
+        let config = try HearthConfig.parse("[heater]\nkp = 1676.3\nki = 7.446\nkd = 94345\n", file: "hearth.toml")
+        #expect(config.roomGains == PIDGains(kp: 1676.3, ki: 7.446, kd: 94345))
+        #expect(try HearthConfig.parse("[heater]\nsetpoint = 20\n", file: "hearth.toml").roomGains == nil)
+    }
+
+    /// Autotune's gains go into [heater], replacing any there, and nothing else in the file
+    /// changes: comments, other tables, the order of things.
+    @Test func settingTheGainsKeepsTheRestOfTheFile() throws {
+        let example = try String(contentsOfFile: "\(boardFolder)/../Config/hearth.toml", encoding: .utf8)
+        let gains = PIDGains(kp: 1676.311, ki: 7.44613, kd: 94344.9)
+        let once = try HearthConfig.setting(gains, in: example, file: "hearth.toml")
+        #expect(try HearthConfig.parse(once, file: "hearth.toml").roomGains == gains)
+        let lines = once.components(separatedBy: "\n")
+        let gainLines = lines.filter { ["kp = ", "ki = ", "kd = "].contains(String($0.prefix(5))) }
+        #expect(gainLines.count == 3)
+        #expect(lines.filter { !gainLines.contains($0) } == example.components(separatedBy: "\n"), "nothing else changed")
+        let heater = try #require(lines.firstIndex(of: "[heater]"))
+        #expect(lines.firstIndex(of: gainLines[0])! > heater && lines.firstIndex(of: gainLines[0])! < heater + 5, "in [heater]")
+
+        let again = PIDGains(kp: 900, ki: 3, kd: 0)
+        let twice = try HearthConfig.setting(again, in: once, file: "hearth.toml")
+        #expect(try HearthConfig.parse(twice, file: "hearth.toml").roomGains == again)
+        #expect(twice.components(separatedBy: "kp = ").count == 2, "replaced, not added twice")
+
+        // A file without [heater] gets the table at its end.
+        let bare = "board = \"/etc/hearth/board.toml\"\n\n[mining]\noffline = \"idle\"\n"
+        let grown = try HearthConfig.setting(gains, in: bare, file: "hearth.toml")
+        #expect(grown.hasPrefix(bare))
+        #expect(try HearthConfig.parse(grown, file: "hearth.toml").offline == .idle)
+
+        // A file that is not a valid configuration is refused, not rewritten.
+        #expect { try HearthConfig.setting(gains, in: "[heater]\nsetpiont = 20\n", file: "hearth.toml") } throws: { error in
+            "\(error)".contains("heater.setpiont: unknown key")
+        }
+    }
+
+    /// The gains the relay finds on the simulated 1200 W room, through the whole control stack
+    /// (drivers, twins, safety), on virtual time.
+    @Test func autotuneFindsGainsOnTheSimulatedHeater() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let tuning = try SimulatedAutotune(scenario: try ScenarioFile.load("1200w"), board: board, setpoint: Celsius(20)).run()
+        #expect(tuning.faults.isEmpty)
+        let result = try #require(tuning.result, "the room oscillated around 20 °C under the relay")
+        #expect(result.period > .seconds(60) && result.period < .seconds(3600))
+        #expect(result.amplitude > Celsius(0.1) && result.amplitude < Celsius(1))
+        #expect(result.gains.kp > 0 && result.gains.ki > 0 && result.gains.kd > 0)
+        #expect(try HearthConfig.parse(
+            HearthConfig.setting(result.gains, in: "", file: "hearth.toml"), file: "hearth.toml").roomGains == result.gains)
     }
 
     @Test func theShippedExampleIsValid() throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small board files the daemon's tests share.
 enum TestBoards {
     /// The [board] and [i2c] tables of a simulated board; sections are appended to it.
@@ -37,4 +39,11 @@ enum TestBoards {
 
         """
     }
+}
+
+/// A fresh folder under the system's temporary folder, for a test's files.
+func temporaryFolder() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
 }

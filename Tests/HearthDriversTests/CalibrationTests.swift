@@ -45,4 +45,34 @@ import Testing
         let sensor = CalibratedSensor(TMP102(bus: bus), calibration: .linear(gain: 1, offset: Celsius(1)))
         #expect { try sensor.readTemperature() } throws: { ($0 as? HALError)?.kind == .nackAddress }
     }
+
+    /// Least squares through points on a known line with known errors: the line comes back,
+    /// and each residual is the error put in, less the fit's share of it.
+    @Test func fitsGainAndOffsetByLeastSquares() throws {
+        // Truth = 1.02 × raw - 0.6, with reference errors that sum to zero and are uncorrelated with raw.
+        let raws = [10.0, 20.0, 30.0, 40.0]
+        let errors = [0.05, -0.05, -0.05, 0.05]
+        let points = zip(raws, errors).map { Calibration.Point(raw: Celsius($0), reference: Celsius(1.02 * $0 - 0.6 + $1)) }
+        let fit = try Calibration.fit(points)
+        #expect(abs(fit.gain - 1.02) < 1e-12)
+        #expect(abs(fit.offset.value - -0.6) < 1e-12)
+        for (residual, error) in zip(fit.residuals, errors) { #expect(abs(residual.value - error) < 1e-12) }
+        #expect(abs(fit.worstResidual.value - 0.05) < 1e-12)
+        #expect(fit.calibration.apply(Celsius(25)).value == 1.02 * 25 - 0.6)
+    }
+
+    @Test func refusesAFitFromOnePointOrFromPointsTooClose() {
+        let one = [Calibration.Point(raw: Celsius(20), reference: Celsius(20.4))]
+        #expect(throws: Calibration.FitError.tooFewPoints(1)) { try Calibration.fit(one) }
+        #expect(throws: Calibration.FitError.tooFewPoints(0)) { try Calibration.fit([]) }
+        let close = [
+            Calibration.Point(raw: Celsius(20), reference: Celsius(20.4)), Calibration.Point(raw: Celsius(22), reference: Celsius(22.5)),
+            Calibration.Point(raw: Celsius(21), reference: Celsius(21.3)),
+        ]
+        #expect(throws: Calibration.FitError.tooClose(spread: Celsius(2), minimum: Celsius(5))) { try Calibration.fit(close) }
+        #expect(throws: Never.self) { try Calibration.fit(close, minimumSpread: Celsius(1)) }
+        let swapped = [Calibration.Point(raw: Celsius(20), reference: Celsius(40)), Calibration.Point(raw: Celsius(40), reference: Celsius(20))]
+        #expect(throws: Calibration.FitError.implausibleGain(-1)) { try Calibration.fit(swapped) }
+    }
 }
+

@@ -54,6 +54,39 @@ public enum CalibrationFile {
     }
 }
 
+extension CalibrationFile {
+    /// The file's text for these calibrations, sensors in name order; what `parse` reads back.
+    public static func render(_ calibrations: [String: Calibration], header: [String] = []) -> String {
+        var lines = header.map { "# \($0)" }
+        for (name, calibration) in calibrations.sorted(by: { $0.key < $1.key }) {
+            if !lines.isEmpty { lines.append("") }
+            lines.append("[\(name)]")
+            switch calibration {
+            case .linear(let gain, let offset):
+                lines.append("gain = \(gain)")
+                lines.append("offset = \(offset.value)")
+            case .table(let points):
+                let pairs = points.map { "[\($0.raw.value), \($0.reference.value)]" }
+                lines.append("points = [\(pairs.joined(separator: ", "))]")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Sets one sensor's calibration in the file (made if missing), keeping the others', and
+    /// writes it atomically. A file that is there but unreadable is an error, not overwritten.
+    public static func save(
+        _ calibration: Calibration, for sensor: String, file: String, sensors: [String], header: [String] = []
+    ) throws(ConfigError) {
+        var calibrations: [String: Calibration] = [:]
+        if FileManager.default.fileExists(atPath: file) {
+            calibrations = try load(file: file, sensors: sensors)
+        }
+        calibrations[sensor] = calibration
+        try writeAtomically(Data(render(calibrations, header: header).utf8), to: file)
+    }
+}
+
 extension Hardware {
     /// The same hardware with each named sensor's readings corrected by its calibration.
     public func calibrated(_ calibrations: [String: Calibration]) -> Hardware {

@@ -1,3 +1,4 @@
+import Foundation
 import HearthControl
 import HearthHAL
 import HearthStratum
@@ -42,6 +43,8 @@ public struct HearthConfig: Hashable, Sendable {
     public var mode: Mode?
     /// Control ticks per second.
     public var tickRate: Double?
+    /// The room loop's PID gains (`kp`, `ki`, `kd` in `[heater]`, as `hearth autotune` writes them).
+    public var roomGains: PIDGains?
     public var schedule: Schedule?
     public var pools: [Pool] = []
     public var offline: OfflinePolicy?
@@ -68,6 +71,7 @@ public struct HearthConfig: Hashable, Sendable {
             config.setpoint = try heater.double("setpoint", in: Thermostat.setpointRange).map(Celsius.init)
             config.mode = try heater.choice("mode", Mode.self)
             config.tickRate = try heater.double("tick_rate", in: 0.1...100)
+            config.roomGains = try roomGains(&heater)
             try heater.finish()
         }
         config.schedule = try schedule(try document.tables("schedule"), document: document)
@@ -112,6 +116,68 @@ public struct HearthConfig: Hashable, Sendable {
         }
         try document.finish()
         return config
+    }
+
+    static let gainRanges = [("kp", 0.0...1e6), ("ki", 0.0...1e4), ("kd", 0.0...1e7)]
+
+    /// `kp`, `ki` and `kd`: all three or none.
+    static func roomGains(_ heater: inout TOMLReader) throws(ConfigError) -> PIDGains? {
+        var values: [Double?] = []
+        for (key, range) in gainRanges { values.append(try heater.double(key, in: range)) }
+        let given = values.compactMap { $0 }
+        if given.isEmpty { return nil }
+        guard given.count == 3 else {
+            let absent = zip(gainRanges, values).filter { $0.1 == nil }.map(\.0.0)
+            throw heater.missing(absent[0], "kp, ki and kd go together: give all three, or none for the defaults")
+        }
+        return PIDGains(kp: given[0], ki: given[1], kd: given[2])
+    }
+
+    /// The configuration file's text with the room-loop gains set in `[heater]`: the three keys
+    /// replaced where they are, or added to the table (the table added at the end if missing).
+    /// Everything else, comments included, stays as it was. The result is checked by reading it
+    /// back; a file it cannot be read from, or that would not say these gains, is refused.
+    public static func setting(_ gains: PIDGains, in text: String, file: String) throws(ConfigError) -> String {
+        _ = try parse(text, file: file)
+        var lines = text.components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        func isTableHeader(_ line: String) -> Bool { line.trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+        func key(of line: String) -> String? {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard let equals = trimmed.firstIndex(of: "="), !trimmed.hasPrefix("#") else { return nil }
+            return trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+        }
+        let values = [("kp", gains.kp, "W/°C"), ("ki", gains.ki, "W/(°C·s)"), ("kd", gains.kd, "W·s/°C")]
+        let newLines = values.map { "\($0.0) = \($0.1)    # \($0.2), from hearth autotune" }
+        if let header = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("[heater]") }) {
+            var end = lines[(header + 1)...].firstIndex(where: isTableHeader) ?? lines.count
+            var index = header + 1
+            while index < end {
+                if let key = key(of: lines[index]), ["kp", "ki", "kd"].contains(key) {
+                    lines.remove(at: index)
+                    end -= 1
+                } else {
+                    index += 1
+                }
+            }
+            // After the table's last key, before the comments and blank lines that lead to the next table.
+            let lastKey = lines[(header + 1)..<end].lastIndex { key(of: $0) != nil } ?? header
+            lines.insert(contentsOf: newLines, at: lastKey + 1)
+        } else {
+            lines += ["", "[heater]"] + newLines
+        }
+        let result = lines.joined(separator: "\n") + "\n"
+        let check = try parse(result, file: file)
+        guard check.roomGains == gains else {
+            throw ConfigError(file: file, key: "heater", reason: "the gains could not be set in this file's [heater] table; set kp, ki and kd there by hand")
+        }
+        return result
+    }
+
+    /// Sets the room-loop gains in a configuration file, atomically (see `setting(_:in:file:)`).
+    public static func save(_ gains: PIDGains, file: String) throws(ConfigError) {
+        let text = try setting(gains, in: try readText(file), file: file)
+        try writeAtomically(Data(text.utf8), to: file)
     }
 
     static let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
