@@ -156,11 +156,14 @@ public struct HeaterAPI: Sendable {
     public var token: String?
     /// The pool worker, for ESP-Miner's `stratumUser`.
     public var user: String
+    /// What `GET /metrics` shows.
+    public var metrics: HeaterMetrics
 
-    public init(backend: any HeaterBackend, token: String?, user: String = "") {
+    public init(backend: any HeaterBackend, token: String?, user: String = "", metrics: HeaterMetrics = HeaterMetrics()) {
         self.backend = backend
         self.token = token
         self.user = user
+        self.metrics = metrics
     }
 
     struct SetpointRequest: Decodable { var setpoint: Double }
@@ -172,6 +175,11 @@ public struct HeaterAPI: Sendable {
         let backend = backend
         router.get("/api/status") { _, _ in backend.status() }
         router.get("/api/system/info") { [user] _, _ in SystemInfo(backend.status(), user: user) }
+        router.get("/metrics") { [metrics] _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.scrape(backend.status()))))
+        }
         let writes = router.group("/api").add(middleware: BearerToken(token: token))
         writes.put("setpoint") { request, context in
             let body = try await request.decode(as: SetpointRequest.self, context: context)

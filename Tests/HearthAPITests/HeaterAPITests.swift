@@ -160,4 +160,59 @@ final class FakeHeater: HeaterBackend {
             #expect(heater.status().faults.isEmpty)
         }
     }
+
+    /// The value of a sample in Prometheus's text format: the line naming `metric` with all of `labels`.
+    func sample(_ text: String, _ metric: String, _ labels: [String] = []) -> Double? {
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2 else { continue }
+            let series = parts[0]
+            guard series == metric || series.hasPrefix(metric + "{") else { continue }
+            guard labels.allSatisfy({ series.contains($0) }) else { continue }
+            return Double(parts[1]) ?? (parts[1] == "NaN" ? .nan : nil)
+        }
+        return nil
+    }
+
+    @Test func prometheusMetrics() async throws {
+        try await app(FakeHeater(), token: nil).test(.live) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                let text = String(buffer: response.body)
+                #expect(text.contains("# TYPE hearth_shares_accepted_total counter"))
+                #expect(text.contains("# TYPE hearth_temperature_celsius gauge"))
+                #expect(sample(text, "hearth_temperature_celsius", [#"sensor="room""#, #"role="room""#]) == 19.5)
+                #expect(sample(text, "hearth_temperature_celsius", [#"sensor="exhaust""#])?.isNaN == true, "unreadable: NaN")
+                #expect(sample(text, "hearth_sensor_ok", [#"sensor="exhaust""#]) == 0)
+                #expect(sample(text, "hearth_sensor_ok", [#"sensor="sink""#]) == 1)
+                #expect(sample(text, "hearth_setpoint_celsius") == 20)
+                #expect(sample(text, "hearth_mode", [#"mode="heat""#]) == 1)
+                #expect(sample(text, "hearth_mode", [#"mode="night""#]) == 0)
+                #expect(sample(text, "hearth_power_target_watts") == 350)
+                #expect(sample(text, "hearth_supply_watts") == 362.5)
+                #expect(sample(text, "hearth_fan_rpm") == 2100)
+                #expect(sample(text, "hearth_fan_duty_ratio") == 0.4)
+                #expect(sample(text, "hearth_hash_rate_hashes_per_second") == 1.5e12)
+                #expect(sample(text, "hearth_hashes_total") == 123_456)
+                #expect(sample(text, "hearth_shares_accepted_total") == 41)
+                #expect(sample(text, "hearth_shares_rejected_total") == 2)
+                #expect(sample(text, "hearth_faults_latched") == 1)
+            }
+        }
+    }
+
+    /// Counters follow the heater's totals across scrapes, and never go down.
+    @Test func countersAddWhatTheTotalsGained() {
+        let metrics = HeaterMetrics()
+        var status = FakeHeater().status()
+        func accepted() -> Double? { sample(String(decoding: metrics.scrape(status), as: UTF8.self), "hearth_shares_accepted_total") }
+        #expect(accepted() == 41)
+        #expect(accepted() == 41, "a second scrape adds nothing")
+        status.pool?.accepted = 45
+        #expect(accepted() == 45)
+        status.pool?.accepted = 3  // the client started counting again
+        #expect(accepted() == 48)
+    }
 }
+
