@@ -37,3 +37,18 @@ hearth_need_swift() {
 hearth_system_libgpiod_major() {
     dpkg-query -W -f='${Version}' libgpiod-dev 2>/dev/null | cut -c1
 }
+
+# The Debian architecture (amd64, arm64, armhf) an ELF binary is built for.
+hearth_elf_arch() {
+    case "$(readelf -h "$1" | sed -n 's/^ *Machine: *//p')" in
+        *X86-64*) echo amd64 ;;
+        *AArch64*) echo arm64 ;;
+        *ARM*) echo armhf ;;
+        *) hearth_die "$1: not a binary for amd64, arm64 or armhf" ;;
+    esac
+}
+
+# The version Hearth reports, from its source.
+hearth_version() {
+    sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/HearthDaemon/Daemon.swift
+}

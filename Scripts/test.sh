@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the build needs, builds everything (warnings are errors),
-# runs the test suite, checks the shipped board files and starts the daemon for two ticks, then
+# runs the test suite, checks the shipped board files, starts the daemon for two ticks, checks
+# the web dashboard in headless Chromium, packs and checks the Debian package, then
 # builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
 # runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
@@ -17,6 +18,13 @@ bin=$(swift build --show-bin-path)
 hearth_say "checking the board files and starting the simulated heater"
 "$bin/hearth" board check Board/*.toml >/dev/null
 "$bin/hearthd" --ticks 2 --tick-rate 10
+
+hearth_say "the web dashboard in headless Chromium"
+Scripts/dashboard-check.sh "$bin"
+
+hearth_say "packing the Debian package (from this debug build) and checking it"
+deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --bin "$bin" --output .build/deb --allow-unpackaged-libraries 2>/dev/null | tail -n 1)
+Scripts/check-deb.sh "$deb"
 
 native=$(hearth_system_libgpiod_major)
 hearth_say "testing (libgpiod $native API from the system)"

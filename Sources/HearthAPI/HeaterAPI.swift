@@ -158,12 +158,18 @@ public struct HeaterAPI: Sendable {
     public var user: String
     /// What `GET /metrics` shows.
     public var metrics: HeaterMetrics
+    /// What `GET /api/history` shows (and the dashboard's chart draws); someone must record it.
+    public var history: HeaterHistory
 
-    public init(backend: any HeaterBackend, token: String?, user: String = "", metrics: HeaterMetrics = HeaterMetrics()) {
+    public init(
+        backend: any HeaterBackend, token: String?, user: String = "", metrics: HeaterMetrics = HeaterMetrics(),
+        history: HeaterHistory = HeaterHistory()
+    ) {
         self.backend = backend
         self.token = token
         self.user = user
         self.metrics = metrics
+        self.history = history
     }
 
     struct SetpointRequest: Decodable { var setpoint: Double }
@@ -173,7 +179,13 @@ public struct HeaterAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         let backend = backend
+        router.get("/") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.html)))
+        }
         router.get("/api/status") { _, _ in backend.status() }
+        router.get("/api/history") { [history] _, _ in history.page }
         router.get("/api/system/info") { [user] _, _ in SystemInfo(backend.status(), user: user) }
         router.get("/metrics") { [metrics] _, _ in
             Response(

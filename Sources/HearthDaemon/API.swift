@@ -89,11 +89,16 @@ struct APIService: Service {
     func run() async throws {
         let app = Application(
             router: api.router(), configuration: .init(address: .hostname(options.host, port: options.port)), logger: logger)
-        do {
-            try await app.runService()
-        } catch {
-            logger.error("HTTP API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
-            try? await gracefulShutdown()
+        await withDiscardingTaskGroup { group in
+            // The dashboard's history, recorded for as long as the API runs.
+            group.addTask { [api] in await cancelWhenGracefulShutdown { await api.history.run(api.backend) } }
+            do {
+                try await app.runService()
+            } catch {
+                logger.error("HTTP API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
+                try? await gracefulShutdown()
+            }
+            group.cancelAll()
         }
     }
 }

@@ -95,7 +95,9 @@ public struct DaemonOptions: Sendable {
 
     /// Where the default (simulated) board is looked for: the checkout's `Board/`, then the
     /// installed copy.
-    public static let defaultBoardFiles = ["Board/sim.toml", "/usr/local/share/hearth/Board/sim.toml"]
+    public static let defaultBoardFiles = [
+        "Board/sim.toml", "/usr/share/hearth/Board/sim.toml", "/usr/local/share/hearth/Board/sim.toml",
+    ]
 
     /// The board file to use: the one given, or the first default that exists.
     public func resolvedBoardFile() -> String {

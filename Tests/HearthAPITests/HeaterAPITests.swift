@@ -214,5 +214,46 @@ final class FakeHeater: HeaterBackend {
         status.pool?.accepted = 3  // the client started counting again
         #expect(accepted() == 48)
     }
+
+    @Test func theDashboardAndItsHistory() async throws {
+        let heater = FakeHeater()
+        let history = HeaterHistory(interval: .seconds(30))
+        history.record(heater.status(), at: Date(timeIntervalSince1970: 1_000))
+        let api = HeaterAPI(backend: heater, token: nil, history: history)
+        try await Application(router: api.router()).test(.live) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let page = String(buffer: response.body)
+                for id in ["room", "setpoint", "mode", "power", "hashrate", "fan", "faults", "chart", "modes", "token"] {
+                    #expect(page.contains("id=\"\(id)\""), "the page has #\(id)")
+                }
+                #expect(page.contains("/api/status") && page.contains("/api/history") && page.contains("/api/mode"))
+            }
+            try await client.execute(uri: "/api/history", method: .get) { response in
+                let body = try json(response.body)
+                #expect(body["intervalSeconds"] as? Double == 30)
+                let samples = try #require(body["samples"] as? [[String: Any]])
+                #expect(samples.count == 1)
+                #expect(samples[0]["time"] as? Double == 1_000)
+                #expect(samples[0]["room"] as? Double == 19.5)
+                #expect(samples[0]["setpoint"] as? Double == 20)
+                #expect(samples[0]["powerWatts"] as? Double == 350)
+            }
+        }
+    }
+
+    /// A day of samples at most, oldest first; the oldest give way to the newest.
+    @Test func theHistoryKeepsTheLastDay() {
+        let history = HeaterHistory(interval: .seconds(600), span: .seconds(3600))
+        #expect(history.capacity == 6)
+        var status = FakeHeater().status()
+        for minute in stride(from: 0, to: 100, by: 10) {
+            status.setpoint = Double(minute)
+            history.record(status, at: Date(timeIntervalSince1970: Double(minute * 60)))
+        }
+        #expect(history.samples.map(\.setpoint) == [40, 50, 60, 70, 80, 90])
+        #expect(history.samples.map(\.time) == [2400, 3000, 3600, 4200, 4800, 5400])
+    }
 }
 

@@ -1,0 +1,185 @@
+/// The web dashboard `GET /` serves: one page with no outside files, reading `/api/status` every
+/// two seconds and `/api/history` every minute, drawing the room against its setpoint over the
+/// last day, and changing mode and setpoint through the API with the token a person types in
+/// (kept in the browser's local storage). When it has drawn, `<body>` carries `data-ready`, and
+/// the chart its number of points in `data-points`: what the headless-browser test waits for.
+enum Dashboard {
+    static let html = #"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Hearth</title>
+        <style>
+          :root { --bg: #15110e; --card: #221b16; --text: #f3e9df; --dim: #a8978a; --warm: #ff8a3d; --set: #7cc4ff; --bad: #ff5a5a; }
+          * { box-sizing: border-box; }
+          body { margin: 0; font: 15px/1.4 system-ui, "DejaVu Sans", sans-serif; background: var(--bg); color: var(--text); }
+          header { display: flex; align-items: baseline; gap: 1.5rem; padding: 1.2rem 1.5rem 0.4rem; flex-wrap: wrap; }
+          h1 { font-size: 1.1rem; margin: 0; color: var(--dim); font-weight: 600; letter-spacing: .05em; }
+          #room { font-size: 3.2rem; font-weight: 700; color: var(--warm); }
+          #setpoint-line { color: var(--dim); }
+          #setpoint { color: var(--set); font-weight: 600; }
+          main { padding: 0 1.5rem 1.5rem; display: grid; gap: 1rem; }
+          .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .8rem; }
+          .card { background: var(--card); border-radius: .6rem; padding: .7rem .9rem; }
+          .card .label { color: var(--dim); font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; }
+          .card .value { font-size: 1.4rem; font-weight: 600; }
+          .card .sub { color: var(--dim); font-size: .85rem; }
+          #faults { background: #3a1414; border: 1px solid var(--bad); border-radius: .6rem; padding: .7rem .9rem; }
+          #faults[hidden] { display: none; }
+          #faults b { color: var(--bad); }
+          canvas { width: 100%; height: 260px; background: var(--card); border-radius: .6rem; }
+          .controls { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+          button { background: var(--card); color: var(--text); border: 1px solid #4a3d33; border-radius: .5rem; padding: .45rem .9rem; font: inherit; cursor: pointer; }
+          button.active { border-color: var(--warm); color: var(--warm); }
+          input { background: var(--card); color: var(--text); border: 1px solid #4a3d33; border-radius: .5rem; padding: .4rem .6rem; font: inherit; width: 15rem; }
+          #message { color: var(--dim); min-height: 1.2em; }
+          .legend span { margin-right: 1rem; } .legend .r { color: var(--warm); } .legend .s { color: var(--set); }
+        </style>
+        </head>
+        <body>
+        <header>
+          <h1>HEARTH <span id="hostname"></span></h1>
+          <div><span id="room">–</span></div>
+          <div id="setpoint-line">holding <span id="setpoint">–</span> · mode <span id="mode">–</span><span id="override"></span></div>
+        </header>
+        <main>
+          <div id="faults" hidden><b>Heater stopped by its safety supervisor</b> (compute off, fans full) until a person clears it:
+            <ul id="fault-list"></ul><button id="clear-faults">Clear faults</button></div>
+          <div class="cards">
+            <div class="card"><div class="label">Heat (power)</div><div class="value" id="power">–</div><div class="sub" id="supply"></div></div>
+            <div class="card"><div class="label">Hash rate</div><div class="value" id="hashrate">–</div><div class="sub" id="engine"></div></div>
+            <div class="card"><div class="label">Fan</div><div class="value" id="fan">–</div><div class="sub" id="fanrpm"></div></div>
+            <div class="card"><div class="label">Pool</div><div class="value" id="shares">–</div><div class="sub" id="pool"></div></div>
+            <div class="card"><div class="label">Sensors</div><div class="sub" id="sensors"></div></div>
+          </div>
+          <div>
+            <div class="legend"><span class="r">■ room</span><span class="s">■ setpoint</span><span id="span"></span></div>
+            <canvas id="chart" width="1200" height="260" data-points="0"></canvas>
+          </div>
+          <div class="controls" id="modes"></div>
+          <div class="controls">
+            <button data-step="-0.5">− 0.5 °C</button><button data-step="0.5">+ 0.5 °C</button>
+            <input id="token" type="password" placeholder="API token (for changes)" autocomplete="off">
+          </div>
+          <div id="message"></div>
+        </main>
+        <script>
+        "use strict";
+        const $ = (id) => document.getElementById(id);
+        const modes = ["off", "heat", "eco", "boost", "night"];
+        let status = null, history = [];
+        $("token").value = localStorage.getItem("hearth-token") || "";
+        $("token").addEventListener("change", () => localStorage.setItem("hearth-token", $("token").value));
+
+        function rate(h) {
+          const units = [[1e12, "TH/s"], [1e9, "GH/s"], [1e6, "MH/s"], [1e3, "kH/s"]];
+          for (const [scale, unit] of units) if (h >= scale) return (h / scale).toFixed(2) + " " + unit;
+          return h.toFixed(0) + " H/s";
+        }
+        function celsius(v) { return v == null ? "–" : v.toFixed(1) + " °C"; }
+
+        function render() {
+          const s = status;
+          const room = s.temperatures.find(t => t.role === "room") || s.temperatures.find(t => t.role === "intake");
+          $("hostname").textContent = s.hostname;
+          $("room").textContent = celsius(room ? room.celsius : null);
+          $("setpoint").textContent = celsius(s.setpoint);
+          $("mode").textContent = s.mode;
+          $("override").textContent = s.scheduleOverridden ? " (set by hand until the schedule's next slot)" : "";
+          $("power").textContent = s.powerWatts.toFixed(0) + " W";
+          $("supply").textContent = s.supplyWatts == null ? "" : "measured " + s.supplyWatts.toFixed(0) + " W";
+          $("hashrate").textContent = rate(s.hashRate);
+          $("engine").textContent = s.engine;
+          $("fan").textContent = s.fanDuty == null ? "–" : (s.fanDuty * 100).toFixed(0) + " %";
+          $("fanrpm").textContent = s.fanRPM == null ? "" : s.fanRPM.toFixed(0) + " rpm";
+          const p = s.pool;
+          $("shares").textContent = p ? p.accepted + " ✓ " + p.rejected + " ✗" : "no pool";
+          $("pool").textContent = p ? (p.name || "") + (p.authorized ? " · difficulty " + p.difficulty : " · not connected") : "";
+          $("sensors").innerHTML = "";
+          for (const t of s.temperatures) {
+            const line = document.createElement("div");
+            line.textContent = t.name + ": " + (t.celsius == null ? "unreadable (" + t.error + ")" : celsius(t.celsius));
+            $("sensors").appendChild(line);
+          }
+          $("faults").hidden = s.faults.length === 0;
+          $("fault-list").innerHTML = "";
+          for (const f of s.faults) { const li = document.createElement("li"); li.textContent = f; $("fault-list").appendChild(li); }
+          for (const b of document.querySelectorAll("#modes button")) b.classList.toggle("active", b.dataset.mode === s.mode);
+          draw();
+          document.body.dataset.ready = "1";
+        }
+
+        function draw() {
+          const canvas = $("chart"), g = canvas.getContext("2d");
+          const w = canvas.width, h = canvas.height, pad = 40;
+          g.clearRect(0, 0, w, h);
+          const points = history.slice();
+          if (status) {
+            const room = status.temperatures.find(t => t.role === "room");
+            points.push({ time: Date.now() / 1000, room: room ? room.celsius : null, setpoint: status.setpoint });
+          }
+          canvas.dataset.points = points.length;
+          if (points.length < 2) return;
+          const values = points.flatMap(p => [p.room, p.setpoint]).filter(v => v != null);
+          let lo = Math.floor(Math.min(...values) - 0.5), hi = Math.ceil(Math.max(...values) + 0.5);
+          const t0 = points[0].time, t1 = points[points.length - 1].time;
+          const x = t => pad + (w - 2 * pad) * (t - t0) / Math.max(t1 - t0, 1);
+          const y = v => h - pad + (2 * pad - h) * (v - lo) / (hi - lo);
+          g.strokeStyle = "#3a2f27"; g.fillStyle = "#a8978a"; g.font = "13px sans-serif"; g.lineWidth = 1;
+          for (let v = lo; v <= hi; v += Math.max(1, Math.round((hi - lo) / 5))) {
+            g.beginPath(); g.moveTo(pad, y(v)); g.lineTo(w - pad, y(v)); g.stroke(); g.fillText(v + "°", 4, y(v) + 4);
+          }
+          function line(key, color, step) {
+            g.strokeStyle = color; g.lineWidth = 2; g.beginPath();
+            let started = false, last = null;
+            for (const p of points) {
+              if (p[key] == null) { started = false; continue; }
+              if (!started) { g.moveTo(x(p.time), y(p[key])); started = true; }
+              else { if (step) g.lineTo(x(p.time), y(last)); g.lineTo(x(p.time), y(p[key])); }
+              last = p[key];
+            }
+            g.stroke();
+          }
+          line("setpoint", "#7cc4ff", true);
+          line("room", "#ff8a3d", false);
+          const hours = (t1 - t0) / 3600;
+          $("span").textContent = "the last " + (hours >= 1 ? hours.toFixed(1) + " h" : Math.round(hours * 60) + " min");
+        }
+
+        async function refresh() {
+          try {
+            const r = await fetch("/api/status");
+            status = await r.json();
+            render();
+          } catch (e) { $("message").textContent = "cannot reach the heater: " + e; }
+        }
+        async function refreshHistory() {
+          try { history = (await (await fetch("/api/history")).json()).samples; draw(); } catch (e) {}
+        }
+        async function change(path, method, body) {
+          const token = $("token").value;
+          const r = await fetch(path, { method, headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+                                        body: body ? JSON.stringify(body) : undefined });
+          const answer = await r.json();
+          $("message").textContent = r.ok ? "done" : (answer.error && answer.error.message) || ("HTTP " + r.status);
+          refresh();
+        }
+        for (const m of modes) {
+          const b = document.createElement("button"); b.textContent = m; b.dataset.mode = m;
+          b.addEventListener("click", () => change("/api/mode", "PUT", { mode: m }));
+          $("modes").appendChild(b);
+        }
+        for (const b of document.querySelectorAll("[data-step]")) {
+          b.addEventListener("click", () => status && change("/api/setpoint", "PUT", { setpoint: status.setpoint + Number(b.dataset.step) }));
+        }
+        $("clear-faults").addEventListener("click", () => change("/api/faults/clear", "POST"));
+        refreshHistory().then(refresh);
+        setInterval(refresh, 2000);
+        setInterval(refreshHistory, 60000);
+        </script>
+        </body>
+        </html>
+        """#
+}
