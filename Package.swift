@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "hearthd", targets: ["hearthd"]),
         .executable(name: "hearth", targets: ["hearth"]),
         .library(name: "HearthHAL", targets: ["HearthHAL"]),
+        .library(name: "HearthMining", targets: ["HearthMining"]),
         .library(name: "HearthLinux", targets: ["HearthLinux"]),
     ],
     dependencies: [
@@ -82,10 +83,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // A TCP server that closes every connection it accepted, however it stops (for the cgminer API and the test pool).
+        // A TCP server that closes every connection it accepted, however it stops (for the cgminer API
+        // and the test pool), and a one-request HTTP client (for `hearth fault clear`).
         .target(
             name: "HearthNet",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The heater's HTTP API (Hummingbird): status, setpoint, mode, fault clearing, ESP-Miner's system info.
@@ -140,6 +145,7 @@ let package = Package(
             name: "hearth",
             dependencies: [
                 "HearthDaemon", "HearthLinux", "HearthControl", "HearthDrivers", "HearthMining", "HearthStratum",
+                "HearthNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -167,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "HearthAPITests",
             dependencies: [
-                "HearthAPI", "HearthControl", "HearthHAL", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),

@@ -19,13 +19,21 @@ static const uint32_t IV[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
 
+// The register state the operating system saves on a context switch (XCR0): AVX and AVX-512
+// registers are usable only where it saves them.
+__attribute__((target("xsave"))) static uint64_t saved_state(void) { return _xgetbv(0); }
+
 int hearth_sha256_features(void) {
     unsigned int a, b, c, d;
     int features = 0;
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29))) {
-        unsigned int a1, b1, c1, d1;
-        if (__get_cpuid(1, &a1, &b1, &c1, &d1) && (c1 & (1u << 19))) features |= HEARTH_SHA256_FEATURE_SHANI;
-    }
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int sse41 = (c >> 19) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    uint64_t xcr0 = osxsave ? saved_state() : 0;
+    int ymm = (xcr0 & 0x6) == 0x6, zmm = (xcr0 & 0xE6) == 0xE6;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    if (sse41 && (b & (1u << 29))) features |= HEARTH_SHA256_FEATURE_SHANI;
+    if (avx && ymm && (b & (1u << 5))) features |= HEARTH_SHA256_FEATURE_AVX2;
+    if (zmm && (b & (1u << 16))) features |= HEARTH_SHA256_FEATURE_AVX512;
     return features;
 }
 
@@ -141,9 +149,78 @@ int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3]
     return scan_shani(midstate, tail, first, count, target_top, found, max_found);
 }
 
+// Eight lanes of 32 bits in the 256-bit registers of AVX2.
+#define VEC __m256i
+#define LANES 8
+#define ADD(x, y) _mm256_add_epi32((x), (y))
+#define XOR3(x, y, z) _mm256_xor_si256(_mm256_xor_si256((x), (y)), (z))
+#define CH(e, f, g) _mm256_xor_si256((g), _mm256_and_si256((e), _mm256_xor_si256((f), (g))))
+#define MAJ(a, b, c) _mm256_or_si256(_mm256_and_si256((a), (b)), _mm256_and_si256((c), _mm256_or_si256((a), (b))))
+#define ROR(x, n) _mm256_or_si256(_mm256_srli_epi32((x), (n)), _mm256_slli_epi32((x), 32 - (n)))
+#define SHR(x, n) _mm256_srli_epi32((x), (n))
+#define SET1(x) _mm256_set1_epi32((int)(x))
+#define LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
+#define STOREU(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define KERNEL_NAME scan_avx2
+#define KERNEL_TARGET __attribute__((target("avx2")))
+#include "lanes.h"
+#undef VEC
+#undef LANES
+#undef ADD
+#undef XOR3
+#undef CH
+#undef MAJ
+#undef ROR
+#undef SHR
+#undef SET1
+#undef LOADU
+#undef STOREU
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+
+// Sixteen lanes in AVX-512's registers, with its rotate and three-input logic instructions.
+#define VEC __m512i
+#define LANES 16
+#define ADD(x, y) _mm512_add_epi32((x), (y))
+#define XOR3(x, y, z) _mm512_ternarylogic_epi32((x), (y), (z), 0x96)
+#define CH(e, f, g) _mm512_ternarylogic_epi32((e), (f), (g), 0xCA)
+#define MAJ(a, b, c) _mm512_ternarylogic_epi32((a), (b), (c), 0xE8)
+#define ROR(x, n) _mm512_ror_epi32((x), (n))
+#define SHR(x, n) _mm512_srli_epi32((x), (n))
+#define SET1(x) _mm512_set1_epi32((int)(x))
+#define LOADU(p) _mm512_loadu_si512((const void *)(p))
+#define STOREU(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define KERNEL_NAME scan_avx512
+#define KERNEL_TARGET __attribute__((target("avx512f")))
+#include "lanes.h"
+
+int hearth_sha256d_scan_avx2(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                             uint32_t target_top, uint32_t *found, int max_found) {
+    if (!(hearth_sha256_features() & HEARTH_SHA256_FEATURE_AVX2)) return -1;
+    return scan_avx2(midstate, tail, first, count, target_top, found, max_found);
+}
+
+int hearth_sha256d_scan_avx512(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                               uint32_t target_top, uint32_t *found, int max_found) {
+    if (!(hearth_sha256_features() & HEARTH_SHA256_FEATURE_AVX512)) return -1;
+    return scan_avx512(midstate, tail, first, count, target_top, found, max_found);
+}
+
 #else
 
 int hearth_sha256_features(void) { return 0; }
+
+int hearth_sha256d_scan_avx2(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                             uint32_t target_top, uint32_t *found, int max_found) {
+    (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found;
+    return -1;
+}
+
+int hearth_sha256d_scan_avx512(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                               uint32_t target_top, uint32_t *found, int max_found) {
+    (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found;
+    return -1;
+}
 
 int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
                               uint32_t target_top, uint32_t *found, int max_found) {

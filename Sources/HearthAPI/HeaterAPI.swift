@@ -10,6 +10,23 @@ public protocol HeaterBackend: Sendable {
     func set(setpoint: Celsius?, mode: Mode?)
     /// Clears the latched faults; returns those cleared.
     func clearFaults() -> [String]
+    /// The weekly schedule in force, and where it comes from.
+    func schedule() -> ScheduleView
+    /// Replaces the weekly schedule (no entries: none), or with `nil` returns to the
+    /// configuration file's; a problem with an entry changes nothing.
+    func setSchedule(_ entries: [ScheduleEntry]?) throws(ScheduleEntry.Problem)
+}
+
+/// The weekly schedule as the API shows it: one entry per slot, in week order.
+public struct ScheduleView: Codable, Hashable, Sendable, ResponseEncodable {
+    /// "config" (the configuration file's), "api" (set through the API, kept in the state
+    /// file), or "none".
+    public var source: String
+    public var slots: [ScheduleEntry]
+    public init(source: String, slots: [ScheduleEntry]) {
+        self.source = source
+        self.slots = slots
+    }
 }
 
 /// The heater as the API shows it.
@@ -175,6 +192,7 @@ public struct HeaterAPI: Sendable {
     struct SetpointRequest: Decodable { var setpoint: Double }
     struct ModeRequest: Decodable { var mode: String }
     struct Cleared: Codable, ResponseEncodable { var cleared: [String] }
+    struct ScheduleRequest: Decodable { var slots: [ScheduleEntry] }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -213,6 +231,20 @@ public struct HeaterAPI: Sendable {
             return backend.status()
         }
         writes.post("faults/clear") { _, _ in Cleared(cleared: backend.clearFaults()) }
+        router.get("/api/schedule") { _, _ in backend.schedule() }
+        writes.put("schedule") { request, context in
+            let body = try await request.decode(as: ScheduleRequest.self, context: context)
+            do throws(ScheduleEntry.Problem) {
+                try backend.setSchedule(body.slots)
+            } catch {
+                throw HTTPError(.badRequest, message: "slots[\(error.index)].\(error.field): \(error.reason)")
+            }
+            return backend.schedule()
+        }
+        writes.delete("schedule") { _, _ in
+            try? backend.setSchedule(nil)
+            return backend.schedule()
+        }
         return router
     }
 }

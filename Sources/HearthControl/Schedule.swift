@@ -102,3 +102,77 @@ public struct Thermostat: Hashable, Sendable {
         return elapsed < (span == 0 ? WeekTime.minutesPerWeek : span) ? manual : nil
     }
 }
+
+/// One entry of a weekly schedule as a person writes it, in the configuration file or through
+/// the API: from `at` ("HH:MM") on each of `days` (every day when absent), hold `setpoint` in
+/// `mode` (heat when absent).
+public struct ScheduleEntry: Codable, Hashable, Sendable {
+    public static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    public var days: [String]?
+    public var at: String
+    public var setpoint: Double
+    public var mode: String?
+
+    public init(days: [String]? = nil, at: String, setpoint: Double, mode: String? = nil) {
+        self.days = days
+        self.at = at
+        self.setpoint = setpoint
+        self.mode = mode
+    }
+
+    /// What is wrong with an entry: which one (`index`), which field, and why.
+    public struct Problem: Error, Hashable, Sendable {
+        public var index: Int
+        public var field: String
+        public var reason: String
+    }
+
+    /// The entries as one weekly schedule, each entry's time on each of its days; `nil` for no
+    /// entries. `name` is how the reasons call the list (e.g. "schedule" for `schedule[2]`).
+    public static func schedule(_ entries: [ScheduleEntry], name: String) throws(Problem) -> Schedule? {
+        var slots: [Schedule.Slot] = []
+        var owner: [WeekTime: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            func problem(_ field: String, _ reason: String) -> Problem { Problem(index: index, field: field, reason: reason) }
+            let days = entry.days ?? dayNames
+            guard !days.isEmpty else { throw problem("days", "must name at least one day (\(dayNames.joined(separator: ", ")))") }
+            let parts = entry.at.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2, let hour = Int(parts[0]),
+                let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute)
+            else {
+                throw problem("at", "\"\(entry.at)\" is not a time of day as HH:MM (00:00 to 23:59)")
+            }
+            let range = Thermostat.setpointRange
+            guard entry.setpoint.isFinite, range.contains(entry.setpoint) else {
+                throw problem("setpoint", "\(entry.setpoint) is outside the allowed \(range.lowerBound)…\(range.upperBound)")
+            }
+            guard let mode = Mode(rawValue: entry.mode ?? "heat") else {
+                throw problem("mode", "\"\(entry.mode ?? "")\" is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            for day in days {
+                guard let weekday = dayNames.firstIndex(of: day.lowercased()) else {
+                    throw problem("days", "\"\(day)\" is not a day (\(dayNames.joined(separator: ", ")))")
+                }
+                let start = WeekTime(weekday: weekday + 1, hour: hour, minute: minute)!
+                if let other = owner[start] { throw problem("at", "\(start) is already the start of \(name)[\(other)]") }
+                owner[start] = index
+                slots.append(Schedule.Slot(start: start, setpoint: Celsius(entry.setpoint), mode: mode))
+            }
+        }
+        return Schedule(slots)
+    }
+}
+
+extension Schedule {
+    /// The schedule as entries, one per slot, in week order.
+    public var entries: [ScheduleEntry] {
+        slots.map { slot in
+            let hour = slot.start.minute / 60 % 24, minute = slot.start.minute % 60
+            return ScheduleEntry(
+                days: [ScheduleEntry.dayNames[slot.start.minute / 1440]],
+                at: "\(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)", setpoint: slot.setpoint.value,
+                mode: slot.mode.rawValue)
+        }
+    }
+}

@@ -5,6 +5,7 @@ import HearthStratum
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,34 @@ struct DaemonBackend: HeaterBackend {
     let client: StratumClient?
     let engine: String
     let started = ContinuousClock.now
+    /// The configuration file's schedule, and the one set through the API (kept in the state file).
+    let schedules: Schedules
+
+    /// Which schedule holds: the configuration's, or one set through the API. Shared with the
+    /// daemon, which saves the API's in the state file.
+    final class Schedules: Sendable {
+        let configured: Schedule?
+        let store: StateStore?
+        private let fromAPI: Mutex<[ScheduleEntry]?>
+
+        init(configured: Schedule?, fromAPI: [ScheduleEntry]?, store: StateStore?) {
+            self.configured = configured
+            self.fromAPI = Mutex(fromAPI)
+            self.store = store
+        }
+
+        var set: [ScheduleEntry]? { fromAPI.withLock { $0 } }
+
+        /// Records the API's schedule and writes it to the state file at once, so that a crash
+        /// does not lose it.
+        func record(_ entries: [ScheduleEntry]?) throws(ConfigError) {
+            fromAPI.withLock { $0 = entries }
+            guard let store else { return }
+            var state = store.load().state
+            state.schedule = entries
+            try store.save(state)
+        }
+    }
 
     func status() -> HeaterStatus {
         let report = service.latest
@@ -71,6 +100,22 @@ struct DaemonBackend: HeaterBackend {
     func set(setpoint: Celsius?, mode: Mode?) { service.set(setpoint: setpoint, mode: mode) }
 
     func clearFaults() -> [String] { service.clearFaults() }
+
+    func schedule() -> ScheduleView {
+        let source = schedules.set != nil ? "api" : (schedules.configured == nil ? "none" : "config")
+        return ScheduleView(source: source == "api" && service.schedule == nil ? "none" : source, slots: service.schedule?.entries ?? [])
+    }
+
+    func setSchedule(_ entries: [ScheduleEntry]?) throws(ScheduleEntry.Problem) {
+        let schedule = try entries.map { entries throws(ScheduleEntry.Problem) in try ScheduleEntry.schedule(entries, name: "slots") } ?? schedules.configured
+        service.setSchedule(schedule)
+        do {
+            try schedules.record(entries)
+        } catch {
+            // The schedule holds now; only its survival across a restart is in doubt.
+            service.logger.error("the schedule set through the API could not be saved: \(error)")
+        }
+    }
 
     static let hostname: String = {
         var name = [CChar](repeating: 0, count: 256)

@@ -192,6 +192,19 @@ public enum Daemon {
             if let warning = loaded.warning { logger.error("state: \(warning)") }
             for fault in remembered.latchedFaults { logger.critical("fault still latched from before the restart: \(fault)") }
         }
+        // A schedule set through the API holds instead of the configuration's until the API
+        // returns to that one.
+        var schedule = options.schedule
+        var scheduleFromAPI: [ScheduleEntry]?
+        if let saved = remembered.schedule {
+            do {
+                schedule = try ScheduleEntry.schedule(saved, name: "schedule")
+                scheduleFromAPI = saved
+                logger.notice("schedule: the one set through the API (\(saved.count) entries, kept in the state file), not the configuration's")
+            } catch {
+                logger.error("state: its schedule[\(error.index)].\(error.field): \(error.reason); the configuration's schedule holds")
+            }
+        }
         let setpoint = options.setpoint ?? Celsius(remembered.setpoint)
         let mode = options.mode ?? remembered.mode
         logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
@@ -207,10 +220,10 @@ public enum Daemon {
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
-            schedule: options.schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
+            schedule: schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
             roomGains: options.roomGains, weekTime: localWeekTime)
         if let gains = options.roomGains { logger.info("room loop gains: kp \(gains.kp), ki \(gains.ki), kd \(gains.kd)") }
-        if let schedule = options.schedule {
+        if let schedule {
             logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -220,8 +233,10 @@ public enum Daemon {
         if let client {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
         }
+        let schedules = DaemonBackend.Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
         let backend = DaemonBackend(
-            service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU")
+            service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU",
+            schedules: schedules)
         if let cgminer = options.cgminer {
             services.append(.init(
                 service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
@@ -249,6 +264,7 @@ public enum Daemon {
             state.setpoint = snapshot.setpoint.value
             state.mode = snapshot.mode
             state.latchedFaults = snapshot.faults
+            state.schedule = schedules.set
             state.lifetimeEnergyKWh += snapshot.energyKWh
             state.lifetimeHashes += hardware.hashes?() ?? 0
             state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)

@@ -13,7 +13,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let clock: C
     private let period: Duration
     private let maxTicks: Int?
-    private let logger: Logger
+    let logger: Logger
     /// Ticks between two summary lines in the log.
     private let summaryEvery: Int
     private let systemd: SystemdNotifier
@@ -82,6 +82,16 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             return target
         }
         logger.notice("set by hand: holding \(newSetpoint) in mode \(newMode.rawValue)")
+    }
+
+    /// The weekly schedule in force, if any.
+    public var schedule: Schedule? { state.withLock { $0.thermostat?.schedule } }
+
+    /// Replaces the weekly schedule (`nil`: none, the setpoint and mode stay as they are). A
+    /// value set by hand under the old schedule ends with it: the new one holds from now.
+    public func setSchedule(_ schedule: Schedule?) {
+        state.withLock { $0.thermostat = schedule.map(Thermostat.init) }
+        logger.notice("schedule replaced: \(schedule.map { "\($0.slots.count) slots" } ?? "none")")
     }
 
     /// Clears the latched faults on a person's word; returns them.

@@ -9,16 +9,47 @@ public struct NonceScanner: Sendable {
     public enum Kernel: String, Sendable, CaseIterable {
         /// Portable Swift: the reference, and the fallback everywhere.
         case scalar
-        /// The x86 SHA extensions, in C, one stream.
+        /// AVX2, in C: eight nonces at a time, one in each lane.
+        case avx2
+        /// AVX-512, in C: sixteen nonces at a time.
+        case avx512
+        /// The x86 SHA extensions, in C, two interleaved streams.
         case shani
 
-        /// The kernels this CPU can run, fastest last.
-        public static var available: [Kernel] {
-            hearth_sha256_features() & Int32(HEARTH_SHA256_FEATURE_SHANI) != 0 ? [.scalar, .shani] : [.scalar]
-        }
+        /// The kernels this CPU can run, slowest first (as measured on Zen 4: BENCHMARKS.md): those
+        /// its features allow that also pass a known-answer test, so that a kernel that computes
+        /// wrong on some CPU is never used there (it would lose shares, silently).
+        public static var available: [Kernel] { verified }
+
+        private static let verified: [Kernel] = {
+            let features = hearth_sha256_features()
+            func has(_ feature: Int32) -> Bool { features & feature != 0 }
+            var kernels: [Kernel] = [.scalar]
+            if has(Int32(HEARTH_SHA256_FEATURE_AVX2)) { kernels.append(.avx2) }
+            if has(Int32(HEARTH_SHA256_FEATURE_AVX512)) { kernels.append(.avx512) }
+            if has(Int32(HEARTH_SHA256_FEATURE_SHANI)) { kernels.append(.shani) }
+            return kernels.filter(NonceScanner.passesKnownAnswer)
+        }()
 
         /// The fastest kernel this CPU can run.
         public static var best: Kernel { available.last! }
+
+        /// The widest vector kernel this CPU can run, if any.
+        public static var widestSIMD: Kernel? { available.last { $0 == .avx2 || $0 == .avx512 } }
+
+        typealias Scan = @convention(c) (
+            UnsafePointer<UInt32>?, UnsafePointer<UInt32>?, UInt32, UInt32, UInt32, UnsafeMutablePointer<UInt32>?, Int32
+        ) -> Int32
+
+        /// The C scan, for the kernels written in C.
+        var scan: Scan? {
+            switch self {
+            case .scalar: nil
+            case .avx2: hearth_sha256d_scan_avx2
+            case .avx512: hearth_sha256d_scan_avx512
+            case .shani: hearth_sha256d_scan_shani
+            }
+        }
     }
 
     /// The state after the header's first 64 bytes.
@@ -70,7 +101,7 @@ public struct NonceScanner: Sendable {
     /// Tries every nonce in `range` with `kernel` (the best this CPU has by default); returns
     /// those whose header hash meets the target. A kernel the CPU lacks falls back to scalar.
     public func scan(_ range: ClosedRange<UInt32>, kernel: Kernel = .best) -> [UInt32] {
-        guard kernel == .shani, Kernel.available.contains(.shani) else { return scanScalar(range) }
+        guard let scanC = kernel.scan, Kernel.available.contains(kernel) else { return scanScalar(range) }
         var state = [midstate[0], midstate[1], midstate[2], midstate[3], midstate[4], midstate[5], midstate[6], midstate[7]]
         var words = [tail[0], tail[1], tail[2]]
         var candidates = [UInt32](repeating: 0, count: 64)
@@ -80,13 +111,37 @@ public struct NonceScanner: Sendable {
             // In chunks, so a count always fits 32 bits and the candidate buffer cannot fill.
             let last = range.upperBound - first < 1 << 20 ? range.upperBound : first + (1 << 20) - 1
             let count = last - first + 1
-            let written = hearth_sha256d_scan_shani(&state, &words, first, count, targetTop, &candidates, Int32(candidates.count))
+            let written = scanC(&state, &words, first, count, targetTop, &candidates, Int32(candidates.count))
             for nonce in candidates.prefix(Int(max(written, 0))) where meets(hashState(nonce: nonce)) {
                 found.append(nonce)
             }
             if last == range.upperBound { return found }
             first = last + 1
         }
+    }
+
+    /// The genesis block's header: the known answer every kernel is checked against.
+    public static let knownAnswerHeader = try! BlockHeader(
+        hex: "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c")
+
+    /// Whether `kernel` finds the genesis block's nonce among its neighbours, and at an easy
+    /// target exactly the shares the Swift reference finds (over a count no multiple of lanes).
+    static func passesKnownAnswer(_ kernel: Kernel) -> Bool {
+        guard let scanC = kernel.scan else { return true }
+        func scan(_ scanner: NonceScanner, _ range: ClosedRange<UInt32>) -> [UInt32] {
+            var state = (0..<8).map { scanner.midstate[$0] }
+            var words = [scanner.tail[0], scanner.tail[1], scanner.tail[2]]
+            var found = [UInt32](repeating: 0, count: 256)
+            let written = scanC(&state, &words, range.lowerBound, range.upperBound - range.lowerBound + 1, scanner.targetTop, &found, 256)
+            return written < 0 ? [] : found.prefix(Int(written)).filter { scanner.meets(scanner.hashState(nonce: $0)) }
+        }
+        let header = knownAnswerHeader
+        let real = NonceScanner(header: header)
+        guard scan(real, header.nonce - 37...header.nonce + 41) == [header.nonce] else { return false }
+        var easy = [UInt8](repeating: 0, count: 32)
+        easy[0] = 0x0F
+        let loose = NonceScanner(header: header, target: Target(bigEndian: easy))
+        return scan(loose, 1000...1098) == loose.scanScalar(1000...1098)
     }
 
     func scanScalar(_ range: ClosedRange<UInt32>) -> [UInt32] {
@@ -103,7 +158,7 @@ public struct NonceScanner: Sendable {
         return found
     }
 
-    private func meets(_ state: SIMD8<UInt32>) -> Bool {
+    func meets(_ state: SIMD8<UInt32>) -> Bool {
         target.isMet(by: SHA256.bytes(state))
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HearthNet
 import HearthControl
 import HearthDaemon
 import HearthDrivers
@@ -96,18 +94,17 @@ extension Hearth {
                 guard let token else {
                     throw ValidationError("no API token: \(config) has no [api] token; give --token")
                 }
-                guard let url = URL(string: api + "/api/faults/clear") else { throw ValidationError("--api \(api) is not a URL") }
-                var request = URLRequest(url: url)
-                request.httpMethod = "POST"
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-                let (data, response): (Data, URLResponse)
+                let data: Data
+                let status: Int
                 do {
-                    (data, response) = try await URLSession.shared.data(for: request)
+                    let response = try await PlainHTTP.send(
+                        .POST, url: api + "/api/faults/clear", headers: [("Authorization", "Bearer \(token)")])
+                    status = response.status
+                    data = Data(response.body)
                 } catch {
-                    print("error: \(api): \(error.localizedDescription)")
+                    print("error: \(error)")
                     throw ExitCode(1)
                 }
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
                 guard status == 200, let cleared = body?["cleared"] as? [String] else {
                     let message = ((body?["error"] as? [String: Any])?["message"] as? String) ?? String(decoding: data, as: UTF8.self)
@@ -468,7 +465,8 @@ extension Hearth {
             static let configuration = CommandConfiguration(
                 commandName: "hash", abstract: "Measures SHA-256d hashes per second on the CPU.")
 
-            @Option(help: "auto, scalar or shani (auto: the fastest this CPU has).") var kernel = "auto"
+            @Option(help: "auto, scalar, simd, avx2, avx512 or shani (auto: the fastest this CPU has; simd: its widest vectors).")
+            var kernel = "auto"
             @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
             @Option(help: "Seconds to run.") var seconds: Double = 3
             @Flag(help: "Print one JSON object.") var json = false
@@ -477,6 +475,8 @@ extension Hearth {
                 let chosen: NonceScanner.Kernel
                 if kernel == "auto" {
                     chosen = .best
+                } else if kernel == "simd", let widest = NonceScanner.Kernel.widestSIMD {
+                    chosen = widest
                 } else if let named = NonceScanner.Kernel(rawValue: kernel), NonceScanner.Kernel.available.contains(named) {
                     chosen = named
                 } else {

@@ -2,6 +2,7 @@ import Foundation
 import HearthAPI
 import HearthControl
 import HearthHAL
+import HearthNet
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
@@ -41,6 +42,23 @@ final class FakeHeater: HeaterBackend {
             defer { state.faults = [] }
             return state.faults
         }
+    }
+
+    private let weekly = Mutex<(source: String, entries: [ScheduleEntry])>(
+        ("config", [ScheduleEntry(at: "06:30", setpoint: 21), ScheduleEntry(at: "22:00", setpoint: 17, mode: "night")]))
+
+    func schedule() -> ScheduleView {
+        let (source, entries) = weekly.withLock { $0 }
+        return ScheduleView(source: source, slots: (try? ScheduleEntry.schedule(entries, name: "slots"))??.entries ?? [])
+    }
+
+    func setSchedule(_ entries: [ScheduleEntry]?) throws(ScheduleEntry.Problem) {
+        guard let entries else {
+            weekly.withLock { $0 = ("config", [ScheduleEntry(at: "06:30", setpoint: 21), ScheduleEntry(at: "22:00", setpoint: 17, mode: "night")]) }
+            return
+        }
+        _ = try ScheduleEntry.schedule(entries, name: "slots")
+        weekly.withLock { $0 = (entries.isEmpty ? "none" : "api", entries) }
     }
 }
 
@@ -254,6 +272,76 @@ final class FakeHeater: HeaterBackend {
         }
         #expect(history.samples.map(\.setpoint) == [40, 50, 60, 70, 80, 90])
         #expect(history.samples.map(\.time) == [2400, 3000, 3600, 4200, 4800, 5400])
+    }
+
+    /// `hearth fault clear`'s HTTP client against the real API: the answer, the refusal, and a
+    /// port where nothing listens, each in a person's words.
+    @Test func theOneRequestClientTalksToTheAPI() async throws {
+        let heater = FakeHeater()
+        try await app(heater, token: token).test(.live) { client in
+            let port = try #require(client.port)
+            let url = "http://127.0.0.1:\(port)/api/faults/clear"
+            let refused = try await PlainHTTP.send(.POST, url: url, headers: [("Authorization", "Bearer wrong")])
+            #expect(refused.status == 401)
+            #expect(heater.status().faults.count == 1)
+            let cleared = try await PlainHTTP.send(.POST, url: url, headers: [("Authorization", "Bearer \(token)")])
+            #expect(cleared.status == 200)
+            #expect(String(decoding: cleared.body, as: UTF8.self).contains("fan stalled"))
+            #expect(heater.status().faults.isEmpty)
+            let status = try await PlainHTTP.send(.GET, url: "http://127.0.0.1:\(port)/api/status")
+            #expect(status.status == 200 && !status.body.isEmpty)
+        }
+        await #expect { try await PlainHTTP.send(.GET, url: "http://127.0.0.1:1/") } throws: { error in
+            "\(error)".contains("nothing listens on 127.0.0.1:1")
+        }
+        await #expect { try await PlainHTTP.send(.GET, url: "https://example.org/") } throws: { error in
+            "\(error)".contains("not an http:// address")
+        }
+    }
+
+    @Test func theScheduleThroughTheAPI() async throws {
+        let heater = FakeHeater()
+        let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+        try await app(heater, token: token).test(.live) { client in
+            try await client.execute(uri: "/api/schedule", method: .get) { response in
+                let body = try json(response.body)
+                #expect(body["source"] as? String == "config")
+                #expect((body["slots"] as? [[String: Any]])?.count == 14, "two times on every day")
+            }
+            let weekdays = #"{"slots": [{"days": ["mon", "tue", "wed", "thu", "fri"], "at": "07:00", "setpoint": 21.5}, {"at": "23:00", "setpoint": 16, "mode": "night"}]}"#
+            try await client.execute(uri: "/api/schedule", method: .put, body: ByteBuffer(string: weekdays)) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/api/schedule", method: .put, headers: auth, body: ByteBuffer(string: weekdays)) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["source"] as? String == "api")
+                let slots = try #require(body["slots"] as? [[String: Any]])
+                #expect(slots.count == 5 + 7)
+                #expect(slots[0]["days"] as? [String] == ["mon"] && slots[0]["at"] as? String == "07:00")
+                #expect(slots[0]["setpoint"] as? Double == 21.5 && slots[0]["mode"] as? String == "heat")
+            }
+            let cases: [(String, String)] = [
+                (#"{"slots": [{"at": "25:00", "setpoint": 20}]}"#, "slots[0].at: \"25:00\" is not a time of day as HH:MM"),
+                (#"{"slots": [{"at": "07:00", "setpoint": 40}]}"#, "slots[0].setpoint: 40.0 is outside the allowed 5.0…30.0"),
+                (#"{"slots": [{"at": "07:00", "setpoint": 20}, {"days": ["sun"], "at": "07:00", "setpoint": 18}]}"#,
+                 "slots[1].at: Sun 07:00 is already the start of slots[0]"),
+                (#"{"slots": [{"days": ["someday"], "at": "07:00", "setpoint": 20}]}"#, "slots[0].days: \"someday\" is not a day"),
+                (#"{"slots": [{"at": "07:00", "setpoint": 20, "mode": "turbo"}]}"#, "slots[0].mode: \"turbo\" is not one of"),
+            ]
+            for (text, reason) in cases {
+                try await client.execute(uri: "/api/schedule", method: .put, headers: auth, body: ByteBuffer(string: text)) { response in
+                    #expect(response.status == .badRequest, "\(text)")
+                    let message = try errorMessage(response.body) ?? ""
+                    #expect(message.contains(reason), "\(text): \(message)")
+                }
+            }
+            #expect(heater.schedule().source == "api" && heater.schedule().slots.count == 12, "a bad schedule changes nothing")
+            try await client.execute(uri: "/api/schedule", method: .delete, headers: auth) { response in
+                let body = try json(response.body)
+                #expect(body["source"] as? String == "config")
+            }
+        }
     }
 }
 

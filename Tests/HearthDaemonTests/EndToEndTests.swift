@@ -104,14 +104,27 @@ import FoundationNetworking
         let (_, after) = try await request("GET", "\(api)/status")
         #expect(after["setpoint"] as? Double == 23.5 && after["mode"] as? String == "eco", "the refused request changed nothing")
 
+        // A schedule set through the API takes over at the next tick and is kept in the state file.
+        let weekly = #"{"slots": [{"at": "00:00", "setpoint": 19.5, "mode": "night"}]}"#
+        let (scheduleStatus, scheduleBody) = try await request("PUT", "\(api)/schedule", body: weekly)
+        #expect(scheduleStatus == 200 && scheduleBody["source"] as? String == "api")
+        #expect((scheduleBody["slots"] as? [[String: Any]])?.count == 7)
+        var scheduled: [String: Any] = [:]
+        for _ in 0..<500 where scheduled["setpoint"] as? Double != 19.5 {
+            try await Task.sleep(for: .milliseconds(20))
+            scheduled = try await request("GET", "\(api)/status").1
+        }
+        #expect(scheduled["setpoint"] as? Double == 19.5 && scheduled["mode"] as? String == "night")
+
         process.terminate()  // SIGTERM
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         let said = try String(contentsOf: log, encoding: .utf8)
         #expect(said.contains("safe state (the control task ended): fans full, hash board off and in reset"), "\(said.suffix(600))")
         let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any])
-        #expect(saved["setpoint"] as? Double == 23.5)
-        #expect(saved["mode"] as? String == "eco")
+        #expect(saved["setpoint"] as? Double == 19.5)
+        #expect(saved["mode"] as? String == "night")
+        #expect((saved["schedule"] as? [[String: Any]])?.first?["at"] as? String == "00:00", "the API's schedule survives a restart")
         #expect((saved["lifetimeHashes"] as? Int ?? 0) > 0)
         #expect((saved["bestShareDifficulty"] as? Double ?? 0) >= 0x1p-16)
     }

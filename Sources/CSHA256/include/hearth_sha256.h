@@ -13,6 +13,8 @@ extern "C" {
 /// Bit set of what this CPU can run.
 enum {
     HEARTH_SHA256_FEATURE_SHANI = 1,
+    HEARTH_SHA256_FEATURE_AVX2 = 2,
+    HEARTH_SHA256_FEATURE_AVX512 = 4,
 };
 
 /// The kernels this CPU supports (a combination of HEARTH_SHA256_FEATURE_*); 0 off x86-64.
@@ -25,6 +27,15 @@ int hearth_sha256_features(void);
 /// -1 when the CPU lacks SHA-NI.
 int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
                               uint32_t target_top, uint32_t *found, int max_found);
+
+/// The same scan with one nonce in each 32-bit lane of AVX2's registers (8 at a time); -1 when
+/// the CPU or the operating system lacks AVX2.
+int hearth_sha256d_scan_avx2(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                             uint32_t target_top, uint32_t *found, int max_found);
+
+/// The same scan in AVX-512's registers (16 nonces at a time); -1 without AVX-512F.
+int hearth_sha256d_scan_avx512(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                               uint32_t target_top, uint32_t *found, int max_found);
 
 #ifdef __cplusplus
 }

@@ -180,39 +180,23 @@ public struct HearthConfig: Hashable, Sendable {
         try writeAtomically(Data(text.utf8), to: file)
     }
 
-    static let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
     /// The `[[schedule]]` entries as one weekly schedule: each entry's time on each of its days.
-    static func schedule(_ entries: [TOMLReader], document: TOMLReader) throws(ConfigError) -> Schedule? {
-        guard !entries.isEmpty else { return nil }
-        var slots: [Schedule.Slot] = []
-        var owner: [WeekTime: String] = [:]
-        for var entry in entries {
-            let days = try entry.strings("days") ?? days
-            guard !days.isEmpty else { throw entry.error("days", "must name at least one day (\(Self.days.joined(separator: ", ")))") }
-            let at = try entry.requiredString("at")
-            let parts = at.split(separator: ":")
-            guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
-                (0..<24).contains(hour), (0..<60).contains(minute)
-            else {
-                throw entry.error("at", "\"\(at)\" is not a time of day as HH:MM (00:00 to 23:59)")
-            }
-            let setpoint = Celsius(try entry.double("setpoint", required: Thermostat.setpointRange))
-            let mode = try entry.choice("mode", Mode.self) ?? .heat
-            for day in days {
-                guard let weekday = Self.days.firstIndex(of: day.lowercased()) else {
-                    throw entry.error("days", "\"\(day)\" is not a day (\(Self.days.joined(separator: ", ")))")
-                }
-                let start = WeekTime(weekday: weekday + 1, hour: hour, minute: minute)!
-                if let other = owner[start] {
-                    throw entry.error("at", "\(start) is already the start of \(other)")
-                }
-                owner[start] = entry.path
-                slots.append(Schedule.Slot(start: start, setpoint: setpoint, mode: mode))
-            }
-            try entry.finish()
+    static func schedule(_ tables: [TOMLReader], document: TOMLReader) throws(ConfigError) -> Schedule? {
+        guard !tables.isEmpty else { return nil }
+        var readers = tables
+        var entries: [ScheduleEntry] = []
+        for index in readers.indices {
+            entries.append(ScheduleEntry(
+                days: try readers[index].strings("days"), at: try readers[index].requiredString("at"),
+                setpoint: try readers[index].double("setpoint", required: Thermostat.setpointRange),
+                mode: try readers[index].choice("mode", Mode.self)?.rawValue))
+            try readers[index].finish()
         }
-        return Schedule(slots)
+        do {
+            return try ScheduleEntry.schedule(entries, name: "schedule")
+        } catch {
+            throw readers[error.index].error(error.field, error.reason)
+        }
     }
 }
 
