@@ -24,7 +24,7 @@ done
 hearth_need_swift
 flags=(-c release --static-swift-stdlib)
 if [ -n "$sdk" ]; then
-    swift sdk list 2>/dev/null | grep -qx "$sdk" ||
+    swift sdk list 2>/dev/null | grep -x "$sdk" >/dev/null ||
         hearth_die "no Swift SDK named $sdk (installed: $(swift sdk list 2>/dev/null | tr '\n' ' '))"
     flags+=(--swift-sdk "$sdk")
 else

@@ -36,7 +36,8 @@ fi
 
 if [ -z "$board" ]; then
     if [ -r /etc/hearth/hearth.toml ]; then
-        board=$(sed -n 's/^board *= *"\(.*\)".*/\1/p' /etc/hearth/hearth.toml | head -n 1)
+        board=$(sed -n 's/^board *= *"\(.*\)".*/\1/p' /etc/hearth/hearth.toml)
+        board=${board%%$'\n'*}
     fi
     board=${board:-$(cd "$(dirname "$0")/.." && pwd)/Board/sim.toml}
 fi

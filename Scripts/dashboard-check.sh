@@ -48,7 +48,8 @@ check "id=\"room\">$room<" "the room temperature $room"
 check 'id="setpoint">21.5 °C<' "the setpoint 21.5 °C"
 check 'id="mode">eco<' "the mode eco"
 check 'data-mode="eco" class="active"' "the eco button shown as active"
-points=$(sed -n 's/.*data-points="\([0-9]*\)".*/\1/p' "$work/dom.html" | head -n 1)
+points=$(sed -n 's/.*data-points="\([0-9]*\)".*/\1/p' "$work/dom.html")
+points=${points%%$'\n'*}
 [ "${points:-0}" -ge 2 ] || hearth_die "the chart drew ${points:-no} points (at least the history's first sample and now)"
 [ -s "$artifacts/dashboard.png" ] || hearth_die "no screenshot"
 hearth_say "the dashboard shows room $room, setpoint 21.5 °C, mode eco, a chart of $points points; screenshot $artifacts/dashboard.png"

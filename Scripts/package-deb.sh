@@ -42,7 +42,9 @@ depends=()
 for soname in $(readelf -d "$bin/hearthd" "$bin/hearth" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
     package=""
     if [ "$arch" = "$(dpkg --print-architecture)" ]; then
-        path=$(ldconfig -p | awk -v lib="$soname" '$1 == lib { print $NF; exit }')
+        # awk reads to the end: stopping at the first match would kill ldconfig with SIGPIPE,
+        # which pipefail turns into a failure.
+        path=$(ldconfig -p | awk -v lib="$soname" '$1 == lib && !found { print $NF; found = 1 }')
         [ -n "$path" ] && package=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
         [ -z "$package" ] && [ -n "$path" ] && package=$(dpkg -S "$path" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
     fi

@@ -23,7 +23,7 @@ hearth_say "the web dashboard in headless Chromium"
 Scripts/dashboard-check.sh "$bin"
 
 hearth_say "packing the Debian package (from this debug build) and checking it"
-deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --bin "$bin" --output .build/deb --allow-unpackaged-libraries 2>/dev/null | tail -n 1)
+deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --bin "$bin" --output .build/deb --allow-unpackaged-libraries | tail -n 1)
 Scripts/check-deb.sh "$deb"
 
 native=$(hearth_system_libgpiod_major)
