@@ -39,6 +39,7 @@ version=$(hearth_version)
 
 # The package that holds each shared library hearthd links.
 depends=()
+unpackaged=()
 for soname in $(readelf -d "$bin/hearthd" "$bin/hearth" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
     package=""
     if [ "$arch" = "$(dpkg --print-architecture)" ]; then
@@ -59,12 +60,14 @@ for soname in $(readelf -d "$bin/hearthd" "$bin/hearth" | sed -n 's/.*(NEEDED).*
             libz.so.1) package=zlib1g ;;
             *)
                 [ "$allow_unpackaged" = 1 ] || hearth_die "hearthd links $soname, which no Debian package provides: build with Scripts/build-release.sh (static Swift runtime), or add the library's package to this script's table"
-                hearth_say "warning: $soname is in no Debian package; the package will not run where it is missing"
+                unpackaged+=("$soname")
                 continue ;;
         esac
     fi
     depends+=("$package")
 done
+[ ${#unpackaged[@]} -eq 0 ] ||
+    hearth_say "warning: in no Debian package, so the package runs only where they are: ${unpackaged[*]}"
 depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
 
 root=$(mktemp -d)
