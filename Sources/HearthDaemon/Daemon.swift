@@ -183,6 +183,7 @@ public enum Daemon {
         for part in hardware.missing {
             logger.warning("not driven: \(part)")
         }
+        for note in hardware.notes { logger.info("\(note)") }
 
         let store = options.stateFile.map(StateStore.init)
         var remembered = HeaterState()

@@ -32,6 +32,8 @@ public struct Hardware: Sendable {
     /// Parts the board file names that this build cannot drive yet, each with the reason; the
     /// heater runs without them and says so.
     public var missing: [String] = []
+    /// How the board's parts are run, where a person would want to know (logged at start).
+    public var notes: [String] = []
     /// For a simulated board: moves the simulated world forward by the time given. The control
     /// task calls it before each tick's readings with the time since the last tick.
     public var simulation: (@Sendable (Duration) -> Void)?

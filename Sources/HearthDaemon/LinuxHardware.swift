@@ -1,9 +1,10 @@
 import Foundation
 import HearthDrivers
-import HearthMining
 import HearthHAL
 import HearthLinux
+import HearthMining
 import Logging
+import Synchronization
 
 /// Where the Linux backends find the kernel's interfaces; tests point these at a fake tree.
 public struct LinuxRoots: Sendable {
@@ -11,6 +12,7 @@ public struct LinuxRoots: Sendable {
     public var pwm = "/sys/class/pwm"
     public var thermal = "/sys/class/thermal"
     public var hwmon = "/sys/class/hwmon"
+    public var powercap = "/sys/class/powercap"
 
     /// The real system's paths.
     public init() {}
@@ -97,10 +99,37 @@ extension Hardware {
                 sink: hardware.shares, work: LocalWork.template)
             hardware.engine = engine
             hardware.load = { power in engine.setPowerTarget(cpu.idle + power) }
+            if let counter = RAPLEnergyCounter.package(root: roots.powercap, sys: sys) {
+                do {
+                    _ = try counter.energy()
+                    let loop = MeasuredPower(MeasuredPowerLoop(range: counter.range, limit: cpu.fullLoad - cpu.idle))
+                    hardware.load = { power in
+                        engine.setPowerTarget(loop.command(for: cpu.idle + power, energy: try? counter.energy()))
+                    }
+                    hardware.notes.append("CPU power: the model, corrected every 5 s by the energy counter \(counter.name) (\(counter.zone))")
+                } catch {
+                    hardware.notes.append("CPU power: the model alone; \(counter.zone) cannot be read: \(error)")
+                }
+            }
             hardware.ratedPower = cpu.fullLoad - cpu.idle
             hardware.hashes = { engine.hashes }
             hardware.shutdown = { engine.stop() }
         }
         return hardware
+    }
+}
+
+/// The measured power loop behind a lock, with the wall clock, for the load closure.
+final class MeasuredPower: Sendable {
+    private let loop: Mutex<MeasuredPowerLoop>
+    private let origin = ContinuousClock.now
+
+    init(_ loop: MeasuredPowerLoop) {
+        self.loop = Mutex(loop)
+    }
+
+    func command(for target: Watts, energy: UInt64?) -> Watts {
+        let now = origin.duration(to: .now)
+        return loop.withLock { $0.command(for: target, energy: energy, at: now) }
     }
 }

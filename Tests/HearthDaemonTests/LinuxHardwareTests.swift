@@ -23,6 +23,7 @@ import Testing
         roots.pwm = "\(sysfs.root)/pwm"
         roots.thermal = "\(sysfs.root)/thermal"
         roots.hwmon = "\(sysfs.root)/hwmon"
+        roots.powercap = "\(sysfs.root)/powercap"
         self.roots = roots
     }
 
@@ -62,6 +63,26 @@ import Testing
         let power = try #require(try hardware.powerMeter?.readPower())
         #expect(abs(power.power.value - 6) < 1e-9 && abs(power.voltage.value - 12) < 1e-9)
         #expect(hardware.missing.count == 1, "the hash board has no driver yet")
+        #expect(hardware.notes.isEmpty, "no energy counter: the CPU power model alone")
+    }
+
+    /// Where the kernel has a RAPL package counter, the CPU engine's power is corrected by it.
+    @Test func aPackageEnergyCounterClosesTheCPUPowerLoop() throws {
+        try sysfs.file("powercap/intel-rapl:0/name", "package-0\n")
+        try sysfs.file("powercap/intel-rapl:0/max_energy_range_uj", "262143328850\n")
+        try sysfs.file("powercap/intel-rapl:0/energy_uj", "5000000\n")
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
+        let i2c = FakeI2CAdapter(functionality: FakeI2CAdapter.plainI2C, path: "\(roots.dev)/i2c-1")
+        i2c.addWordDevice(0x48, registers: [0x00: 0x1500, 0x01: 0x60A0])
+        i2c.addWordDevice(0x49, registers: [0x00: 0x2300, 0x01: 0x60A0])
+        i2c.addWordDevice(0x18, registers: [0x05: 0xC1C4, 0x06: 0x0054, 0x07: 0x0400, 0x08: 0x03])
+        i2c.addWordDevice(0x40, registers: [0x01: 0x0320, 0x02: 0x2580, 0x03: 0x0258, 0xFE: 0x5449, 0xFF: 0x2270])
+        let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: fakeChip().library)
+        defer { hardware.shutdown?() }
+        #expect(hardware.notes.count == 1)
+        #expect(hardware.notes.first?.contains("corrected every 5 s by the energy counter package-0") == true)
+        hardware.load?(Watts(1))
+        hardware.load?(.zero)
     }
 
     @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {
