@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "HearthStratum",
             dependencies: [
-                "HearthMining",
+                "HearthMining", "HearthNet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +125,7 @@ let package = Package(
             name: "HearthDaemon",
             dependencies: [
                 "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthStratum",
-                "HearthAPI",
+                "HearthAPI", "HearthNet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,6 +176,7 @@ let package = Package(
                 "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "HearthNetTests", dependencies: ["HearthNet"], swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],

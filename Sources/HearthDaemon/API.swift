@@ -1,6 +1,7 @@
 import HearthAPI
 import HearthControl
 import HearthHAL
+import HearthNet
 import HearthStratum
 import Hummingbird
 import Logging
@@ -23,14 +24,12 @@ public struct APIOptions: Hashable, Sendable {
         self.token = token
     }
 
-    /// `HOST:PORT`.
+    /// `HOST:PORT`, or `[IPV6]:PORT`.
     public init(address: String, token: String? = nil) throws(ConfigError) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (1...65535).contains(port), colon != address.startIndex
-        else {
-            throw ConfigError(file: "--api", key: "", reason: "\"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:8080)")
+        guard let parsed = try? HostPort(parsing: Substring(address)) else {
+            throw ConfigError(file: "--api", key: "", reason: "\"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)")
         }
-        self.init(host: String(address[..<colon]), port: port, token: token)
+        self.init(host: parsed.host, port: parsed.port, token: token)
     }
 }
 

@@ -53,22 +53,13 @@ public enum PlainHTTP {
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
-        var host = Substring(authority)
-        var port = 80
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()) else { throw Failure(description: "\(url): bad port") }
-                port = number
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            guard let number = Int(authority[authority.index(after: colon)...]) else { throw Failure(description: "\(url): bad port") }
-            port = number
+        let address: HostPort
+        do {
+            address = try HostPort(parsing: authority, defaultPort: 80)
+        } catch {
+            throw Failure(description: "\(url): \(error == .noHost ? "no host" : "not a port from 1 to 65535")")
         }
-        guard !host.isEmpty, (1...65535).contains(port) else { throw Failure(description: "\(url): no host, or a port outside 1…65535") }
-        return (String(host), port, path.isEmpty ? "/" : String(path))
+        return (address.host, address.port, path.isEmpty ? "/" : String(path))
     }
 
     private static func exchange(

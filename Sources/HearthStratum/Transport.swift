@@ -1,3 +1,4 @@
+import HearthNet
 import NIOCore
 
 /// Splits a pool's byte stream into lines, refusing any line longer than `maxLength` bytes: a
@@ -62,29 +63,18 @@ public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
             rest = rest[schemeEnd.upperBound...]
         }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        let host: Substring
-        let portText: Substring
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else { throw StratumError("\(url): no port; a pool address is stratum+tcp://HOST:PORT") }
-            portText = after.dropFirst()
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else {
-                throw StratumError("\(url): no port; a pool address is stratum+tcp://HOST:PORT")
+        do throws(HostPort.Problem) {
+            let address = try HostPort(parsing: rest)
+            host = address.host
+            port = address.port
+        } catch {
+            switch error {
+            case .noHost: throw StratumError("\(url): no host name; a pool address is stratum+tcp://HOST:PORT")
+            case .noPort: throw StratumError("\(url): no port; a pool address is stratum+tcp://HOST:PORT")
+            case .badPort(let text): throw StratumError("\(url): port \"\(text)\" is not a number from 1 to 65535")
             }
-            host = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
         }
-        guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else {
-            throw StratumError("\(url): no host name; a pool address is stratum+tcp://HOST:PORT")
-        }
-        guard let port = Int(portText), (1...65535).contains(port) else {
-            throw StratumError("\(url): port \"\(portText)\" is not a number from 1 to 65535")
-        }
-        self.host = String(host)
-        self.port = port
     }
 
-    public var description: String { "stratum+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var description: String { "stratum+tcp://\(HostPort(host: host, port: port))" }
 }

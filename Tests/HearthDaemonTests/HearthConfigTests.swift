@@ -89,6 +89,15 @@ import Testing
         }
     }
 
+    @Test func theAPIListensOnIPv4OrBracketedIPv6() throws {
+        let v6 = try HearthConfig.parse("[api]\nlisten = \"[::1]:8081\"\ncgminer = \"0.0.0.0:4028\"\n", file: "hearth.toml")
+        #expect(v6.api?.host == "::1" && v6.api?.port == 8081)
+        #expect(v6.cgminer?.host == "0.0.0.0" && v6.cgminer?.port == 4028)
+        #expect { try HearthConfig.parse("[api]\nlisten = \"localhost\"\n", file: "hearth.toml") } throws: { error in
+            "\(error)".contains("api.listen: \"localhost\" is not HOST:PORT")
+        }
+    }
+
     @Test func readsTheRoomLoopGains() throws {
         let config = try HearthConfig.parse("[heater]\nkp = 1676.3\nki = 7.446\nkd = 94345\n", file: "hearth.toml")
         #expect(config.roomGains == PIDGains(kp: 1676.3, ki: 7.446, kd: 94345))
