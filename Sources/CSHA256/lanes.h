@@ -12,6 +12,28 @@
         h = ADD(t1, t2);                                                                              \
     } while (0)
 
+// Rounds t … t+7 over the message words w, in the usual rotation of the variables: after eight
+// rounds every variable holds its own letter again.
+#define LANE_EIGHT_ROUNDS(t, w)                                                                       \
+    do {                                                                                              \
+        LANE_ROUND(a, b, c, d, e, f, g, h, K[(t) + 0], w[(t) + 0]);                                   \
+        LANE_ROUND(h, a, b, c, d, e, f, g, K[(t) + 1], w[(t) + 1]);                                   \
+        LANE_ROUND(g, h, a, b, c, d, e, f, K[(t) + 2], w[(t) + 2]);                                   \
+        LANE_ROUND(f, g, h, a, b, c, d, e, K[(t) + 3], w[(t) + 3]);                                   \
+        LANE_ROUND(e, f, g, h, a, b, c, d, K[(t) + 4], w[(t) + 4]);                                   \
+        LANE_ROUND(d, e, f, g, h, a, b, c, K[(t) + 5], w[(t) + 5]);                                   \
+        LANE_ROUND(c, d, e, f, g, h, a, b, K[(t) + 6], w[(t) + 6]);                                   \
+        LANE_ROUND(b, c, d, e, f, g, h, a, K[(t) + 7], w[(t) + 7]);                                   \
+    } while (0)
+
+// Message schedule words from … to-1 of w.
+#define LANE_SCHEDULE(w, from, to)                                                                    \
+    for (int t = (from); t < (to); t++) {                                                             \
+        VEC s0 = XOR3(ROR(w[t - 15], 7), ROR(w[t - 15], 18), SHR(w[t - 15], 3));                      \
+        VEC s1 = XOR3(ROR(w[t - 2], 17), ROR(w[t - 2], 19), SHR(w[t - 2], 10));                       \
+        w[t] = ADD(ADD(s1, w[t - 7]), ADD(s0, w[t - 16]));                                            \
+    }
+
 // One round of the same kind in scalar code, for the rounds done once per scan.
 #define SCALAR_ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 #define SCALAR_ROUND(s, k, w)                                                                          \
@@ -57,11 +79,7 @@ KERNEL_TARGET static int KERNEL_NAME(const uint32_t midstate[8], const uint32_t 
     for (uint64_t i = 0; i < count; i += LANES) {
         for (int lane = 0; lane < LANES; lane++) words[lane] = __builtin_bswap32(first + (uint32_t)i + (uint32_t)lane);
         w1[3] = LOADU(words);
-        for (int t = 18; t < 64; t++) {
-            VEC s0 = XOR3(ROR(w1[t - 15], 7), ROR(w1[t - 15], 18), SHR(w1[t - 15], 3));
-            VEC s1 = XOR3(ROR(w1[t - 2], 17), ROR(w1[t - 2], 19), SHR(w1[t - 2], 10));
-            w1[t] = ADD(ADD(s1, w1[t - 7]), ADD(s0, w1[t - 16]));
-        }
+        LANE_SCHEDULE(w1, 18, 64);
         // The state after round 2 is where round 3 of the usual rotation expects it.
         VEC f = SET1(pre[0]), g = SET1(pre[1]), h = SET1(pre[2]), a = SET1(pre[3]);
         VEC b = SET1(pre[4]), c = SET1(pre[5]), d = SET1(pre[6]), e = SET1(pre[7]);
@@ -70,16 +88,7 @@ KERNEL_TARGET static int KERNEL_NAME(const uint32_t midstate[8], const uint32_t 
         LANE_ROUND(d, e, f, g, h, a, b, c, K[5], w1[5]);
         LANE_ROUND(c, d, e, f, g, h, a, b, K[6], w1[6]);
         LANE_ROUND(b, c, d, e, f, g, h, a, K[7], w1[7]);
-        for (int t = 8; t < 64; t += 8) {
-            LANE_ROUND(a, b, c, d, e, f, g, h, K[t + 0], w1[t + 0]);
-            LANE_ROUND(h, a, b, c, d, e, f, g, K[t + 1], w1[t + 1]);
-            LANE_ROUND(g, h, a, b, c, d, e, f, K[t + 2], w1[t + 2]);
-            LANE_ROUND(f, g, h, a, b, c, d, e, K[t + 3], w1[t + 3]);
-            LANE_ROUND(e, f, g, h, a, b, c, d, K[t + 4], w1[t + 4]);
-            LANE_ROUND(d, e, f, g, h, a, b, c, K[t + 5], w1[t + 5]);
-            LANE_ROUND(c, d, e, f, g, h, a, b, K[t + 6], w1[t + 6]);
-            LANE_ROUND(b, c, d, e, f, g, h, a, K[t + 7], w1[t + 7]);
-        }
+        for (int t = 8; t < 64; t += 8) { LANE_EIGHT_ROUNDS(t, w1); }
         // The second hash: one block, the first hash and its padding.
         w2[0] = ADD(a, SET1(midstate[0]));
         w2[1] = ADD(b, SET1(midstate[1]));
@@ -89,23 +98,10 @@ KERNEL_TARGET static int KERNEL_NAME(const uint32_t midstate[8], const uint32_t 
         w2[5] = ADD(f, SET1(midstate[5]));
         w2[6] = ADD(g, SET1(midstate[6]));
         w2[7] = ADD(h, SET1(midstate[7]));
-        for (int t = 16; t < 61; t++) {
-            VEC s0 = XOR3(ROR(w2[t - 15], 7), ROR(w2[t - 15], 18), SHR(w2[t - 15], 3));
-            VEC s1 = XOR3(ROR(w2[t - 2], 17), ROR(w2[t - 2], 19), SHR(w2[t - 2], 10));
-            w2[t] = ADD(ADD(s1, w2[t - 7]), ADD(s0, w2[t - 16]));
-        }
+        LANE_SCHEDULE(w2, 16, 61);
         a = SET1(IV[0]), b = SET1(IV[1]), c = SET1(IV[2]), d = SET1(IV[3]);
         e = SET1(IV[4]), f = SET1(IV[5]), g = SET1(IV[6]), h = SET1(IV[7]);
-        for (int t = 0; t < 56; t += 8) {
-            LANE_ROUND(a, b, c, d, e, f, g, h, K[t + 0], w2[t + 0]);
-            LANE_ROUND(h, a, b, c, d, e, f, g, K[t + 1], w2[t + 1]);
-            LANE_ROUND(g, h, a, b, c, d, e, f, K[t + 2], w2[t + 2]);
-            LANE_ROUND(f, g, h, a, b, c, d, e, K[t + 3], w2[t + 3]);
-            LANE_ROUND(e, f, g, h, a, b, c, d, K[t + 4], w2[t + 4]);
-            LANE_ROUND(d, e, f, g, h, a, b, c, K[t + 5], w2[t + 5]);
-            LANE_ROUND(c, d, e, f, g, h, a, b, K[t + 6], w2[t + 6]);
-            LANE_ROUND(b, c, d, e, f, g, h, a, K[t + 7], w2[t + 7]);
-        }
+        for (int t = 0; t < 56; t += 8) { LANE_EIGHT_ROUNDS(t, w2); }
         LANE_ROUND(a, b, c, d, e, f, g, h, K[56], w2[56]);
         LANE_ROUND(h, a, b, c, d, e, f, g, K[57], w2[57]);
         LANE_ROUND(g, h, a, b, c, d, e, f, K[58], w2[58]);
@@ -124,4 +120,6 @@ KERNEL_TARGET static int KERNEL_NAME(const uint32_t midstate[8], const uint32_t 
 
 #undef SCALAR_ROTR
 #undef SCALAR_ROUND
+#undef LANE_EIGHT_ROUNDS
+#undef LANE_SCHEDULE
 #undef LANE_ROUND

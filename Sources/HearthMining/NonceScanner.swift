@@ -102,6 +102,12 @@ public struct NonceScanner: Sendable {
     /// those whose header hash meets the target. A kernel the CPU lacks falls back to scalar.
     public func scan(_ range: ClosedRange<UInt32>, kernel: Kernel = .best) -> [UInt32] {
         guard let scanC = kernel.scan, Kernel.available.contains(kernel) else { return scanScalar(range) }
+        return scan(range, with: scanC)
+    }
+
+    /// Every nonce in `range` that meets the target, by a C kernel: its candidates (the top word
+    /// at or below the target's) checked in full against the Swift reference.
+    private func scan(_ range: ClosedRange<UInt32>, with scanC: Kernel.Scan) -> [UInt32] {
         var state = [midstate[0], midstate[1], midstate[2], midstate[3], midstate[4], midstate[5], midstate[6], midstate[7]]
         var words = [tail[0], tail[1], tail[2]]
         var candidates = [UInt32](repeating: 0, count: 64)
@@ -128,20 +134,13 @@ public struct NonceScanner: Sendable {
     /// target exactly the shares the Swift reference finds (over a count no multiple of lanes).
     static func passesKnownAnswer(_ kernel: Kernel) -> Bool {
         guard let scanC = kernel.scan else { return true }
-        func scan(_ scanner: NonceScanner, _ range: ClosedRange<UInt32>) -> [UInt32] {
-            var state = (0..<8).map { scanner.midstate[$0] }
-            var words = [scanner.tail[0], scanner.tail[1], scanner.tail[2]]
-            var found = [UInt32](repeating: 0, count: 256)
-            let written = scanC(&state, &words, range.lowerBound, range.upperBound - range.lowerBound + 1, scanner.targetTop, &found, 256)
-            return written < 0 ? [] : found.prefix(Int(written)).filter { scanner.meets(scanner.hashState(nonce: $0)) }
-        }
         let header = knownAnswerHeader
         let real = NonceScanner(header: header)
-        guard scan(real, header.nonce - 37...header.nonce + 41) == [header.nonce] else { return false }
+        guard real.scan(header.nonce - 37...header.nonce + 41, with: scanC) == [header.nonce] else { return false }
         var easy = [UInt8](repeating: 0, count: 32)
         easy[0] = 0x0F
         let loose = NonceScanner(header: header, target: Target(bigEndian: easy))
-        return scan(loose, 1000...1098) == loose.scanScalar(1000...1098)
+        return loose.scan(1000...1098, with: scanC) == loose.scanScalar(1000...1098)
     }
 
     func scanScalar(_ range: ClosedRange<UInt32>) -> [UInt32] {
@@ -158,7 +157,7 @@ public struct NonceScanner: Sendable {
         return found
     }
 
-    func meets(_ state: SIMD8<UInt32>) -> Bool {
+    private func meets(_ state: SIMD8<UInt32>) -> Bool {
         target.isMet(by: SHA256.bytes(state))
     }
 }

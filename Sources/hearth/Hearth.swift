@@ -187,14 +187,14 @@ extension Hearth {
                 throw ExitCode(1)
             }
             let sign = fit.offset.value < 0 ? "" : "+"
-            print("fit: gain \(rounded(fit.gain, 5)), offset \(sign)\(rounded(fit.offset.value, 3)) °C (true = raw × gain + offset)")
+            print("fit: gain \(fit.gain.rounded(toPlaces: 5)), offset \(sign)\(fit.offset.value.rounded(toPlaces: 3)) °C (true = raw × gain + offset)")
             for (index, (point, residual)) in zip(collected, fit.residuals).enumerated() {
-                print("  point \(index + 1): raw \(rounded(point.raw.value, 3)) °C, reference \(rounded(point.reference.value, 3)) °C, residual \(rounded(residual.value, 3)) °C")
+                print("  point \(index + 1): raw \(point.raw.value.rounded(toPlaces: 3)) °C, reference \(point.reference.value.rounded(toPlaces: 3)) °C, residual \(residual.value.rounded(toPlaces: 3)) °C")
             }
-            print("worst residual \(rounded(fit.worstResidual.value, 3)) °C\(fit.worstResidual.value > 0.5 ? ": large; is the sensor well coupled to the reference?" : "")")
+            print("worst residual \(fit.worstResidual.value.rounded(toPlaces: 3)) °C\(fit.worstResidual.value > 0.5 ? ": large; is the sensor well coupled to the reference?" : "")")
             if dryRun { return }
             try CalibrationFile.save(
-                .linear(gain: rounded(fit.gain, 5), offset: Celsius(rounded(fit.offset.value, 3))), for: sensor, file: output,
+                .linear(gain: fit.gain.rounded(toPlaces: 5), offset: Celsius(fit.offset.value.rounded(toPlaces: 3))), for: sensor, file: output,
                 sensors: names, header: ["Sensor calibrations written by `hearth calibrate`; see README, Calibration."])
             print("wrote [\(sensor)] to \(output); hearthd uses it with calibration = \"\(output)\" in its configuration")
         }
@@ -237,7 +237,7 @@ extension Hearth {
                 }
                 let raw = try mean(sensor)
                 points.append(Calibration.Point(raw: raw, reference: reference))
-                print("  raw \(rounded(raw.value, 3)) °C ↔ reference \(rounded(reference.value, 3)) °C")
+                print("  raw \(raw.value.rounded(toPlaces: 3)) °C ↔ reference \(reference.value.rounded(toPlaces: 3)) °C")
             }
             return points
         }
@@ -319,7 +319,7 @@ extension Hearth {
             print("gains: kp \(g.kp) W/°C, ki \(g.ki) W/(°C·s), kd \(g.kd) W·s/°C")
             print("try them: hearth simulate --scenario \(scenario) --gains \(g.kp),\(g.ki),\(g.kd)")
             if let writeConfig {
-                let written = PIDGains(kp: rounded(g.kp, 3), ki: rounded(g.ki, 5), kd: rounded(g.kd, 1))
+                let written = PIDGains(kp: g.kp.rounded(toPlaces: 3), ki: g.ki.rounded(toPlaces: 5), kd: g.kd.rounded(toPlaces: 1))
                 try HearthConfig.save(written, file: writeConfig)
                 print("wrote kp \(written.kp), ki \(written.ki), kd \(written.kd) into [heater] of \(writeConfig); restart hearthd to use them")
             }
@@ -545,12 +545,6 @@ extension Hearth {
             print("libgpiod \(gpio.library) (API \(gpio.api))")
         }
     }
-}
-
-/// `value` to `digits` decimal places, for printing and for files a person reads.
-func rounded(_ value: Double, _ digits: Int) -> Double {
-    let scale = pow(10, Double(digits))
-    return (value * scale).rounded() / scale
 }
 
 /// A line from standard input, read a byte at a time so that nothing after it is taken: a script

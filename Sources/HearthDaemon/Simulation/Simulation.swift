@@ -146,10 +146,7 @@ public struct Simulation {
 extension SimulationReport {
     /// The report for people, a measure a line.
     public var summary: String {
-        func f(_ value: Double, _ digits: Int = 2) -> String {
-            let scale = pow(10, Double(digits))
-            return "\((value * scale).rounded() / scale)"
-        }
+        func f(_ value: Double, _ digits: Int = 2) -> String { "\(value.rounded(toPlaces: digits))" }
         var lines = [
             "scenario \(scenario), \(controller) controller, \(f(hours, 1)) h simulated",
             "IAE of room temperature   \(f(iae)) °C·h",
