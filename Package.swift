@@ -61,7 +61,7 @@ let package = Package(
         // Chip drivers, written only against the HAL.
         .target(name: "HearthDrivers", dependencies: ["HearthHAL"], swiftSettings: strict),
         // The simulated world: a thermal model of a heated room and register-level twins of the chips.
-        .target(name: "HearthSim", dependencies: ["HearthHAL"], swiftSettings: strict),
+        .target(name: "HearthSim", dependencies: ["HearthHAL", "HearthDrivers", "HearthMining"], swiftSettings: strict),
         // SHA-256d kernels for instruction sets Swift cannot reach portably (SHA-NI), chosen by cpuid.
         .target(
             name: "CSHA256",
@@ -71,7 +71,7 @@ let package = Package(
             ]
         ),
         // SHA-256d, block headers and targets, the hash engines.
-        .target(name: "HearthMining", dependencies: ["HearthHAL", "CSHA256"], swiftSettings: strict),
+        .target(name: "HearthMining", dependencies: ["HearthHAL", "HearthDrivers", "CSHA256"], swiftSettings: strict),
         // The Stratum V1 client: the protocol as pure state, on a SwiftNIO TCP connection.
         .target(
             name: "HearthStratum",
@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthMiningTests",
-            dependencies: ["HearthMining", "HearthTestFixtures", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HearthMining", "HearthSim", "HearthTestFixtures", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(
             name: "HearthStratumTests",

@@ -37,7 +37,8 @@ public struct APIOptions: Hashable, Sendable {
 struct DaemonBackend: HeaterBackend {
     let service: HeaterService<ContinuousClock>
     let client: StratumClient?
-    let engine: String
+    /// What is hashing now: it changes when the hash board fails and the CPU takes over.
+    let engine: @Sendable () -> String
     let started = ContinuousClock.now
     /// The configuration file's schedule, and the one set through the API (kept in the state file).
     let schedules: Schedules
@@ -93,7 +94,7 @@ struct DaemonBackend: HeaterBackend {
             setpoint: snapshot.setpoint.value, mode: snapshot.mode.rawValue, scheduleOverridden: service.scheduleOverridden,
             temperatures: temperatures, fanDuty: report.map { $0.output.fanDuty.value }, fanRPM: fanRPM,
             powerWatts: report?.appliedPower.value ?? 0, supplyWatts: supply, hashRate: service.hashRate,
-            hashes: report?.hashes ?? 0, engine: engine, pool: pool, faults: snapshot.faults)
+            hashes: report?.hashes ?? 0, engine: engine(), pool: pool, faults: snapshot.faults)
     }
 
     func set(setpoint: Celsius?, mode: Mode?) { service.set(setpoint: setpoint, mode: mode) }

@@ -184,6 +184,8 @@ public enum Daemon {
             logger.warning("not driven: \(part)")
         }
         for note in hardware.notes { logger.info("\(note)") }
+        hardware.engineNotices.connect { notice in logger.critical("\(notice)") }
+        if let engine = hardware.engine { logger.info("hashing on \(engine.status)") }
 
         let store = options.stateFile.map(StateStore.init)
         var remembered = HeaterState()
@@ -236,7 +238,8 @@ public enum Daemon {
         }
         let schedules = DaemonBackend.Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
         let backend = DaemonBackend(
-            service: service, client: client, engine: hardware.engine == nil ? (board.backend == .sim ? "simulated" : "none") : "CPU",
+            service: service, client: client,
+            engine: { [engine = hardware.engine, simulated = board.backend == .sim] in engine?.status ?? (simulated ? "simulated" : "none") },
             schedules: schedules)
         if let cgminer = options.cgminer {
             services.append(.init(
@@ -285,7 +288,7 @@ public enum Daemon {
     /// The pool client, when pools are configured and the board hashes; its work goes to the
     /// engine and the engine's shares to it.
     static func stratumClient(
-        _ options: DaemonOptions, engine: CPUHashEngine?, shares: ShareSink, logger: Logger
+        _ options: DaemonOptions, engine: (any HashEngine)?, shares: ShareSink, logger: Logger
     ) -> StratumClient? {
         guard !options.pools.isEmpty else { return nil }
         guard let engine else {

@@ -47,8 +47,10 @@ public struct Hardware: Sendable {
     public var hashes: (@Sendable () -> UInt64)?
     /// The hash engine a pool's work goes to, and where its shares come out; `nil` when the
     /// board does not hash.
-    public var engine: CPUHashEngine?
+    public var engine: (any HashEngine)?
     public var shares = ShareSink()
+    /// What the hash engine says after start (the hash board failed and the CPU took over), for the log.
+    public var engineNotices = Sink<String>()
     /// Ends what runs in the background (the hash engine's threads), after the safe state.
     public var shutdown: (@Sendable () -> Void)?
 
@@ -70,21 +72,25 @@ public struct Hardware: Sendable {
     }
 }
 
-/// Where an engine's shares go, connected after the engine exists (the pool client is made
-/// later than the hardware). Until connected, shares are dropped: the heat was made anyway.
-public final class ShareSink: Sendable {
-    private let target = Mutex<(@Sendable (Share) -> Void)?>(nil)
+/// Where something made before its listener goes, connected once the listener exists (the pool
+/// client and the log are made later than the hardware). Until connected, values are dropped:
+/// a share's heat was made anyway.
+public final class Sink<Value: Sendable>: Sendable {
+    private let target = Mutex<(@Sendable (Value) -> Void)?>(nil)
 
     public init() {}
 
-    public func connect(_ target: @escaping @Sendable (Share) -> Void) {
+    public func connect(_ target: @escaping @Sendable (Value) -> Void) {
         self.target.withLock { $0 = target }
     }
 
-    public func deliver(_ share: Share) {
-        target.withLock { $0 }?(share)
+    public func deliver(_ value: Value) {
+        target.withLock { $0 }?(value)
     }
 }
+
+/// Where an engine's shares go.
+public typealias ShareSink = Sink<Share>
 
 extension CPUHashEngine {
     /// A CPU engine whose shares go to `sink`, started on `work`.

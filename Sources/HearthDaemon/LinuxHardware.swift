@@ -88,34 +88,45 @@ extension Hardware {
         if let meter = board.powerMeter {
             hardware.powerMeter = try i2c().powerMeter(meter)
         }
+        // The board's own processor as a heating element: the load itself when no hash board is
+        // fitted, the fallback when one is and fails. Its power above idle is the load.
+        let cpu = board.cpuPower.map { cpu in hardware.cpuDrive(cpu, counter: RAPLEnergyCounter.package(root: roots.powercap, sys: sys)) }
         if let asic = board.asic {
-            hardware.missing.append("hash board on \(asic.port): no ASIC driver in this build yet; the CPU heats instead")
-        }
-        if let cpu = board.cpuPower {
-            // The board's own processor as the heating element: a CPU engine hashing local work
-            // until a pool's arrives, its power above idle as the load.
-            let engine = CPUHashEngine.started(
-                model: CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount),
-                sink: hardware.shares, work: LocalWork.template)
-            hardware.engine = engine
-            hardware.load = { power in engine.setPowerTarget(cpu.idle + power) }
-            if let counter = RAPLEnergyCounter.package(root: roots.powercap, sys: sys) {
-                do {
-                    _ = try counter.energy()
-                    let loop = MeasuredPower(MeasuredPowerLoop(range: counter.range, limit: cpu.fullLoad - cpu.idle))
-                    hardware.load = { power in
-                        engine.setPowerTarget(loop.command(for: cpu.idle + power, energy: try? counter.energy()))
-                    }
-                    hardware.notes.append("CPU power: the model, corrected every 5 s by the energy counter \(counter.name) (\(counter.zone))")
-                } catch {
-                    hardware.notes.append("CPU power: the model alone; \(counter.zone) cannot be read: \(error)")
-                }
-            }
-            hardware.ratedPower = cpu.fullLoad - cpu.idle
-            hardware.hashes = { engine.hashes }
-            hardware.shutdown = { engine.stop() }
+            let path = asic.port.hasPrefix("/dev/") ? roots.dev + asic.port.dropFirst(4) : asic.port
+            let port = Result { () throws(HALError) -> any SerialPort in try LinuxSerialPort(path: path, sys: sys) }
+            hardware.attachASIC(
+                asic, port: port, sleep: { Thread.sleep(forTimeInterval: $0.seconds) }, fallback: { cpu?() },
+                fallbackRating: board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero)
+        } else if let cpu, let drive = cpu() {
+            hardware.attach(drive)
+            hardware.ratedPower = board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero
         }
         return hardware
+    }
+}
+
+extension Hardware {
+    /// How to start the CPU engine on the board's power model, hashing local work until a pool's
+    /// arrives: the thermostat's power goes on top of the idle draw, corrected by the package
+    /// energy counter where the kernel has one that can be read (noted here, at open).
+    mutating func cpuDrive(_ cpu: BoardProfile.CPUPower, counter: RAPLEnergyCounter?) -> @Sendable () -> FallbackHashEngine.Drive? {
+        let model = CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount)
+        var loop: MeasuredPower?
+        if let counter {
+            do {
+                _ = try counter.energy()
+                loop = MeasuredPower(MeasuredPowerLoop(range: counter.range, limit: cpu.fullLoad - cpu.idle))
+                notes.append("CPU power: the model, corrected every 5 s by the energy counter \(counter.name) (\(counter.zone))")
+            } catch {
+                notes.append("CPU power: the model alone; \(counter.zone) cannot be read: \(error)")
+            }
+        }
+        let shares = shares
+        return { [loop] in
+            let engine = CPUHashEngine.started(model: model, sink: shares, work: LocalWork.template)
+            guard let loop, let counter else { return .init(engine, power: { cpu.idle + $0 }) }
+            return .init(engine, power: { loop.command(for: cpu.idle + $0, energy: try? counter.energy()) })
+        }
     }
 }
 

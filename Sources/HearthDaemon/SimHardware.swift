@@ -4,6 +4,10 @@ import HearthMining
 import HearthSim
 
 extension Hardware {
+    /// The ticket difficulty of the simulated chain: one nonce in 65 536 hashes, so a CPU finds
+    /// them as fast as the chain's frames need.
+    static let simulatedTicket = 1.0 / 65536
+
     /// The devices of a `sim` board: the same drivers as on a Pi, against register-level twins on
     /// the simulated I²C bus, a simulated fan and GPIO lines, all in `world`. The service advances
     /// the world by the time between ticks.
@@ -75,25 +79,38 @@ extension Hardware {
             world.addPowerMeter(meter.chip == .ina260 ? .ina260 : .ina219(shuntOhms: meter.shuntOhms ?? 0.1), at: meter.address)
             hardware.powerMeter = try drivers.powerMeter(meter)
         }
-        if board.asic != nil {
-            hardware.missing.append("hash board: no ASIC driver in this build yet; compute stays off")
-        }
         hardware.simulation = { elapsed in world.advance(by: elapsed) }
         // The hash board is simulated as a load that turns its power target into heat in the chip.
         hardware.ratedPower = Watts(world.model.parameters.ratedPower)
-        if hashing {
-            let engine = CPUHashEngine.started(
-                model: CPUPowerModel(idle: .zero, fullLoad: hardware.ratedPower, cores: 1), sink: hardware.shares,
-                work: LocalWork.template)
-            hardware.engine = engine
-            hardware.load = { power in
-                world.power = power
-                engine.setPowerTarget(power)
-            }
-            hardware.hashes = { engine.hashes }
-            hardware.shutdown = { engine.stop() }
-        } else {
+        guard hashing else {
             hardware.load = { power in world.power = power }
+            return hardware
+        }
+        // It also really hashes, so a pool gets real shares from the simulated heater: on a twin
+        // of its chain when the board file has one, else on one CPU thread working in proportion
+        // to the power (full power: flat out). The CPU is also the chain's fallback.
+        let rated = hardware.ratedPower
+        let shares = hardware.shares
+        let cpu: @Sendable () -> FallbackHashEngine.Drive? = {
+            .init(CPUHashEngine.started(model: CPUPowerModel(idle: .zero, fullLoad: rated, cores: 1), sink: shares, work: LocalWork.template))
+        }
+        if let asic = board.asic {
+            func line(_ name: String?) -> SimDigitalLine? {
+                name.flatMap { name in hardware.outputs.first { $0.spec.name == name }?.device as? SimDigitalLine }
+            }
+            let twin = BM13xxTwin(
+                name: asic.port, settings: .init(model: asic.model, chips: asic.chips, difficulty: Self.simulatedTicket, noncesPerRead: 1 << 12),
+                reset: line(asic.resetOutput), power: line(asic.powerOutput))
+            hardware.attachASIC(
+                asic, port: .success(twin), ticketDifficulty: Self.simulatedTicket, sleep: { _ in }, fallback: cpu, fallbackRating: rated)
+        } else if let drive = cpu() {
+            hardware.attach(drive)
+        }
+        hardware.ratedPower = rated
+        let engineLoad = hardware.load
+        hardware.load = { power in
+            world.power = power
+            engineLoad?(power)
         }
         return hardware
     }

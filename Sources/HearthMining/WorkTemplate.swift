@@ -19,6 +19,8 @@ public struct WorkTemplate: Hashable, Sendable {
     public var time: UInt32
     /// The target a share must meet.
     public var shareTarget: Target
+    /// The version bits the pool lets the miner roll (BIP 310); zero: none.
+    public var versionMask: UInt32 = 0
 
     public init(
         jobID: String, previousHash: [UInt8], coinbase1: [UInt8], extranonce1: [UInt8], extranonce2Size: Int,

@@ -261,7 +261,7 @@ public final class SimDigitalLine: DigitalOutput {
     public let name: String
     private let history = Mutex<[Bool]>([])
 
-    init(name: String) { self.name = name }
+    public init(name: String) { self.name = name }
 
     public func set(active: Bool) throws(HALError) { history.withLock { $0.append(active) } }
 

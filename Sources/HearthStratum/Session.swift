@@ -207,7 +207,8 @@ public struct StratumSession: Sendable {
     /// The latest job as work, once it can be hashed: after subscription and authorization.
     private mutating func currentWork(clean: Bool) -> [Event] {
         guard isReady, let job = latestJob, let extranonce1 else { return [] }
-        let template = job.template(extranonce1: extranonce1, extranonce2Size: extranonce2Size, difficulty: difficulty)
+        var template = job.template(extranonce1: extranonce1, extranonce2Size: extranonce2Size, difficulty: difficulty)
+        template.versionMask = versionMask
         if clean { jobs.removeAll() }
         jobs.removeAll { $0.job.id == job.id }
         jobs.append((job, template))

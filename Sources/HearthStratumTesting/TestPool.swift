@@ -11,6 +11,8 @@ import HearthStratum
 /// difficulty, hands out a real block's job, and checks every share it receives by rebuilding the
 /// header from the job's parts with its own code and hashing it with swift-crypto.
 public final class TestPool: Sendable {
+    /// The BIP 310 version bits it lets miners roll.
+    public static let versionMask: UInt32 = 0x1FFF_E000
     public struct Behaviour: Sendable {
         /// Accept connections at all (false: close each at once).
         public var accepting = true
@@ -118,7 +120,7 @@ public final class TestPool: Sendable {
                 guard self.behaviour.withLock({ $0.answering }) else { continue }
                 switch method {
                 case "mining.configure":
-                    reply(id, .object(["version-rolling": .bool(true), "version-rolling.mask": .string("1fffe000")]))
+                    reply(id, .object(["version-rolling": .bool(true), "version-rolling.mask": .string(String(Self.versionMask, radix: 16))]))
                 case "mining.subscribe":
                     reply(id, real.subscribeResult)
                 case "mining.authorize":
@@ -154,12 +156,21 @@ public final class TestPool: Sendable {
             let extranonce2 = [UInt8](hex: strings[2]), let ntime = UInt32(strings[3], radix: 16),
             let nonce = UInt32(strings[4], radix: 16), ntime == real.template.time + offset
         else { return ReceivedShare(jobID: strings.count > 1 ? strings[1] : "?", valid: false, difficulty: 0) }
+        // BIP 310: rolled version bits come sixth, and must lie within the mask granted.
+        let mask = Self.versionMask
+        var version = real.template.version
+        if strings.count >= 6 {
+            guard let bits = UInt32(strings[5], radix: 16), bits & ~mask == 0 else {
+                return ReceivedShare(jobID: strings[1], valid: false, difficulty: 0)
+            }
+            version = version & ~mask | bits
+        }
         func sha256d(_ bytes: [UInt8]) -> [UInt8] { Array(Crypto.SHA256.hash(data: Array(Crypto.SHA256.hash(data: bytes)))) }
         func le(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
         let template = real.template
         var root = sha256d(template.coinbase1 + template.extranonce1 + extranonce2 + template.coinbase2)
         for sibling in template.merkleBranch { root = sha256d(root + sibling) }
-        let header = le(template.version) + real.block.header.previousHash + root + le(ntime) + le(template.bits) + le(nonce)
+        let header = le(version) + real.block.header.previousHash + root + le(ntime) + le(template.bits) + le(nonce)
         let hash = sha256d(header)
         let difficulty = behaviour.withLock { $0.difficulty }
         return ReceivedShare(

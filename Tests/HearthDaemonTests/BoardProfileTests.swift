@@ -1,6 +1,7 @@
 import Foundation
 @testable import HearthDaemon
 import HearthHAL
+import HearthMining
 import Testing
 
 /// The repository's `Board/` folder, found from this file's place in the checkout.
@@ -39,7 +40,9 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
         #expect(fan.drive == .pwm(
             chip: 0, channel: 0, frequency: Hertz(25_000), overlay: "dtoverlay=pwm-2chan,pin=18,func=2,pin2=19,func2=2",
             tach: tach))
-        #expect(board.asic == BoardProfile.ASICPort(port: "/dev/ttyAMA0", baud: 115_200, resetOutput: "asic-reset"))
+        #expect(board.asic == BoardProfile.ASICPort(
+            port: "/dev/ttyAMA0", baud: 1_000_000, resetOutput: "asic-reset", powerOutput: "asic-power", model: .bm1366, chips: 1,
+            power: ASICPowerModel(idle: Watts(3), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 485), ticketDifficulty: 256))
     }
 }
 
@@ -126,6 +129,11 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
         // Cross-references and chip-specific keys.
         Breakage("[asic]\nport = \"/dev/ttyAMA0\"\nreset_output = \"rst\"\n", "test.toml: asic.reset_output: \"rst\" is not the name of any [[output]]"),
         Breakage("[asic]\nport = \"ttyAMA0\"\n", "test.toml: asic.port: \"ttyAMA0\" is not a device node"),
+        Breakage("[asic]\nport = \"/dev/ttyS0\"\nbaud = 460800\n", "test.toml: asic.baud: the chips' UART runs at 115200 or 1000000, not 460800"),
+        Breakage("[asic]\nport = \"/dev/ttyS0\"\nchip = \"bm1397\"\n", "test.toml: asic.chip: \"bm1397\" is not a chip this build drives (bm1366, bm1368, bm1370)"),
+        Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\n", "test.toml: asic.full_load_watts"),
+        Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\nticket_difficulty = 300\n", "test.toml: asic.ticket_difficulty: 300.0 is not a power of two"),
+        Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\nmin_mhz = 500\n", "test.toml: asic.min_mhz: 500.0 MHz is above max_mhz (485.0 MHz)"),
         Breakage("[power_meter]\nchip = \"ina219\"\naddress = 0x41\n", "test.toml: power_meter.shunt_ohms: missing"),
         Breakage("[power_meter]\nchip = \"ina260\"\naddress = 0x41\nshunt_ohms = 0.002\n", "test.toml: power_meter.shunt_ohms: the INA260's shunt is built in"),
         Breakage("[cpu]\nidle_watts = 5\nfull_load_watts = 4\n", "test.toml: cpu.full_load_watts: 4.0 W must be above idle_watts (5.0 W)"),

@@ -93,6 +93,8 @@ import FoundationNetworking
         }
         #expect(accepted >= 3, "the simulated heater's shares reach the pool and are accepted")
         #expect(pool.shares.count >= 3 && pool.shares.allSatisfy { $0.valid }, "the pool rehashed every share")
+        let (_, mining) = try await request("GET", "\(api)/status")
+        #expect((mining["engine"] as? String)?.hasPrefix("ASIC (4 × BM1366 on sim-uart at ") == true, "the chain's twin hashed them")
 
         let (setStatus, setBody) = try await request("PUT", "\(api)/setpoint", body: #"{"setpoint": 23.5}"#)
         #expect(setStatus == 200 && setBody["setpoint"] as? Double == 23.5)
@@ -121,6 +123,7 @@ import FoundationNetworking
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         let said = try String(contentsOf: log, encoding: .utf8)
         #expect(said.contains("safe state (the control task ended): fans full, hash board off and in reset"), "\(said.suffix(600))")
+        #expect(said.contains("hash board: 4 × BM1366 answered on sim-uart"))
         let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any])
         #expect(saved["setpoint"] as? Double == 19.5)
         #expect(saved["mode"] as? String == "night")

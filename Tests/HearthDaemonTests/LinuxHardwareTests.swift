@@ -62,8 +62,12 @@ import Testing
         #expect(i2c.wordRegisters(0x40)[0x00] == 0x6527, "the INA260 averages 16 samples")
         let power = try #require(try hardware.powerMeter?.readPower())
         #expect(abs(power.power.value - 6) < 1e-9 && abs(power.voltage.value - 12) < 1e-9)
-        #expect(hardware.missing.count == 1, "the hash board has no driver yet")
-        #expect(hardware.notes.isEmpty, "no energy counter: the CPU power model alone")
+        #expect(hardware.missing.isEmpty)
+        #expect(hardware.notes.count == 1, "no energy counter: the CPU power model alone")
+        #expect(hardware.notes.first?.hasPrefix("hash board on /dev/ttyAMA0: unavailable: \(roots.dev)/ttyAMA0: open failed") == true)
+        #expect(hardware.notes.first?.hasSuffix("the CPU heats instead") == true, "no hash board fitted: the CPU is the load")
+        #expect(hardware.engine?.status.hasPrefix("CPU (") == true)
+        #expect(hardware.engine?.status.contains("since the hash board failed: unavailable") == true)
     }
 
     /// Where the kernel has a RAPL package counter, the CPU engine's power is corrected by it.
@@ -79,7 +83,7 @@ import Testing
         i2c.addWordDevice(0x40, registers: [0x01: 0x0320, 0x02: 0x2580, 0x03: 0x0258, 0xFE: 0x5449, 0xFF: 0x2270])
         let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: fakeChip().library)
         defer { hardware.shutdown?() }
-        #expect(hardware.notes.count == 1)
+        #expect(hardware.notes.count == 2)
         #expect(hardware.notes.first?.contains("corrected every 5 s by the energy counter package-0") == true)
         hardware.load?(Watts(1))
         hardware.load?(.zero)

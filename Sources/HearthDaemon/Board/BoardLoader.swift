@@ -1,5 +1,7 @@
 import Foundation
+import HearthDrivers
 import HearthHAL
+import HearthMining
 
 extension BoardProfile {
     /// Reads and checks a board file. Any problem — bad TOML, an unknown key, a missing or
@@ -212,12 +214,38 @@ extension BoardProfile {
         if backend == .linux, !port.hasPrefix("/dev/") {
             throw reader.error("port", "\"\(port)\" is not a device node; expected a path such as /dev/ttyAMA0")
         }
-        let baud = try reader.int("baud", in: 9600...6_000_000) ?? 115_200
-        let reset = try reader.string("reset_output")
-        if let reset, !outputs.contains(where: { $0.name == reset }) {
-            throw reader.error("reset_output", "\"\(reset)\" is not the name of any [[output]]")
+        let baud = try reader.int("baud", in: 9600...6_000_000) ?? BM13xx.fastBaud
+        guard baud == BM13xx.resetBaud || baud == BM13xx.fastBaud else {
+            throw reader.error("baud", "the chips' UART runs at \(BM13xx.resetBaud) or \(BM13xx.fastBaud), not \(baud)")
         }
-        return ASICPort(port: port, baud: baud, resetOutput: reset)
+        func output(_ key: String) throws(ConfigError) -> String? {
+            let name = try reader.string(key)
+            if let name, !outputs.contains(where: { $0.name == name }) {
+                throw reader.error(key, "\"\(name)\" is not the name of any [[output]]")
+            }
+            return name
+        }
+        let reset = try output("reset_output")
+        let power = try output("power_output")
+        let chipName = try reader.string("chip") ?? "bm1366"
+        guard let model = BM13xx.Model(name: chipName) else {
+            throw reader.error("chip", "\"\(chipName)\" is not a chip this build drives (\(BM13xx.Model.allCases.map { "\($0)".lowercased() }.joined(separator: ", ")))")
+        }
+        let chips = try reader.int("chips", in: 1...128) ?? 1
+        let idle = try reader.double("idle_watts", required: 0...5000)
+        let full = try reader.double("full_load_watts", required: 0...5000)
+        guard full > idle else { throw reader.error("full_load_watts", "\(full) W must be above idle_watts (\(idle) W)") }
+        let maxMHz = try reader.double("max_mhz", required: 50...1000)
+        let minMHz = try reader.double("min_mhz", in: 50...1000) ?? min(100, maxMHz)
+        guard minMHz <= maxMHz else { throw reader.error("min_mhz", "\(minMHz) MHz is above max_mhz (\(maxMHz) MHz)") }
+        let ticket = try reader.double("ticket_difficulty", in: 1...4_294_967_296) ?? 256
+        guard ticket == (ticket.rounded(.down)), UInt64(ticket).nonzeroBitCount == 1 else {
+            throw reader.error("ticket_difficulty", "\(ticket) is not a power of two (the chips' ticket mask is a run of bits: 256, 512, …)")
+        }
+        return ASICPort(
+            port: port, baud: baud, resetOutput: reset, powerOutput: power, model: model, chips: chips,
+            power: ASICPowerModel(idle: Watts(idle), fullLoad: Watts(full), minFrequency: minMHz, maxFrequency: maxMHz),
+            ticketDifficulty: ticket)
     }
 
     // MARK: Cross-checks

@@ -1,4 +1,6 @@
+import HearthDrivers
 import HearthHAL
+import HearthMining
 
 /// What a board is made of and how it is wired: the sensors and their roles, the fan, the power
 /// meter, the ASIC port, and every output with the state it must be in whenever the heater is not
@@ -117,13 +119,24 @@ extension BoardProfile {
         public var shuntOhms: Double?
     }
 
-    /// Where the ASIC chain is spoken to.
+    /// The hash board: a chain of BM1366/BM1368/BM1370 chips on a serial port, the lines that
+    /// power and reset it, and what it draws.
     public struct ASICPort: Hashable, Sendable {
         /// The serial device, e.g. `/dev/ttyAMA0`.
         public var port: String
+        /// The speed the chain runs at once it answers (it always wakes at 115 200).
         public var baud: Int
         /// The output that holds the chain in reset; must also be listed in `outputs`.
         public var resetOutput: String?
+        /// The output that enables the chips' core regulator; must also be listed in `outputs`.
+        public var powerOutput: String?
+        public var model: BM13xx.Model
+        /// How many chips the board has.
+        public var chips: Int
+        /// Its draw, idle and at its highest clock, and the clock range.
+        public var power: ASICPowerModel
+        /// The chips keep nonces below this difficulty to themselves: a power of two.
+        public var ticketDifficulty: Double
     }
 
     public struct CPUPower: Hashable, Sendable {

@@ -28,7 +28,10 @@ extension BoardProfile {
         for output in outputs {
             lines.append("output \(output.name): \(output.line)\(output.activeLow ? " (active low)" : ""), safe \(output.safeActive ? "active" : "inactive")")
         }
-        if let asic { lines.append("hash board: \(asic.port) at \(asic.baud) baud") }
+        if let asic {
+            lines.append(
+                "hash board: \(asic.chips) × \(asic.model) on \(asic.port) at \(asic.baud) baud, \(asic.power.minFrequency)–\(asic.power.maxFrequency) MHz, \(asic.power.idle) idle to \(asic.power.fullLoad), ticket difficulty \(Int(asic.ticketDifficulty))")
+        }
         if let cpuPower { lines.append("CPU: \(cpuPower.idle) idle, \(cpuPower.fullLoad) full load") }
         return lines
     }

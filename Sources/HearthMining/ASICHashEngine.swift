@@ -1,0 +1,315 @@
+import Foundation
+import HearthDrivers
+import HearthHAL
+import Synchronization
+
+/// What a hash board draws: `idle` powered up and clocked but given no work, rising in proportion
+/// to the clock up to `fullLoad` at `maxFrequency` (the core voltage is fixed).
+public struct ASICPowerModel: Hashable, Sendable {
+    public var idle: Watts
+    public var fullLoad: Watts
+    /// The clock range the board runs in, MHz.
+    public var minFrequency: Double
+    public var maxFrequency: Double
+
+    public init(idle: Watts, fullLoad: Watts, minFrequency: Double, maxFrequency: Double) {
+        self.idle = idle
+        self.fullLoad = fullLoad
+        self.minFrequency = minFrequency
+        self.maxFrequency = maxFrequency
+    }
+
+    public func power(at mhz: Double) -> Watts { idle + (fullLoad - idle) * (mhz / maxFrequency) }
+
+    /// The clock for a power target, within the board's range; `nil` (the chain off) for a
+    /// target below half of what the lowest clock draws.
+    public func frequency(for target: Watts) -> Double? {
+        guard target.value > 0, target > power(at: minFrequency) * 0.5 else { return nil }
+        let mhz = (target - idle) / (fullLoad - idle) * maxFrequency
+        return min(max(mhz, minFrequency), maxFrequency)
+    }
+}
+
+/// The ASIC engine's logic, without a thread or a clock of its own: each `step` brings the chain
+/// up or down as the power target asks, moves its clock one ramp step, sends a job when the work
+/// changed or the last one is old, and reads and checks what came back. Every nonce is hashed
+/// again here: one whose hash misses the chain's ticket, or whose rolled version bits fall
+/// outside the mask, counts as a hardware error and goes nowhere; one for a job no longer held
+/// is stale and dropped. Tests drive it on virtual time against the twin.
+public struct ASICMiner {
+    public struct Settings: Hashable, Sendable {
+        public var power: ASICPowerModel
+        /// How long a job is hashed before the next (with a fresh extranonce2) replaces it.
+        public var jobInterval: Duration
+        /// The least time without a good nonce before the chain is taken for failed; longer when
+        /// the clock is so low that nonces come slowly (twenty times the expected interval).
+        public var silenceLimit: Duration
+        /// How long each step waits for frames from the chips.
+        public var readTimeout: Duration
+        /// Small cores per chip (BM1366: 894, BM1368: 1276, BM1370: 2040): the expected hash
+        /// rate is clock × small cores × chips.
+        public var smallCores: Int
+
+        public init(
+            power: ASICPowerModel, jobInterval: Duration = .seconds(2), silenceLimit: Duration = .seconds(60),
+            readTimeout: Duration = .milliseconds(50), smallCores: Int
+        ) {
+            self.power = power
+            self.jobInterval = jobInterval
+            self.silenceLimit = silenceLimit
+            self.readTimeout = readTimeout
+            self.smallCores = smallCores
+        }
+    }
+
+    public enum Phase: Hashable, Sendable {
+        /// Held in reset with its supply off.
+        case off
+        case running
+        /// Given up on, with the reason; the chain is held in reset.
+        case failed(String)
+    }
+
+    /// A job as sent: what a nonce for its ID is checked against.
+    private struct Slot {
+        var template: WorkTemplate
+        var extranonce2: [UInt8]
+        var header: BlockHeader
+        /// The nonces already returned, with their version bits: a repeat is not new work.
+        var seen: Set<UInt64> = []
+    }
+
+    public let chain: BM13xxChain
+    public let settings: Settings
+    public private(set) var phase = Phase.off
+    /// Hashes done, as the nonces returned at the ticket difficulty tell.
+    public private(set) var hashes: UInt64 = 0
+    /// Nonces dropped because their job had been replaced.
+    public private(set) var staleNonces = 0
+    /// Nonces whose hash missed the ticket or whose version bits were not the chain's to roll.
+    public private(set) var hardwareErrors = 0
+    /// Nonces returned a second time for the same job and version.
+    public private(set) var duplicateNonces = 0
+    private var template: WorkTemplate?
+    private var slots: [UInt8: Slot] = [:]
+    private var extranonce2Counter: UInt64 = 0
+    private var nextJob = Duration.zero
+    private var lastNonce = Duration.zero
+    private var versionMask: UInt32?
+    private let ticket: Target
+    private let hashesPerNonce: UInt64
+
+    public init(chain: BM13xxChain, settings: Settings) {
+        self.chain = chain
+        self.settings = settings
+        let difficulty = chain.configuration.ticketDifficulty
+        ticket = Target(difficulty: difficulty)
+        hashesPerNonce = UInt64(max(difficulty * 4_294_967_296, 1))
+    }
+
+    /// The chain's clock now, MHz; zero when off.
+    public var frequency: Double { phase == .running ? chain.frequency : 0 }
+
+    /// One turn: the chain follows `target` and `work`; returns the shares found (each meets the
+    /// template's share target).
+    public mutating func step(now: Duration, target: Watts, work: WorkTemplate?) -> [Share] {
+        guard case .failed = phase else {
+            do throws(HALError) {
+                return try run(now: now, target: target, work: work)
+            } catch {
+                fail("\(error)")
+                return []
+            }
+        }
+        return []
+    }
+
+    private mutating func run(now: Duration, target: Watts, work: WorkTemplate?) throws(HALError) -> [Share] {
+        guard let frequency = settings.power.frequency(for: target), let work else {
+            if phase == .running { try stopChain() }
+            return []
+        }
+        if phase == .off {
+            try chain.start()
+            phase = .running
+            template = nil
+            versionMask = nil
+            lastNonce = now
+        }
+        try chain.step(toward: frequency)
+        if work != template {
+            template = work
+            slots = [:]
+            if versionMask != work.versionMask {
+                try chain.setVersionMask(work.versionMask)
+                versionMask = work.versionMask
+            }
+            try sendJob(now: now)
+        } else if now >= nextJob {
+            try sendJob(now: now)
+        }
+        var shares: [Share] = []
+        for case .nonce(let nonce, let jobByte, let versionBits) in try chain.responses(timeout: settings.readTimeout) {
+            if let share = check(nonce: nonce, jobByte: jobByte, versionBits: versionBits, now: now) { shares.append(share) }
+        }
+        if now - lastNonce > silenceLimit {
+            fail("no good nonce from the chain on \(chain.portName) for \(now - lastNonce) (\(hardwareErrors) bad, \(staleNonces) stale, \(chain.badFrames) broken frames)")
+        }
+        return shares
+    }
+
+    /// The silence after which the chain is taken for failed, at the present clock.
+    var silenceLimit: Duration {
+        let rate = chain.frequency * 1e6 * Double(settings.smallCores * max(chain.chips, 1))
+        let expected = Double(hashesPerNonce) / max(rate, 1)
+        return max(settings.silenceLimit, .seconds(expected * 20))
+    }
+
+    private mutating func sendJob(now: Duration) throws(HALError) {
+        guard let template else { return }
+        let extranonce2 = template.extranonce2(extranonce2Counter)
+        extranonce2Counter &+= 1
+        let header = template.header(extranonce2: extranonce2)
+        let id = chain.nextJobID()
+        slots[id] = Slot(template: template, extranonce2: extranonce2, header: header)
+        try chain.send(
+            BM13xx.Job(
+                id: id, bits: header.bits, time: header.time, merkleRoot: header.merkleRoot, previousHash: header.previousHash,
+                version: header.version))
+        nextJob = now + settings.jobInterval
+    }
+
+    private mutating func check(nonce: UInt32, jobByte: UInt8, versionBits: UInt16, now: Duration) -> Share? {
+        let id = chain.jobID(of: jobByte)
+        guard let slot = slots[id] else {
+            staleNonces += 1
+            return nil
+        }
+        guard slots[id]!.seen.insert(UInt64(versionBits) << 32 | UInt64(nonce)).inserted else {
+            duplicateNonces += 1
+            return nil
+        }
+        let rolled = UInt32(versionBits) << 13
+        let mask = slot.template.versionMask
+        guard rolled & ~mask == 0 else {
+            hardwareErrors += 1
+            return nil
+        }
+        var header = slot.header
+        header.version = header.version & ~mask | rolled
+        header.nonce = nonce
+        let hash = header.hash
+        guard ticket.isMet(by: hash) else {
+            hardwareErrors += 1
+            return nil
+        }
+        hashes &+= hashesPerNonce
+        lastNonce = now
+        guard slot.template.shareTarget.isMet(by: hash) else { return nil }
+        return Share(jobID: slot.template.jobID, extranonce2: slot.extranonce2, header: header)
+    }
+
+    private mutating func stopChain() throws(HALError) {
+        phase = .off
+        slots = [:]
+        try chain.stop()
+    }
+
+    private mutating func fail(_ reason: String) {
+        phase = .failed(reason)
+        slots = [:]
+        try? chain.stop()
+    }
+}
+
+/// The ASIC engine: one plain thread owns the chain and steps an `ASICMiner` about every 50 ms.
+/// A share is handed on only while its work is still the current one. When the chain fails, the
+/// thread holds it in reset, calls `onFailure` once with the reason, and ends.
+public final class ASICHashEngine: HashEngine {
+    private struct Inputs {
+        var work: WorkTemplate?
+        var generation: UInt64 = 0
+        var target = Watts(0)
+    }
+
+    private struct Report {
+        var hashes: UInt64 = 0
+        var frequency = 0.0
+        var chips = 0
+        var failure: String?
+    }
+
+    private let description: String
+    private let makeChain: @Sendable () -> BM13xxChain
+    private let settings: ASICMiner.Settings
+    private let onShare: @Sendable (Share) -> Void
+    private let onFailure: @Sendable (String) -> Void
+    private let inputs = Mutex(Inputs())
+    private let report = Mutex(Report())
+    private let running = Atomic<Bool>(false)
+
+    /// `makeChain` is called on the engine's thread, which then owns the chain; `description`
+    /// names the hardware for status ("BM1366 on /dev/ttyAMA0").
+    public init(
+        description: String, settings: ASICMiner.Settings, makeChain: @escaping @Sendable () -> BM13xxChain,
+        onShare: @escaping @Sendable (Share) -> Void, onFailure: @escaping @Sendable (String) -> Void
+    ) {
+        self.description = description
+        self.settings = settings
+        self.makeChain = makeChain
+        self.onShare = onShare
+        self.onFailure = onFailure
+    }
+
+    public func setWork(_ template: WorkTemplate?) {
+        inputs.withLock { inputs in
+            inputs.work = template
+            inputs.generation += 1
+        }
+    }
+
+    public func setPowerTarget(_ target: Watts) { inputs.withLock { $0.target = target } }
+
+    public var hashes: UInt64 { report.withLock { $0.hashes } }
+
+    public var status: String {
+        report.withLock { report in
+            if let failure = report.failure { return "ASIC (\(description)): failed: \(failure)" }
+            guard report.chips > 0 else { return "ASIC (\(description), off)" }
+            return "ASIC (\(report.chips) × \(description) at \((report.frequency * 100).rounded() / 100) MHz)"
+        }
+    }
+
+    public func start() {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Thread { [self] in run() }.start()
+    }
+
+    public func stop() { running.store(false, ordering: .releasing) }
+
+    private func run() {
+        var miner = ASICMiner(chain: makeChain(), settings: settings)
+        let clock = ContinuousClock()
+        let origin = clock.now
+        while running.load(ordering: .acquiring) {
+            let (work, generation, target) = inputs.withLock { ($0.work, $0.generation, $0.target) }
+            let shares = miner.step(now: origin.duration(to: clock.now), target: target, work: work)
+            inputs.withLock { inputs in
+                guard inputs.generation == generation else { return }
+                shares.forEach(onShare)
+            }
+            report.withLock { report in
+                report.hashes = miner.hashes
+                report.frequency = miner.frequency
+                report.chips = miner.phase == .running ? miner.chain.chips : 0
+            }
+            if case .failed(let reason) = miner.phase {
+                report.withLock { $0.failure = reason }
+                onFailure(reason)
+                return
+            }
+            if miner.phase == .off { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        try? miner.chain.stop()
+    }
+}
