@@ -23,7 +23,7 @@ static const uint32_t IV[8] = {
 // registers are usable only where it saves them.
 __attribute__((target("xsave"))) static uint64_t saved_state(void) { return _xgetbv(0); }
 
-int hearth_sha256_features(void) {
+static int detect_features(void) {
     unsigned int a, b, c, d;
     int features = 0;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
@@ -37,108 +37,168 @@ int hearth_sha256_features(void) {
     return features;
 }
 
-// Four rounds: the message words X plus constants, two rnds2 steps.
-#define ROUNDS(X, group)                                                                    \
-    do {                                                                                    \
-        msg = _mm_add_epi32((X), _mm_loadu_si128((const __m128i *)&K[4 * (group)]));        \
-        state1 = _mm_sha256rnds2_epu32(state1, state0, msg);                                \
-        msg = _mm_shuffle_epi32(msg, 0x0E);                                                 \
-        state0 = _mm_sha256rnds2_epu32(state0, state1, msg);                                \
-    } while (0)
-
-// The message schedule: Y += W[t-7] part and finish with msg2; P gets msg1 for later.
-#define SCHEDULE2(X, P, Y)                                                                  \
-    do {                                                                                    \
-        tmp = _mm_alignr_epi8((X), (P), 4);                                                 \
-        (Y) = _mm_add_epi32((Y), tmp);                                                      \
-        (Y) = _mm_sha256msg2_epu32((Y), (X));                                               \
-    } while (0)
-
-// One compression of a block given as 16 native words into state (A..H).
-__attribute__((target("sha,sse4.1"))) static inline void compress_shani(uint32_t state[8], const uint32_t w[16]) {
-    __m128i state0, state1, msg, tmp, m0, m1, m2, m3, abef, cdgh;
-    tmp = _mm_loadu_si128((const __m128i *)&state[0]);
-    state1 = _mm_loadu_si128((const __m128i *)&state[4]);
-    tmp = _mm_shuffle_epi32(tmp, 0xB1);          // CDAB
-    state1 = _mm_shuffle_epi32(state1, 0x1B);    // EFGH
-    state0 = _mm_alignr_epi8(tmp, state1, 8);    // ABEF
-    state1 = _mm_blend_epi16(state1, tmp, 0xF0); // CDGH
-    abef = state0;
-    cdgh = state1;
-
-    m0 = _mm_loadu_si128((const __m128i *)&w[0]);
-    m1 = _mm_loadu_si128((const __m128i *)&w[4]);
-    m2 = _mm_loadu_si128((const __m128i *)&w[8]);
-    m3 = _mm_loadu_si128((const __m128i *)&w[12]);
-
-    ROUNDS(m0, 0);
-    ROUNDS(m1, 1); m0 = _mm_sha256msg1_epu32(m0, m1);
-    ROUNDS(m2, 2); m1 = _mm_sha256msg1_epu32(m1, m2);
-    ROUNDS(m3, 3); SCHEDULE2(m3, m2, m0); m2 = _mm_sha256msg1_epu32(m2, m3);
-    ROUNDS(m0, 4); SCHEDULE2(m0, m3, m1); m3 = _mm_sha256msg1_epu32(m3, m0);
-    ROUNDS(m1, 5); SCHEDULE2(m1, m0, m2); m0 = _mm_sha256msg1_epu32(m0, m1);
-    ROUNDS(m2, 6); SCHEDULE2(m2, m1, m3); m1 = _mm_sha256msg1_epu32(m1, m2);
-    ROUNDS(m3, 7); SCHEDULE2(m3, m2, m0); m2 = _mm_sha256msg1_epu32(m2, m3);
-    ROUNDS(m0, 8); SCHEDULE2(m0, m3, m1); m3 = _mm_sha256msg1_epu32(m3, m0);
-    ROUNDS(m1, 9); SCHEDULE2(m1, m0, m2); m0 = _mm_sha256msg1_epu32(m0, m1);
-    ROUNDS(m2, 10); SCHEDULE2(m2, m1, m3); m1 = _mm_sha256msg1_epu32(m1, m2);
-    ROUNDS(m3, 11); SCHEDULE2(m3, m2, m0); m2 = _mm_sha256msg1_epu32(m2, m3);
-    ROUNDS(m0, 12); SCHEDULE2(m0, m3, m1); m3 = _mm_sha256msg1_epu32(m3, m0);
-    ROUNDS(m1, 13); SCHEDULE2(m1, m0, m2);
-    ROUNDS(m2, 14); SCHEDULE2(m2, m1, m3);
-    ROUNDS(m3, 15);
-
-    state0 = _mm_add_epi32(state0, abef);
-    state1 = _mm_add_epi32(state1, cdgh);
-    tmp = _mm_shuffle_epi32(state0, 0x1B);       // FEBA
-    state1 = _mm_shuffle_epi32(state1, 0xB1);    // DCHG
-    state0 = _mm_blend_epi16(tmp, state1, 0xF0); // DCBA
-    state1 = _mm_alignr_epi8(state1, tmp, 8);    // ABEF
-    _mm_storeu_si128((__m128i *)&state[0], state0);
-    _mm_storeu_si128((__m128i *)&state[4], state1);
+// Detected once: cpuid traps to the hypervisor in a virtual machine, too slow for every scan.
+int hearth_sha256_features(void) {
+    static int cached = -1;
+    int features = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (features < 0) {
+        features = detect_features();
+        __atomic_store_n(&cached, features, __ATOMIC_RELAXED);
+    }
+    return features;
 }
 
-// Two nonces at a time: the two streams' rounds have no data in common, so the CPU runs them
-// side by side and hides the latency of sha256rnds2 that a single stream waits on.
+// SHA-NI keeps the state in two registers, ABEF and CDGH; sha256rnds2 does two rounds with the
+// message words plus constants in its third operand's low lanes. The kernel hashes two nonces side
+// by side (streams a and b), every value in registers, so the CPU overlaps the two streams' rounds
+// and hides sha256rnds2's latency. The mining shortcuts: the first two rounds of the second block
+// (message words from the header alone) are done once per scan; the padding's message words have
+// their constants added once; and the second hash stops after round 61, where the last word of
+// the digest is already fixed (H7 = IV7 + e after round 60, in the F lane).
+
+#define RNDS2(s1, s0, m) _mm_sha256rnds2_epu32((s1), (s0), (m))
+
+// Four rounds on both streams, with message words plus constants MA and MB.
+#define QUAD(MA, MB)                                                                        \
+    do {                                                                                    \
+        a1 = RNDS2(a1, a0, (MA));                                                           \
+        b1 = RNDS2(b1, b0, (MB));                                                           \
+        a0 = RNDS2(a0, a1, _mm_shuffle_epi32((MA), 0x0E));                                  \
+        b0 = RNDS2(b0, b1, _mm_shuffle_epi32((MB), 0x0E));                                  \
+    } while (0)
+
+// Four rounds on both streams of schedule words X (a's and b's) plus the constants of group G.
+#define QUADK(X, G)                                                                         \
+    do {                                                                                    \
+        const __m128i k_ = _mm_loadu_si128((const __m128i *)&K[4 * (G)]);                  \
+        const __m128i ma_ = _mm_add_epi32(a_##X, k_), mb_ = _mm_add_epi32(b_##X, k_);       \
+        QUAD(ma_, mb_);                                                                     \
+    } while (0)
+
+// The message schedule, on both streams: Y gets its W[t-7] part from P:X and is finished with X.
+#define SCHED2(X, P, Y)                                                                     \
+    do {                                                                                    \
+        a_##Y = _mm_sha256msg2_epu32(_mm_add_epi32(a_##Y, _mm_alignr_epi8(a_##X, a_##P, 4)), a_##X); \
+        b_##Y = _mm_sha256msg2_epu32(_mm_add_epi32(b_##Y, _mm_alignr_epi8(b_##X, b_##P, 4)), b_##X); \
+    } while (0)
+
+#define MSG1(Y, X)                                                                          \
+    do {                                                                                    \
+        a_##Y = _mm_sha256msg1_epu32(a_##Y, a_##X);                                         \
+        b_##Y = _mm_sha256msg1_epu32(b_##Y, b_##X);                                         \
+    } while (0)
+
+// Rounds 16-59 of a block, groups 4 to 14, once m0..m3 hold W[0..15] partly scheduled as after
+// group 3 (m0 finished for group 4, m1 and m2 through msg1).
+#define ROUNDS_16_TO_59()                                                                   \
+    do {                                                                                    \
+        QUADK(m0, 4); SCHED2(m0, m3, m1); MSG1(m3, m0);                                     \
+        QUADK(m1, 5); SCHED2(m1, m0, m2); MSG1(m0, m1);                                     \
+        QUADK(m2, 6); SCHED2(m2, m1, m3); MSG1(m1, m2);                                     \
+        QUADK(m3, 7); SCHED2(m3, m2, m0); MSG1(m2, m3);                                     \
+        QUADK(m0, 8); SCHED2(m0, m3, m1); MSG1(m3, m0);                                     \
+        QUADK(m1, 9); SCHED2(m1, m0, m2); MSG1(m0, m1);                                     \
+        QUADK(m2, 10); SCHED2(m2, m1, m3); MSG1(m1, m2);                                    \
+        QUADK(m3, 11); SCHED2(m3, m2, m0); MSG1(m2, m3);                                    \
+        QUADK(m0, 12); SCHED2(m0, m3, m1); MSG1(m3, m0);                                    \
+        QUADK(m1, 13); SCHED2(m1, m0, m2);                                                  \
+        QUADK(m2, 14); SCHED2(m2, m1, m3);                                                  \
+    } while (0)
+
+// A state of eight words as SHA-NI's ABEF and CDGH.
+__attribute__((target("sha,sse4.1"))) static inline void to_abef_cdgh(const uint32_t state[8], __m128i *abef, __m128i *cdgh) {
+    __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1); // CDAB
+    __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B); // EFGH
+    *abef = _mm_alignr_epi8(dcba, efgh, 8);
+    *cdgh = _mm_blend_epi16(efgh, dcba, 0xF0);
+}
+
+// ABEF and CDGH back to the words A..D and E..H, in lane order: the second block's message.
+#define TO_WORDS(S0, S1, W0, W1)                                                            \
+    do {                                                                                    \
+        const __m128i feba_ = _mm_shuffle_epi32((S0), 0x1B);                                \
+        const __m128i dchg_ = _mm_shuffle_epi32((S1), 0xB1);                                \
+        (W0) = _mm_blend_epi16(feba_, dchg_, 0xF0);                                         \
+        (W1) = _mm_alignr_epi8(dchg_, feba_, 8);                                            \
+    } while (0)
+
 __attribute__((target("sha,sse4.1"))) static int scan_shani(const uint32_t midstate[8], const uint32_t tail[3],
                                                             uint32_t first, uint32_t count, uint32_t target_top,
                                                             uint32_t *found, int max_found) {
-    uint32_t block_a[16] = {tail[0], tail[1], tail[2], 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
-    uint32_t block_b[16] = {tail[0], tail[1], tail[2], 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
-    uint32_t second_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 256};
-    uint32_t second_b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 256};
+    __m128i mid0, mid1, iv0, iv1;
+    to_abef_cdgh(midstate, &mid0, &mid1);
+    to_abef_cdgh(IV, &iv0, &iv1);
+    // First block: W0..W2 from the header's tail, W3 the nonce, then the padding of 80 bytes.
+    const __m128i head = _mm_set_epi32(0, (int)tail[2], (int)tail[1], (int)tail[0]);
+    const __m128i pad1 = _mm_set_epi32(0, 0, 0, (int)0x80000000u), pad2 = _mm_setzero_si128();
+    const __m128i pad3 = _mm_set_epi32(640, 0, 0, 0);
+    const __m128i after2 = RNDS2(mid1, mid0, _mm_add_epi32(head, _mm_loadu_si128((const __m128i *)&K[0])));
+    const uint32_t w2k2 = tail[2] + K[2];
+    const __m128i kw1 = _mm_add_epi32(pad1, _mm_loadu_si128((const __m128i *)&K[4]));
+    const __m128i kw2 = _mm_add_epi32(pad2, _mm_loadu_si128((const __m128i *)&K[8]));
+    const __m128i kw3 = _mm_add_epi32(pad3, _mm_loadu_si128((const __m128i *)&K[12]));
+    const __m128i first_m1 = _mm_sha256msg1_epu32(pad1, pad2), first_m2 = _mm_sha256msg1_epu32(pad2, pad3);
+    const __m128i first_w9 = _mm_alignr_epi8(pad3, pad2, 4);
+    // Second block: the first hash, then the padding of 32 bytes.
+    const __m128i pad2b = _mm_set_epi32(0, 0, 0, (int)0x80000000u), pad3b = _mm_set_epi32(256, 0, 0, 0);
+    const __m128i kw2b = _mm_add_epi32(pad2b, _mm_loadu_si128((const __m128i *)&K[8]));
+    const __m128i kw3b = _mm_add_epi32(pad3b, _mm_loadu_si128((const __m128i *)&K[12]));
+    const __m128i second_m2 = _mm_sha256msg1_epu32(pad2b, pad3b), second_w9 = _mm_alignr_epi8(pad3b, pad2b, 4);
+
     int written = 0;
-    uint32_t i = 0;
-    for (; i + 1 < count; i += 2) {
-        uint32_t nonce = first + i;
-        uint32_t a[8], b[8];
-        for (int j = 0; j < 8; j++) a[j] = b[j] = midstate[j];
-        block_a[3] = __builtin_bswap32(nonce);
-        block_b[3] = __builtin_bswap32(nonce + 1);
-        compress_shani(a, block_a);
-        compress_shani(b, block_b);
-        for (int j = 0; j < 8; j++) {
-            second_a[j] = a[j];
-            second_b[j] = b[j];
-            a[j] = b[j] = IV[j];
+    for (uint64_t i = 0; i < count; i += 2) {
+        const uint32_t na = first + (uint32_t)i, nb = i + 1 < count ? na + 1 : na;
+        const uint32_t wa = __builtin_bswap32(na), wb = __builtin_bswap32(nb);
+        __m128i a0, a1, b0, b1, a_m0, a_m1, a_m2, a_m3, b_m0, b_m1, b_m2, b_m3;
+
+        // First block. Rounds 0-1 were done once; rounds 2-3 take the nonce.
+        a0 = RNDS2(mid0, after2, _mm_set_epi32(0, 0, (int)(wa + K[3]), (int)w2k2));
+        b0 = RNDS2(mid0, after2, _mm_set_epi32(0, 0, (int)(wb + K[3]), (int)w2k2));
+        a1 = b1 = after2;
+        a_m0 = _mm_insert_epi32(head, (int)wa, 3);
+        b_m0 = _mm_insert_epi32(head, (int)wb, 3);
+        QUAD(kw1, kw1);
+        a_m0 = _mm_sha256msg1_epu32(a_m0, pad1);
+        b_m0 = _mm_sha256msg1_epu32(b_m0, pad1);
+        QUAD(kw2, kw2);
+        QUAD(kw3, kw3);
+        a_m0 = _mm_sha256msg2_epu32(_mm_add_epi32(a_m0, first_w9), pad3);
+        b_m0 = _mm_sha256msg2_epu32(_mm_add_epi32(b_m0, first_w9), pad3);
+        a_m1 = b_m1 = first_m1;
+        a_m2 = b_m2 = first_m2;
+        a_m3 = b_m3 = pad3;
+        ROUNDS_16_TO_59();
+        QUADK(m3, 15);
+        a0 = _mm_add_epi32(a0, mid0);
+        a1 = _mm_add_epi32(a1, mid1);
+        b0 = _mm_add_epi32(b0, mid0);
+        b1 = _mm_add_epi32(b1, mid1);
+
+        // Second block: the first digest as W0..W7.
+        TO_WORDS(a0, a1, a_m0, a_m1);
+        TO_WORDS(b0, b1, b_m0, b_m1);
+        a0 = b0 = iv0;
+        a1 = b1 = iv1;
+        QUADK(m0, 0);
+        QUADK(m1, 1);
+        MSG1(m0, m1);
+        QUAD(kw2b, kw2b);
+        a_m1 = _mm_sha256msg1_epu32(a_m1, pad2b);
+        b_m1 = _mm_sha256msg1_epu32(b_m1, pad2b);
+        QUAD(kw3b, kw3b);
+        a_m0 = _mm_sha256msg2_epu32(_mm_add_epi32(a_m0, second_w9), pad3b);
+        b_m0 = _mm_sha256msg2_epu32(_mm_add_epi32(b_m0, second_w9), pad3b);
+        a_m2 = b_m2 = second_m2;
+        a_m3 = b_m3 = pad3b;
+        ROUNDS_16_TO_59();
+        {   // Rounds 60-61 only: their ABEF's F lane is e after round 60, the digest's H7 less IV7.
+            const __m128i k_ = _mm_loadu_si128((const __m128i *)&K[60]);
+            a1 = RNDS2(a1, a0, _mm_add_epi32(a_m3, k_));
+            b1 = RNDS2(b1, b0, _mm_add_epi32(b_m3, k_));
         }
-        compress_shani(a, second_a);
-        compress_shani(b, second_b);
-        if (__builtin_bswap32(a[7]) <= target_top && written < max_found) found[written++] = nonce;
-        if (__builtin_bswap32(b[7]) <= target_top && written < max_found) found[written++] = nonce + 1;
-    }
-    for (; i < count; i++) {
-        uint32_t nonce = first + i;
-        uint32_t a[8];
-        for (int j = 0; j < 8; j++) a[j] = midstate[j];
-        block_a[3] = __builtin_bswap32(nonce);
-        compress_shani(a, block_a);
-        for (int j = 0; j < 8; j++) {
-            second_a[j] = a[j];
-            a[j] = IV[j];
-        }
-        compress_shani(a, second_a);
-        if (__builtin_bswap32(a[7]) <= target_top && written < max_found) found[written++] = nonce;
+        const uint32_t ha = (uint32_t)_mm_cvtsi128_si32(a1) + IV[7], hb = (uint32_t)_mm_cvtsi128_si32(b1) + IV[7];
+        if (__builtin_bswap32(ha) <= target_top && written < max_found) found[written++] = na;
+        if (nb != na && __builtin_bswap32(hb) <= target_top && written < max_found) found[written++] = nb;
     }
     return written;
 }
