@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the build needs, builds everything (warnings are errors),
 # runs the test suite, checks the shipped board files, starts the daemon for two ticks, checks
-# the web dashboard in headless Chromium, packs and checks the Debian package, then
-# builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
+# the web dashboard in headless Chromium, packs and checks the Debian package, checks the ARMv8
+# SHA-2 kernel under QEMU's arm64 emulation, then builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
 # runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,9 @@ Scripts/check-deb.sh "$deb"
 native=$(hearth_system_libgpiod_major)
 hearth_say "testing (libgpiod $native API from the system)"
 HEARTH_EXPECT_LIBGPIOD_API=$native swift test
+
+hearth_say "the ARMv8 SHA-2 kernel, built for aarch64 and run under QEMU"
+Scripts/arm64-kernel-check.sh
 
 other=$((3 - native))
 hearth_say "testing the GPIO layer against libgpiod $other API"

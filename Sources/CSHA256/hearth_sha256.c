@@ -1,9 +1,14 @@
 #include "hearth_sha256.h"
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#include <immintrin.h>
+// A kernel this build's architecture does not have.
+#define UNSUPPORTED_SCAN(name)                                                                          \
+    int name(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count, uint32_t target_top, \
+             uint32_t *found, int max_found) {                                                          \
+        (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found; \
+        return -1;                                                                                      \
+    }
 
+#if defined(__x86_64__) || defined(__aarch64__)
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -18,6 +23,12 @@ static const uint32_t K[64] = {
 static const uint32_t IV[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
+#endif
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
 
 // The register state the operating system saves on a context switch (XCR0): AVX and AVX-512
 // registers are usable only where it saves them.
@@ -37,16 +48,6 @@ static int detect_features(void) {
     return features;
 }
 
-// Detected once: cpuid traps to the hypervisor in a virtual machine, too slow for every scan.
-int hearth_sha256_features(void) {
-    static int cached = -1;
-    int features = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (features < 0) {
-        features = detect_features();
-        __atomic_store_n(&cached, features, __ATOMIC_RELAXED);
-    }
-    return features;
-}
 
 // SHA-NI keeps the state in two registers, ABEF and CDGH; sha256rnds2 does two rounds with the
 // message words plus constants in its third operand's low lanes. The kernel hashes two nonces side
@@ -266,26 +267,145 @@ int hearth_sha256d_scan_avx512(const uint32_t midstate[8], const uint32_t tail[3
     return scan_avx512(midstate, tail, first, count, target_top, found, max_found);
 }
 
+UNSUPPORTED_SCAN(hearth_sha256d_scan_armv8)
+
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+
+#ifndef HWCAP_SHA2
+#define HWCAP_SHA2 (1 << 6)
+#endif
+
+static int detect_features(void) { return (getauxval(AT_HWCAP) & HWCAP_SHA2) ? HEARTH_SHA256_FEATURE_ARMV8 : 0; }
+
+// The ARMv8 SHA-2 instructions work four rounds at a time: sha256h gives the new ABCD and
+// sha256h2 the new EFGH, from the message words plus constants. Two nonces side by side (streams
+// a and b), in registers throughout. The shortcuts: the padding's words with their constants
+// added once, and the second hash's last four rounds cut to the sha256h2 that yields e after
+// round 60, which with IV7 is the digest's last word, the one compared first.
+
+// Four rounds on both streams, with message words plus constants WA and WB.
+#define QUAD4(WA, WB)                                                                       \
+    do {                                                                                    \
+        const uint32x4_t ta_ = a_abcd, tb_ = b_abcd;                                        \
+        a_abcd = vsha256hq_u32(a_abcd, a_efgh, (WA));                                       \
+        b_abcd = vsha256hq_u32(b_abcd, b_efgh, (WB));                                       \
+        a_efgh = vsha256h2q_u32(a_efgh, ta_, (WA));                                         \
+        b_efgh = vsha256h2q_u32(b_efgh, tb_, (WB));                                         \
+    } while (0)
+
+// Four rounds on both streams of schedule words X plus the constants of group G.
+#define QUAD4K(X, G)                                                                        \
+    do {                                                                                    \
+        const uint32x4_t k_ = vld1q_u32(&K[4 * (G)]);                                       \
+        const uint32x4_t wa_ = vaddq_u32(a_##X, k_), wb_ = vaddq_u32(b_##X, k_);            \
+        QUAD4(wa_, wb_);                                                                    \
+    } while (0)
+
+// The next four schedule words into X, from X, Y, Z, W (the sixteen before them, in order).
+#define NEXT4(X, Y, Z, W)                                                                   \
+    do {                                                                                    \
+        a_##X = vsha256su1q_u32(vsha256su0q_u32(a_##X, a_##Y), a_##Z, a_##W);               \
+        b_##X = vsha256su1q_u32(vsha256su0q_u32(b_##X, b_##Y), b_##Z, b_##W);               \
+    } while (0)
+
+// Rounds 16-59 of a block (groups 4 to 14), the schedule running four groups ahead, once m0..m3
+// hold W[16..31].
+#define ROUNDS_16_TO_59()                                                                   \
+    do {                                                                                    \
+        QUAD4K(m0, 4); NEXT4(m0, m1, m2, m3);                                               \
+        QUAD4K(m1, 5); NEXT4(m1, m2, m3, m0);                                               \
+        QUAD4K(m2, 6); NEXT4(m2, m3, m0, m1);                                               \
+        QUAD4K(m3, 7); NEXT4(m3, m0, m1, m2);                                               \
+        QUAD4K(m0, 8); NEXT4(m0, m1, m2, m3);                                               \
+        QUAD4K(m1, 9); NEXT4(m1, m2, m3, m0);                                               \
+        QUAD4K(m2, 10); NEXT4(m2, m3, m0, m1);                                              \
+        QUAD4K(m3, 11); NEXT4(m3, m0, m1, m2);                                              \
+        QUAD4K(m0, 12);                                                                     \
+        QUAD4K(m1, 13);                                                                     \
+        QUAD4K(m2, 14);                                                                     \
+    } while (0)
+
+// Rounds 0-15 of a block from the schedule words in m0..m3, bringing them to W[16..31].
+#define ROUNDS_0_TO_15()                                                                    \
+    do {                                                                                    \
+        QUAD4K(m0, 0); NEXT4(m0, m1, m2, m3);                                               \
+        QUAD4K(m1, 1); NEXT4(m1, m2, m3, m0);                                               \
+        QUAD4K(m2, 2); NEXT4(m2, m3, m0, m1);                                               \
+        QUAD4K(m3, 3); NEXT4(m3, m0, m1, m2);                                               \
+    } while (0)
+
+__attribute__((target("arch=armv8-a+crypto"))) static int scan_armv8(const uint32_t midstate[8], const uint32_t tail[3],
+                                                                    uint32_t first, uint32_t count, uint32_t target_top,
+                                                                    uint32_t *found, int max_found) {
+    const uint32x4_t mid_abcd = vld1q_u32(&midstate[0]), mid_efgh = vld1q_u32(&midstate[4]);
+    const uint32x4_t iv_abcd = vld1q_u32(&IV[0]), iv_efgh = vld1q_u32(&IV[4]);
+    const uint32_t head_words[4] = {tail[0], tail[1], tail[2], 0};
+    const uint32_t pad1_words[4] = {0x80000000u, 0, 0, 0}, pad3_words[4] = {0, 0, 0, 640};
+    const uint32_t pad3b_words[4] = {0, 0, 0, 256};
+    const uint32x4_t head = vld1q_u32(head_words), pad1 = vld1q_u32(pad1_words), pad2 = vdupq_n_u32(0);
+    const uint32x4_t pad3 = vld1q_u32(pad3_words), pad3b = vld1q_u32(pad3b_words);
+    int written = 0;
+    for (uint64_t i = 0; i < count; i += 2) {
+        const uint32_t na = first + (uint32_t)i, nb = i + 1 < count ? na + 1 : na;
+        uint32x4_t a_abcd = mid_abcd, a_efgh = mid_efgh, b_abcd = mid_abcd, b_efgh = mid_efgh;
+        uint32x4_t a_m0 = vsetq_lane_u32(__builtin_bswap32(na), head, 3), b_m0 = vsetq_lane_u32(__builtin_bswap32(nb), head, 3);
+        uint32x4_t a_m1 = pad1, b_m1 = pad1, a_m2 = pad2, b_m2 = pad2, a_m3 = pad3, b_m3 = pad3;
+        ROUNDS_0_TO_15();
+        ROUNDS_16_TO_59();
+        QUAD4K(m3, 15);
+        // The second block: the first digest, then the padding of 32 bytes.
+        a_m0 = vaddq_u32(a_abcd, mid_abcd);
+        a_m1 = vaddq_u32(a_efgh, mid_efgh);
+        b_m0 = vaddq_u32(b_abcd, mid_abcd);
+        b_m1 = vaddq_u32(b_efgh, mid_efgh);
+        a_m2 = b_m2 = pad1;
+        a_m3 = b_m3 = pad3b;
+        a_abcd = b_abcd = iv_abcd;
+        a_efgh = b_efgh = iv_efgh;
+        ROUNDS_0_TO_15();
+        ROUNDS_16_TO_59();
+        {   // Rounds 60-63: only the new EFGH, whose H lane is e after round 60.
+            const uint32x4_t k_ = vld1q_u32(&K[60]);
+            a_efgh = vsha256h2q_u32(a_efgh, a_abcd, vaddq_u32(a_m3, k_));
+            b_efgh = vsha256h2q_u32(b_efgh, b_abcd, vaddq_u32(b_m3, k_));
+        }
+        const uint32_t ha = vgetq_lane_u32(a_efgh, 3) + IV[7], hb = vgetq_lane_u32(b_efgh, 3) + IV[7];
+        if (__builtin_bswap32(ha) <= target_top && written < max_found) found[written++] = na;
+        if (nb != na && __builtin_bswap32(hb) <= target_top && written < max_found) found[written++] = nb;
+    }
+    return written;
+}
+
+int hearth_sha256d_scan_armv8(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
+                              uint32_t target_top, uint32_t *found, int max_found) {
+    if (!(hearth_sha256_features() & HEARTH_SHA256_FEATURE_ARMV8)) return -1;
+    return scan_armv8(midstate, tail, first, count, target_top, found, max_found);
+}
+
+UNSUPPORTED_SCAN(hearth_sha256d_scan_shani)
+UNSUPPORTED_SCAN(hearth_sha256d_scan_avx2)
+UNSUPPORTED_SCAN(hearth_sha256d_scan_avx512)
+
 #else
 
-int hearth_sha256_features(void) { return 0; }
+static int detect_features(void) { return 0; }
 
-int hearth_sha256d_scan_avx2(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
-                             uint32_t target_top, uint32_t *found, int max_found) {
-    (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found;
-    return -1;
-}
-
-int hearth_sha256d_scan_avx512(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
-                               uint32_t target_top, uint32_t *found, int max_found) {
-    (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found;
-    return -1;
-}
-
-int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3], uint32_t first, uint32_t count,
-                              uint32_t target_top, uint32_t *found, int max_found) {
-    (void)midstate; (void)tail; (void)first; (void)count; (void)target_top; (void)found; (void)max_found;
-    return -1;
-}
+UNSUPPORTED_SCAN(hearth_sha256d_scan_shani)
+UNSUPPORTED_SCAN(hearth_sha256d_scan_avx2)
+UNSUPPORTED_SCAN(hearth_sha256d_scan_avx512)
+UNSUPPORTED_SCAN(hearth_sha256d_scan_armv8)
 
 #endif
+
+// Detected once: cpuid traps to the hypervisor in a virtual machine, too slow for every scan.
+int hearth_sha256_features(void) {
+    static int cached = -1;
+    int features = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (features < 0) {
+        features = detect_features();
+        __atomic_store_n(&cached, features, __ATOMIC_RELAXED);
+    }
+    return features;
+}

@@ -15,6 +15,9 @@ public struct NonceScanner: Sendable {
         case avx512
         /// The x86 SHA extensions, in C, two interleaved streams.
         case shani
+        /// The ARMv8 SHA-2 instructions, in C, two interleaved streams (a Raspberry Pi 5 has them;
+        /// a Pi 4 and a Zero 2 W do not).
+        case armv8
 
         /// The kernels this CPU can run, slowest first (as measured on Zen 4: BENCHMARKS.md): those
         /// its features allow that also pass a known-answer test, so that a kernel that computes
@@ -28,6 +31,7 @@ public struct NonceScanner: Sendable {
             if has(Int32(HEARTH_SHA256_FEATURE_AVX2)) { kernels.append(.avx2) }
             if has(Int32(HEARTH_SHA256_FEATURE_AVX512)) { kernels.append(.avx512) }
             if has(Int32(HEARTH_SHA256_FEATURE_SHANI)) { kernels.append(.shani) }
+            if has(Int32(HEARTH_SHA256_FEATURE_ARMV8)) { kernels.append(.armv8) }
             return kernels.filter(NonceScanner.passesKnownAnswer)
         }()
 
@@ -48,6 +52,7 @@ public struct NonceScanner: Sendable {
             case .avx2: hearth_sha256d_scan_avx2
             case .avx512: hearth_sha256d_scan_avx512
             case .shani: hearth_sha256d_scan_shani
+            case .armv8: hearth_sha256d_scan_armv8
             }
         }
     }

@@ -465,7 +465,7 @@ extension Hearth {
             static let configuration = CommandConfiguration(
                 commandName: "hash", abstract: "Measures SHA-256d hashes per second on the CPU.")
 
-            @Option(help: "auto, scalar, simd, avx2, avx512 or shani (auto: the fastest this CPU has; simd: its widest vectors).")
+            @Option(help: "auto, scalar, simd, avx2, avx512, shani or armv8 (auto: the fastest this CPU has; simd: its widest vectors).")
             var kernel = "auto"
             @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
             @Option(help: "Seconds to run.") var seconds: Double = 3
