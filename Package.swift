@@ -156,7 +156,8 @@ let package = Package(
             name: "hearth-hil", dependencies: ["HearthHAL", "HearthLinux", "HearthDrivers"], swiftSettings: strict),
         .testTarget(name: "HearthHALTests", dependencies: ["HearthHAL", "HearthHALTesting"], swiftSettings: strict),
         .testTarget(
-            name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting"], swiftSettings: strict),
+            name: "HearthLinuxTests", dependencies: ["HearthLinux", "HearthLinuxTesting", "HearthDrivers", "HearthSim", "HearthMining"],
+            swiftSettings: strict),
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthMiningTests",
@@ -205,7 +206,7 @@ if Context.environment["HEARTH_FUZZ"] != nil {
 if Context.environment["HEARTH_GPIO_LAYER_ONLY"] != nil {
     let layer: Set<String> = [
         "CGPIOD", "CI2C", "CGPIOShim", "HearthHAL", "HearthLinux", "HearthLinuxTesting", "HearthLinuxTests",
-        "HearthDrivers", "hearth-hil",
+        "HearthDrivers", "hearth-hil", "HearthSim", "HearthMining", "CSHA256",  // the last three for the hash chain's pty test
     ]
     package.targets.removeAll { !layer.contains($0.name) }
     package.products = [

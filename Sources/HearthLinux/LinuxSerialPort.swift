@@ -71,10 +71,12 @@ public final class LinuxSerialPort: SerialPort {
         cfsetospeed(&settings, speed)
         do {
             _ = try withUnsafeMutablePointer(to: &settings) { pointer throws(Errno) in
-                try sys.control(fd, UInt(TCSETS), UnsafeMutableRawPointer(pointer))
+                // TCSETSW: what was written before goes out at the old speed first (a command that
+                // tells the far end to change speed must arrive whole).
+                try sys.control(fd, UInt(TCSETSW), UnsafeMutableRawPointer(pointer))
             }
         } catch {
-            throw HALError(error, doing: "set \(baud) baud (TCSETS)", device: name)
+            throw HALError(error, doing: "set \(baud) baud (TCSETSW)", device: name)
         }
     }
 
