@@ -10,10 +10,12 @@ extension Hardware {
     /// fails later, `fallback` (the CPU) takes over and the status and log say why; with no
     /// fallback, compute stays off.
     ///
-    /// `ticketDifficulty` replaces the board file's (the simulated chain's is far lower);
+    /// `open` opens the serial port and the I²C bus of the core-voltage DAC (when the board file
+    /// has one); if either fails, the hash board is not run. `ticketDifficulty` replaces the board file's (the simulated chain's is far lower);
     /// `fallbackRating` is the most the fallback draws, the rating when it starts at once.
     mutating func attachASIC(
-        _ asic: BoardProfile.ASICPort, port: Result<any SerialPort, HALError>, ticketDifficulty: Double? = nil,
+        _ asic: BoardProfile.ASICPort, open: () throws(HALError) -> (port: any SerialPort, regulatorBus: (any I2CBus)?),
+        ticketDifficulty: Double? = nil,
         sleep: @escaping @Sendable (Duration) -> Void, fallback: @escaping @Sendable () -> FallbackHashEngine.Drive?,
         fallbackRating: Watts
     ) {
@@ -23,19 +25,23 @@ extension Hardware {
         let (reset, power) = (output(asic.resetOutput), output(asic.powerOutput))
         let configuration = BM13xxChain.Configuration(
             model: asic.model, expectedChips: asic.chips, ticketDifficulty: ticketDifficulty ?? asic.ticketDifficulty,
-            fastBaud: asic.baud)
+            fastBaud: asic.baud, coreVolts: asic.core?.volts)
         let (shares, notices) = (shares, engineNotices)
         let engine: FallbackHashEngine
         do throws(HALError) {
-            let port = try port.get()
+            let (port, regulatorBus) = try open()
+            let regulator: DS4432U? = asic.core.flatMap { core in
+                regulatorBus.map { DS4432U(bus: $0, address: core.address, output: core.output, network: core.network) }
+            }
             let makeChain: @Sendable () -> BM13xxChain = {
-                BM13xxChain(port: port, reset: reset, power: power, configuration: configuration, sleep: sleep)
+                BM13xxChain(port: port, reset: reset, power: power, regulator: regulator, configuration: configuration, sleep: sleep)
             }
             let probe = makeChain()
             let count = try probe.start()
             try probe.stop()
             notes.append(
-                "hash board: \(count) × \(asic.model) answered on \(asic.port)" + (count == asic.chips ? "" : "; the board file says \(asic.chips)"))
+                "hash board: \(count) × \(asic.model) answered on \(asic.port)" + (count == asic.chips ? "" : "; the board file says \(asic.chips)")
+                    + (regulator.map { "; core at \(configuration.coreVolts!) by the \($0.name)" } ?? ""))
             let settings = ASICMiner.Settings(power: asic.power, smallCores: asic.model.smallCores)
             engine = FallbackHashEngine(
                 makePrimary: { failed in

@@ -93,9 +93,15 @@ extension Hardware {
         let cpu = board.cpuPower.map { cpu in hardware.cpuDrive(cpu, counter: RAPLEnergyCounter.package(root: roots.powercap, sys: sys)) }
         if let asic = board.asic {
             let path = asic.port.hasPrefix("/dev/") ? roots.dev + asic.port.dropFirst(4) : asic.port
-            let port = Result { () throws(HALError) -> any SerialPort in try LinuxSerialPort(path: path, sys: sys) }
             hardware.attachASIC(
-                asic, port: port, sleep: { Thread.sleep(forTimeInterval: $0.seconds) }, fallback: { cpu?() },
+                asic,
+                open: { () throws(HALError) in
+                    let port = try LinuxSerialPort(path: path, sys: sys)
+                    guard let core = asic.core else { return (port, nil) }
+                    guard let bus = core.bus else { return (port, try i2c().bus) }
+                    return (port, try LinuxI2CBus(path: "\(roots.dev)/i2c-\(bus)", sys: sys))
+                },
+                sleep: { Thread.sleep(forTimeInterval: $0.seconds) }, fallback: { cpu?() },
                 fallbackRating: board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero)
         } else if let cpu, let drive = cpu() {
             hardware.attach(drive)

@@ -101,8 +101,11 @@ extension Hardware {
             let twin = BM13xxTwin(
                 name: asic.port, settings: .init(model: asic.model, chips: asic.chips, difficulty: Self.simulatedTicket, noncesPerRead: 1 << 12),
                 reset: line(asic.resetOutput), power: line(asic.powerOutput))
+            // The core DAC sits on the hash board's own bus, apart from the sensors'.
+            let boardBus = SimI2CBus(name: "sim-hash-board-i2c")
+            if let core = asic.core { boardBus.attach(DS4432UTwin(network: core.network), at: core.address) }
             hardware.attachASIC(
-                asic, port: .success(twin), ticketDifficulty: Self.simulatedTicket, sleep: { _ in }, fallback: cpu, fallbackRating: rated)
+                asic, open: { (twin, asic.core.map { $0.bus == nil ? world.bus : boardBus }) }, ticketDifficulty: Self.simulatedTicket, sleep: { _ in }, fallback: cpu, fallbackRating: rated)
         } else if let drive = cpu() {
             hardware.attach(drive)
         }

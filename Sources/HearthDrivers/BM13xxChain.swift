@@ -1,7 +1,8 @@
 import HearthHAL
 
 /// A chain of BM1366/BM1368/BM1370 chips on one serial port, with the board's lines that power
-/// their core regulator and hold them in reset. One thread owns it: it brings the chain up
+/// their core regulator and hold them in reset, and the regulator's voltage setting where the
+/// board has one. One thread owns it: it brings the chain up
 /// (`start`), moves the clock in small steps (`step(toward:)`), sends jobs and reads what comes
 /// back (`responses`), and takes it down (`stop`).
 public final class BM13xxChain {
@@ -17,11 +18,14 @@ public final class BM13xxChain {
         public var fastBaud: Int?
         /// The largest change of clock at a time, MHz; the chips' supply cannot follow larger.
         public var rampStep: Double
+        /// The core voltage set before the supply is switched on, where the board can set it.
+        public var coreVolts: Volts?
 
         public init(
             model: BM13xx.Model, expectedChips: Int? = nil, ticketDifficulty: Double = 256, versionMask: UInt32 = 0x1FFF_E000,
-            fastBaud: Int? = BM13xx.fastBaud, rampStep: Double = 6.25
+            fastBaud: Int? = BM13xx.fastBaud, rampStep: Double = 6.25, coreVolts: Volts? = nil
         ) {
+            self.coreVolts = coreVolts
             self.model = model
             self.expectedChips = expectedChips
             self.ticketDifficulty = ticketDifficulty
@@ -35,6 +39,7 @@ public final class BM13xxChain {
     private let port: any SerialPort
     private let reset: (any DigitalOutput)?
     private let power: (any DigitalOutput)?
+    private let regulator: (any VoltageRegulator)?
     private let sleep: @Sendable (Duration) -> Void
     /// The chips that answered at start.
     public private(set) var chips = 0
@@ -48,12 +53,13 @@ public final class BM13xxChain {
     /// `sleep` waits for the chips (after power, reset and each clock step); tests pass one that
     /// returns at once.
     public init(
-        port: any SerialPort, reset: (any DigitalOutput)?, power: (any DigitalOutput)?, configuration: Configuration,
-        sleep: @escaping @Sendable (Duration) -> Void
+        port: any SerialPort, reset: (any DigitalOutput)?, power: (any DigitalOutput)?, regulator: (any VoltageRegulator)? = nil,
+        configuration: Configuration, sleep: @escaping @Sendable (Duration) -> Void
     ) {
         self.port = port
         self.reset = reset
         self.power = power
+        self.regulator = regulator
         self.configuration = configuration
         self.sleep = sleep
     }
@@ -61,14 +67,15 @@ public final class BM13xxChain {
     /// The port's name, for messages.
     public var portName: String { port.name }
 
-    /// Powers the chain, takes it out of reset, counts the chips that answer with the model's ID,
+    /// Sets the core voltage, powers the chain, takes it out of reset, counts the chips that answer with the model's ID,
     /// addresses them, and sets them up to hash at the reset clock; returns how many answered.
     /// Throws `unavailable` when none did, `badData` when a chip of another model did.
     @discardableResult
     public func start() throws(HALError) -> Int {
         let model = configuration.model
-        try power?.set(active: true)
         try reset?.set(active: true)
+        if let regulator, let volts = configuration.coreVolts { try regulator.setVoltage(volts) }
+        try power?.set(active: true)
         sleep(.milliseconds(100))
         try reset?.set(active: false)
         sleep(.milliseconds(100))

@@ -52,3 +52,13 @@ public protocol PowerMeter: Sendable {
     /// Takes a reading.
     func readPower() throws(HALError) -> PowerReading
 }
+
+/// A regulator whose output voltage can be set: a hash board's core supply.
+public protocol VoltageRegulator: Sendable {
+    /// A name for messages and status.
+    var name: String { get }
+    /// Sets the output as near `volts` as the regulator can make it, and returns what it set;
+    /// a voltage outside its range is refused (`outOfRange`) and nothing changes.
+    @discardableResult
+    func setVoltage(_ volts: Volts) throws(HALError) -> Volts
+}

@@ -132,6 +132,12 @@ let boardFolder = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.
         Breakage("[asic]\nport = \"/dev/ttyS0\"\nbaud = 460800\n", "test.toml: asic.baud: the chips' UART runs at 115200 or 1000000, not 460800"),
         Breakage("[asic]\nport = \"/dev/ttyS0\"\nchip = \"bm1397\"\n", "test.toml: asic.chip: \"bm1397\" is not a chip this build drives (bm1366, bm1368, bm1370)"),
         Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\n", "test.toml: asic.full_load_watts"),
+        Breakage(
+            "[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\n[asic.core]\nchip = \"ds4432u\"\nvolts = 2.2\nfeedback_volts = 0.6\nupper_ohms = 4750\nlower_ohms = 3320\nfull_scale_ohms = 80000\n",
+            "test.toml: asic.core.volts: 2.2 V is outside what the DAC can set with this network (0.989–1.928 V)"),
+        Breakage(
+            "[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\n[asic.core]\nchip = \"ds4432u\"\naddress = 0x48\nvolts = 1.2\nfeedback_volts = 0.6\nupper_ohms = 4750\nlower_ohms = 3320\nfull_scale_ohms = 80000\n",
+            "test.toml: asic.core.address: 0x48 is already used by sensor[0] (\"room\")"),
         Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\nticket_difficulty = 300\n", "test.toml: asic.ticket_difficulty: 300.0 is not a power of two"),
         Breakage("[asic]\nport = \"/dev/ttyS0\"\nidle_watts = 3\nfull_load_watts = 15\nmax_mhz = 485\nmin_mhz = 500\n", "test.toml: asic.min_mhz: 500.0 MHz is above max_mhz (485.0 MHz)"),
         Breakage("[power_meter]\nchip = \"ina219\"\naddress = 0x41\n", "test.toml: power_meter.shunt_ohms: missing"),

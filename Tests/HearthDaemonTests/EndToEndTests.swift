@@ -123,7 +123,7 @@ import FoundationNetworking
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         let said = try String(contentsOf: log, encoding: .utf8)
         #expect(said.contains("safe state (the control task ended): fans full, hash board off and in reset"), "\(said.suffix(600))")
-        #expect(said.contains("hash board: 4 × BM1366 answered on sim-uart"))
+        #expect(said.contains("hash board: 4 × BM1366 answered on sim-uart; core at 1.2 V by the DS4432U at 0x48 OUT0"))
         let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any])
         #expect(saved["setpoint"] as? Double == 19.5)
         #expect(saved["mode"] as? String == "night")

@@ -1,6 +1,7 @@
 import HearthDrivers
 import HearthHAL
 import HearthSim
+import Synchronization
 import Testing
 
 /// The frames against ones captured from real chains (the Bitaxe boards' published init
@@ -173,6 +174,33 @@ import Testing
         twin.inject(nil)
         try chain.send(.read(BM13xx.Register.chipID))
         #expect(try chain.responses(timeout: .zero) == [.register(0, value: 0x1366_0000, chip: 0)])
+    }
+
+    /// The core voltage is set while the supply is still off and the chips in reset.
+    @Test func theCoreVoltageIsSetBeforeTheSupplyComesOn() throws {
+        final class Watching: VoltageRegulator {
+            let name = "watching"
+            let power: SimDigitalLine
+            let reset: SimDigitalLine
+            let seen = Mutex<[(Volts, Bool?, Bool?)]>([])
+            init(power: SimDigitalLine, reset: SimDigitalLine) {
+                self.power = power
+                self.reset = reset
+            }
+            func setVoltage(_ volts: Volts) throws(HALError) -> Volts {
+                seen.withLock { $0.append((volts, power.isActive, reset.isActive)) }
+                return volts
+            }
+        }
+        try power.set(active: false)
+        let regulator = Watching(power: power, reset: reset)
+        let twin = BM13xxTwin(reset: reset, power: power)
+        let chain = BM13xxChain(
+            port: twin, reset: reset, power: power, regulator: regulator,
+            configuration: .init(model: .bm1366, coreVolts: Volts(1.2)), sleep: { _ in })
+        try chain.start()
+        let seen = regulator.seen.withLock { $0 }
+        #expect(seen.count == 1 && seen[0].0 == Volts(1.2) && seen[0].1 == false && seen[0].2 == true)
     }
 
     @Test func stopHoldsResetAndCutsTheSupplyAndTheChipsForget() throws {

@@ -49,7 +49,7 @@ extension BoardProfile {
         }
         var asic: ASICPort?
         if var reader = try document.table("asic") {
-            asic = try Self.asic(&reader, backend: backend, outputs: outputs)
+            asic = try Self.asic(&reader, backend: backend, outputs: outputs, i2cBus: i2cBus)
             try reader.finish()
         }
         var cpuPower: CPUPower?
@@ -209,7 +209,7 @@ extension BoardProfile {
         return Output(name: name, line: line, activeLow: activeLow, safeActive: safe == .active)
     }
 
-    private static func asic(_ reader: inout TOMLReader, backend: Backend, outputs: [Output]) throws(ConfigError) -> ASICPort {
+    private static func asic(_ reader: inout TOMLReader, backend: Backend, outputs: [Output], i2cBus: Int?) throws(ConfigError) -> ASICPort {
         let port = try reader.requiredString("port")
         if backend == .linux, !port.hasPrefix("/dev/") {
             throw reader.error("port", "\"\(port)\" is not a device node; expected a path such as /dev/ttyAMA0")
@@ -242,10 +242,39 @@ extension BoardProfile {
         guard ticket == (ticket.rounded(.down)), UInt64(ticket).nonzeroBitCount == 1 else {
             throw reader.error("ticket_difficulty", "\(ticket) is not a power of two (the chips' ticket mask is a run of bits: 256, 512, …)")
         }
+        var core: CoreVoltage?
+        if var table = try reader.table("core") {
+            core = try Self.core(&table, i2cBus: i2cBus)
+            try table.finish()
+        }
         return ASICPort(
             port: port, baud: baud, resetOutput: reset, powerOutput: power, model: model, chips: chips,
             power: ASICPowerModel(idle: Watts(idle), fullLoad: Watts(full), minFrequency: minMHz, maxFrequency: maxMHz),
-            ticketDifficulty: ticket)
+            ticketDifficulty: ticket, core: core)
+    }
+
+    private enum CoreChip: String, CaseIterable { case ds4432u }
+
+    private static func core(_ reader: inout TOMLReader, i2cBus: Int?) throws(ConfigError) -> CoreVoltage {
+        _ = try reader.choice("chip", required: CoreChip.self)
+        let bus = try reader.int("bus", in: 0...255)
+        guard bus != nil || i2cBus != nil else {
+            throw reader.error("bus", "missing: the board has no [i2c] bus, so the DAC's must be given")
+        }
+        let address = reader.has("address") ? try Self.address(&reader) : DS4432U.defaultAddress
+        let output = try reader.int("output", in: 0...1) ?? 0
+        let network = DS4432U.Network(
+            feedbackVolts: try reader.double("feedback_volts", required: 0.1...5),
+            upperOhms: try reader.double("upper_ohms", required: 1...10_000_000),
+            lowerOhms: try reader.double("lower_ohms", required: 1...10_000_000),
+            fullScaleOhms: try reader.double("full_scale_ohms", required: 1_000...1_000_000),
+            referenceVolts: try reader.double("reference_volts", in: 0.5...1.5) ?? 0.997)
+        let volts = try reader.double("volts", required: 0.1...5)
+        guard network.range.contains(volts) else {
+            throw reader.error(
+                "volts", "\(volts) V is outside what the DAC can set with this network (\(network.range.lowerBound.rounded(toPlaces: 3))–\(network.range.upperBound.rounded(toPlaces: 3)) V)")
+        }
+        return CoreVoltage(bus: bus == i2cBus ? nil : bus, address: address, output: output, volts: Volts(volts), network: network)
     }
 
     // MARK: Cross-checks
@@ -293,6 +322,9 @@ extension BoardProfile {
         }
         if let powerMeter {
             try claim(powerMeter.address, by: "power_meter", powerMeter.chip.rawValue)
+        }
+        if let core = asic?.core, core.bus == nil {
+            try claim(core.address, by: "asic.core", "ds4432u")
         }
 
         var outputNames: Set<String> = []

@@ -137,6 +137,19 @@ extension BoardProfile {
         public var power: ASICPowerModel
         /// The chips keep nonces below this difficulty to themselves: a power of two.
         public var ticketDifficulty: Double
+        /// What sets the core voltage, where the board can set it.
+        public var core: CoreVoltage?
+    }
+
+    /// The DS4432U current DAC that trims the hash board's core regulator, and the voltage to set.
+    public struct CoreVoltage: Hashable, Sendable {
+        /// The I²C bus it is on; `nil`: the board's.
+        public var bus: Int?
+        public var address: I2CAddress
+        /// Its output (0 or 1) wired to the regulator's feedback node.
+        public var output: Int
+        public var volts: Volts
+        public var network: DS4432U.Network
     }
 
     public struct CPUPower: Hashable, Sendable {

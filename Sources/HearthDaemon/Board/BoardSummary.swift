@@ -30,7 +30,8 @@ extension BoardProfile {
         }
         if let asic {
             lines.append(
-                "hash board: \(asic.chips) × \(asic.model) on \(asic.port) at \(asic.baud) baud, \(asic.power.minFrequency)–\(asic.power.maxFrequency) MHz, \(asic.power.idle) idle to \(asic.power.fullLoad), ticket difficulty \(Int(asic.ticketDifficulty))")
+                "hash board: \(asic.chips) × \(asic.model) on \(asic.port) at \(asic.baud) baud, \(asic.power.minFrequency)–\(asic.power.maxFrequency) MHz, \(asic.power.idle) idle to \(asic.power.fullLoad), ticket difficulty \(Int(asic.ticketDifficulty))"
+                    + (asic.core.map { ", core \($0.volts) by a DS4432U at \($0.address)\($0.bus.map { " on bus \($0)" } ?? "")" } ?? ""))
         }
         if let cpuPower { lines.append("CPU: \(cpuPower.idle) idle, \(cpuPower.fullLoad) full load") }
         return lines
