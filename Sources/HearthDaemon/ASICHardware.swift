@@ -11,8 +11,9 @@ extension Hardware {
     /// fallback, compute stays off.
     ///
     /// `open` opens the serial port and the I²C bus of the core-voltage DAC (when the board file
-    /// has one); if either fails, the hash board is not run. `ticketDifficulty` replaces the board file's (the simulated chain's is far lower);
-    /// `fallbackRating` is the most the fallback draws, the rating when it starts at once.
+    /// has one); if either fails, the hash board is not run. `ticketDifficulty` replaces the board
+    /// file's (the simulated chain's is far lower); `fallbackRating` is the most the fallback
+    /// draws, the rating when it starts at once.
     mutating func attachASIC(
         _ asic: BoardProfile.ASICPort, open: () throws(HALError) -> (port: any SerialPort, regulatorBus: (any I2CBus)?),
         ticketDifficulty: Double? = nil,
@@ -24,7 +25,7 @@ extension Hardware {
         }
         let (reset, power) = (output(asic.resetOutput), output(asic.powerOutput))
         let configuration = BM13xxChain.Configuration(
-            model: asic.model, expectedChips: asic.chips, ticketDifficulty: ticketDifficulty ?? asic.ticketDifficulty,
+            model: asic.model, ticketDifficulty: ticketDifficulty ?? asic.ticketDifficulty,
             fastBaud: asic.baud, coreVolts: asic.core?.volts)
         let (shares, notices) = (shares, engineNotices)
         let engine: FallbackHashEngine

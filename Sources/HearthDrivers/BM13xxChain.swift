@@ -8,8 +8,6 @@ import HearthHAL
 public final class BM13xxChain {
     public struct Configuration: Hashable, Sendable {
         public var model: BM13xx.Model
-        /// How many chips the board has; a different count is reported, not refused.
-        public var expectedChips: Int?
         /// The difficulty below which chips keep a nonce to themselves: a power of two ≥ 1.
         public var ticketDifficulty: Double
         /// The BIP 310 version bits the chips may roll.
@@ -22,12 +20,11 @@ public final class BM13xxChain {
         public var coreVolts: Volts?
 
         public init(
-            model: BM13xx.Model, expectedChips: Int? = nil, ticketDifficulty: Double = 256, versionMask: UInt32 = 0x1FFF_E000,
+            model: BM13xx.Model, ticketDifficulty: Double = 256, versionMask: UInt32 = 0x1FFF_E000,
             fastBaud: Int? = BM13xx.fastBaud, rampStep: Double = 6.25, coreVolts: Volts? = nil
         ) {
             self.coreVolts = coreVolts
             self.model = model
-            self.expectedChips = expectedChips
             self.ticketDifficulty = ticketDifficulty
             self.versionMask = versionMask
             self.fastBaud = fastBaud
@@ -70,8 +67,18 @@ public final class BM13xxChain {
     /// Sets the core voltage, powers the chain, takes it out of reset, counts the chips that answer with the model's ID,
     /// addresses them, and sets them up to hash at the reset clock; returns how many answered.
     /// Throws `unavailable` when none did, `badData` when a chip of another model did.
+    /// On any failure the chain is left held in reset with its supply off.
     @discardableResult
     public func start() throws(HALError) -> Int {
+        do {
+            return try bringUp()
+        } catch {
+            try? stop()
+            throw error
+        }
+    }
+
+    private func bringUp() throws(HALError) -> Int {
         let model = configuration.model
         try reset?.set(active: true)
         if let regulator, let volts = configuration.coreVolts { try regulator.setVoltage(volts) }

@@ -113,15 +113,13 @@ public struct ASICMiner {
     /// One turn: the chain follows `target` and `work`; returns the shares found (each meets the
     /// template's share target).
     public mutating func step(now: Duration, target: Watts, work: WorkTemplate?) -> [Share] {
-        guard case .failed = phase else {
-            do throws(HALError) {
-                return try run(now: now, target: target, work: work)
-            } catch {
-                fail("\(error)")
-                return []
-            }
+        if case .failed = phase { return [] }
+        do throws(HALError) {
+            return try run(now: now, target: target, work: work)
+        } catch {
+            fail("\(error)")
+            return []
         }
-        return []
     }
 
     private mutating func run(now: Duration, target: Watts, work: WorkTemplate?) throws(HALError) -> [Share] {

@@ -125,7 +125,7 @@ import Testing
     func chain(_ twin: BM13xxTwin, model: BM13xx.Model = .bm1366, fastBaud: Int? = BM13xx.fastBaud) -> BM13xxChain {
         BM13xxChain(
             port: twin, reset: reset, power: power,
-            configuration: .init(model: model, expectedChips: twin.settings.chips, fastBaud: fastBaud), sleep: { _ in })
+            configuration: .init(model: model, fastBaud: fastBaud), sleep: { _ in })
     }
 
     @Test(arguments: [(BM13xx.Model.bm1366, 1), (.bm1368, 4), (.bm1370, 3)])
@@ -144,6 +144,7 @@ import Testing
         let silent = BM13xxTwin(reset: reset, power: power)
         silent.inject(.silent)
         #expect(error(of: { () throws(HALError) in _ = try chain(silent).start() })?.kind == .unavailable)
+        #expect(reset.isActive == true && power.isActive == false, "a chain that did not come up is left in reset, unpowered")
         let other = BM13xxTwin(settings: .init(model: .bm1370), reset: reset, power: power)
         #expect(error(of: { () throws(HALError) in _ = try chain(other, model: .bm1366).start() })?.kind == .badData)
     }
