@@ -17,6 +17,8 @@ bin=$(swift build --show-bin-path)
 
 hearth_say "checking the board files and starting the simulated heater"
 "$bin/hearth" board check Board/*.toml >/dev/null
+probe=$("$bin/hearth" board probe Board/sim.toml)
+grep -q "hash board: 4 × BM1366 answered on sim-uart" <<<"$probe" || hearth_die "hearth board probe did not find the simulated chain: $probe"
 "$bin/hearthd" --ticks 2 --tick-rate 10
 
 hearth_say "the web dashboard in headless Chromium"

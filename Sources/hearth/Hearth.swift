@@ -25,7 +25,7 @@ struct Hearth: AsyncParsableCommand {
 extension Hearth {
     struct Board: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Board files.", subcommands: [Check.self])
+            abstract: "Board files.", subcommands: [Check.self, Probe.self])
 
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -47,6 +47,45 @@ extension Hearth {
                     }
                 }
                 if refused > 0 { throw ExitCode(1) }
+            }
+        }
+
+        struct Probe: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Opens a board's devices as hearthd does, reads each once, asks the hash board for its chips, and leaves everything in its safe state.",
+                discussion: "Stop hearthd first: the devices are its while it runs. Exits 1 if a device the heater needs cannot be opened.")
+
+            @Argument(help: "The board file, e.g. /usr/share/hearth/Board/raspberry-pi-5.toml.")
+            var file: String
+
+            func run() throws {
+                let board = try BoardProfile.load(file: file)
+                let hardware: Hardware
+                do {
+                    hardware = try Daemon.open(board, scenario: .room400W, hashing: true)
+                } catch {
+                    print("cannot open \(board.name)'s devices: \(error)")
+                    throw ExitCode(1)
+                }
+                defer {
+                    for failure in hardware.enterSafeState() { print("safe state: \(failure)") }
+                    hardware.shutdown?()
+                }
+                for sensor in hardware.sensors {
+                    let reading = Result { () throws(HALError) in try sensor.device.readTemperature() }
+                    print("sensor \(sensor.spec.name) (\(sensor.spec.role.rawValue)): \(reading.map { "\($0)" }.description(failure: "unreadable"))")
+                }
+                if let fan = hardware.fan {
+                    let speed = Result { () throws(HALError) in try fan.fan.speed() }
+                    print("fan: \(speed.map { $0.map { "\($0)" } ?? "no tach" }.description(failure: "unreadable"))")
+                }
+                if let meter = hardware.powerMeter {
+                    let reading = Result { () throws(HALError) in try meter.readPower() }
+                    print("power meter: \(reading.map { "\($0.power) at \($0.voltage)" }.description(failure: "unreadable"))")
+                }
+                for note in hardware.notes { print(note) }
+                for part in hardware.missing { print("not driven: \(part)") }
+                print("hashing on: \(hardware.engine?.status ?? "nothing (no hash board answered and no [cpu] power model)")")
             }
         }
     }
@@ -557,4 +596,14 @@ func readLineUnbuffered() -> String? {
         bytes.append(byte)
     }
     return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+}
+
+extension Result where Success == String {
+    /// The value, or what went wrong after `failure`.
+    func description(failure: String) -> String {
+        switch self {
+        case .success(let text): text
+        case .failure(let error): "\(failure): \(error)"
+        }
+    }
 }
