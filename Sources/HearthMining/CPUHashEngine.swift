@@ -55,22 +55,36 @@ public struct CPUPowerModel: Hashable, Sendable {
 
 /// When a hashing thread works and when it rests, for a duty cycle: within every period, hash
 /// until `duty` of it has been worked, then rest to the period's end. It keeps the books across
-/// periods, so a slice that ran long is paid back in the next rest: the realised duty converges
-/// on the target. Pure: time comes in.
+/// periods, so a slice that ran long (or a rest the OS stretched) is paid back in the next: the
+/// realised duty converges on the target. The books are for one duty: a new duty opens new ones
+/// (time worked at full power must not be paid back by resting at a low duty), and they forget
+/// their past beyond `memory` periods, so a stall is not paid back for minutes. Pure: time comes in.
 public struct DutyPlanner: Hashable, Sendable {
     public var period: Duration
+    /// How many periods the books remember (older time counts for less and less).
+    public var memory: Int
     public private(set) var worked = Duration.zero
     public private(set) var elapsed = Duration.zero
+    /// The duty the books are kept for.
+    public private(set) var duty: Double?
 
-    public init(period: Duration = .milliseconds(100)) {
+    public init(period: Duration = .milliseconds(100), memory: Int = 10) {
         self.period = period
+        self.memory = memory
     }
 
     /// After `slice` of work or rest (`working` says which), how long to rest before working again
     /// (`.zero`: keep working).
     public mutating func record(_ slice: Duration, working: Bool, duty: Double) -> Duration {
+        if self.duty != duty {
+            (worked, elapsed, self.duty) = (.zero, .zero, duty)
+        }
         elapsed += slice
         if working { worked += slice }
+        if elapsed > period * memory {
+            worked = worked / 2
+            elapsed = elapsed / 2
+        }
         // Ahead of the duty: rest until worked / elapsed is back at the duty, at most a period.
         let ahead: Duration = worked - elapsed * duty
         guard ahead > .zero else { return .zero }
@@ -78,7 +92,7 @@ public struct DutyPlanner: Hashable, Sendable {
         return min(rest, period)
     }
 
-    /// The duty realised so far.
+    /// The duty realised over the books.
     public var realised: Double { elapsed > .zero ? worked / elapsed : 0 }
 }
 
@@ -87,8 +101,9 @@ public struct DutyPlanner: Hashable, Sendable {
 /// that a power target asks. Each header comes from the current work template with an
 /// extranonce2 taken from one engine-wide counter, so no two threads ever search the same space
 /// and a thread that exhausts its nonces takes a fresh header rather than going round again. New
-/// work reaches every thread between two chunks of about a millisecond's work; a share found for
-/// work that has since been replaced is dropped, never reported.
+/// work reaches every thread between two chunks of about a millisecond's work (each thread sizes
+/// its chunks to its kernel's speed, so the scalar kernel on a slow core is as quick to switch as
+/// SHA-NI); a share found for work that has since been replaced is dropped, never reported.
 public final class CPUHashEngine: Sendable {
     private struct Work {
         var template: WorkTemplate?
@@ -105,8 +120,13 @@ public final class CPUHashEngine: Sendable {
     private let extranonce2Counter = Atomic<UInt64>(0)
     private let running = Atomic<Bool>(false)
     private let hashCount = Atomic<UInt64>(0)
-    /// Nonces per chunk between checks for new work: about a millisecond's work.
-    static let chunk: UInt32 = 1 << 14
+    private let busyNanoseconds = Atomic<UInt64>(0)
+    /// The generation each thread is hashing at this moment; `nil` while it rests or waits.
+    private let hashing: Mutex<[UInt64?]>
+    /// What a chunk (the work between two checks for new work) should take, and the bounds of
+    /// its size in nonces.
+    public static let chunkTime = Duration.milliseconds(1)
+    public static let chunkSizes: ClosedRange<UInt32> = 256...(1 << 18)
 
     public init(
         model: CPUPowerModel, kernel: NonceScanner.Kernel = .best, onShare: @escaping @Sendable (Share) -> Void
@@ -115,10 +135,22 @@ public final class CPUHashEngine: Sendable {
         self.maxThreads = model.cores
         self.kernel = kernel
         self.onShare = onShare
+        hashing = Mutex(Array(repeating: nil, count: model.cores))
+    }
+
+    /// Threads still hashing work older than the current: each finishes the chunk it is in (about
+    /// a millisecond) and moves on; none reports a share of the old work. For the benchmark of
+    /// how long a switch takes.
+    public var threadsOnStaleWork: Int {
+        let current = generation.load(ordering: .acquiring)
+        return hashing.withLock { $0.count { $0 != nil && $0 != current } }
     }
 
     /// Hashes computed since start.
     public var hashes: UInt64 { hashCount.load(ordering: .relaxed) }
+
+    /// The time all threads together have spent hashing since start: what the duty cycle rations.
+    public var busyTime: Duration { .nanoseconds(Int64(busyNanoseconds.load(ordering: .relaxed))) }
 
     /// Replaces the work (`nil`: none). Every thread leaves the old work at its next chunk, and no
     /// share of it is reported once this returns. `onShare` is called with the work lock held: it
@@ -170,6 +202,7 @@ public final class CPUHashEngine: Sendable {
     private func worker(_ index: Int) {
         var planner = DutyPlanner()
         var assignment: Assignment?
+        var chunk: UInt32 = 1 << 12
         let clock = ContinuousClock()
         while running.load(ordering: .acquiring) {
             let current = generation.load(ordering: .acquiring)
@@ -186,11 +219,13 @@ public final class CPUHashEngine: Sendable {
                     generation: current, extranonce2: extranonce2, header: header,
                     scanner: NonceScanner(header: header, target: template.shareTarget))
             }
+            hashing.withLock { $0[index] = current }
             let started = clock.now
             let first = assignment!.next
-            let last = first &+ (Self.chunk - 1)
+            let last = first &+ min(chunk - 1, UInt32.max - first)
             let found = assignment!.scanner.scan(first...last, kernel: kernel)
-            hashCount.add(UInt64(Self.chunk), ordering: .relaxed)
+            hashing.withLock { $0[index] = nil }
+            hashCount.add(UInt64(last - first) + 1, ordering: .relaxed)
             assignment!.next = last &+ 1
             assignment!.exhausted = last == .max
             // Stale work is never reported: under the same lock `setWork` takes, the work must
@@ -206,11 +241,24 @@ public final class CPUHashEngine: Sendable {
                     shares.forEach(onShare)
                 }
             }
-            let rest = planner.record(started.duration(to: clock.now), working: true, duty: duty)
+            let took = started.duration(to: clock.now)
+            busyNanoseconds.add(UInt64(max(took.nanoseconds, 0)), ordering: .relaxed)
+            chunk = Self.nextChunk(after: chunk, took: took)
+            let rest = planner.record(took, working: true, duty: duty)
             if rest > .zero {
+                // The rest as slept, not as asked: the OS may stretch it, and the books pay that back.
+                let resting = clock.now
                 Thread.sleep(forTimeInterval: rest.seconds)
-                _ = planner.record(rest, working: false, duty: duty)
+                _ = planner.record(resting.duration(to: clock.now), working: false, duty: duty)
             }
         }
+    }
+
+    /// The next chunk's size: halved when one took over twice `chunkTime`, doubled when it took
+    /// under half, within `chunkSizes`.
+    public static func nextChunk(after chunk: UInt32, took: Duration) -> UInt32 {
+        if took > chunkTime * 2 { return max(chunk / 2, chunkSizes.lowerBound) }
+        if took < chunkTime / 2 { return min(chunk * 2, chunkSizes.upperBound) }
+        return chunk
     }
 }

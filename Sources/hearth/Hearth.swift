@@ -498,7 +498,16 @@ extension Hearth {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Benchmarks.", subcommands: [World.self, HashRate.self])
+            abstract: "Benchmarks.", subcommands: [World.self, HashRate.self, Engine.self])
+
+        /// A kernel by the name `--kernel` takes: auto, simd or a kernel's own name.
+        static func kernel(named name: String) throws -> NonceScanner.Kernel {
+            if name == "auto" { return .best }
+            if name == "simd", let widest = NonceScanner.Kernel.widestSIMD { return widest }
+            if let named = NonceScanner.Kernel(rawValue: name), NonceScanner.Kernel.available.contains(named) { return named }
+            throw ValidationError(
+                "--kernel: \"\(name)\" is not one this CPU runs (\(NonceScanner.Kernel.available.map(\.rawValue).joined(separator: ", ")), or auto)")
+        }
 
         struct HashRate: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -511,17 +520,7 @@ extension Hearth {
             @Flag(help: "Print one JSON object.") var json = false
 
             func run() throws {
-                let chosen: NonceScanner.Kernel
-                if kernel == "auto" {
-                    chosen = .best
-                } else if kernel == "simd", let widest = NonceScanner.Kernel.widestSIMD {
-                    chosen = widest
-                } else if let named = NonceScanner.Kernel(rawValue: kernel), NonceScanner.Kernel.available.contains(named) {
-                    chosen = named
-                } else {
-                    throw ValidationError(
-                        "--kernel: \"\(kernel)\" is not one this CPU runs (\(NonceScanner.Kernel.available.map(\.rawValue).joined(separator: ", ")), or auto)")
-                }
+                let chosen = try Bench.kernel(named: kernel)
                 guard threads >= 1, seconds > 0 else { throw ValidationError("--threads and --seconds must be positive") }
                 let header = try BlockHeader(hex: String(repeating: "00", count: 80))
                 let scanner = NonceScanner(header: header)
@@ -546,6 +545,80 @@ extension Hearth {
                     print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"\(chosen.rawValue)\",\"threads\":\(threads)}")
                 } else {
                     print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), \(chosen.rawValue) kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
+                }
+            }
+        }
+
+        struct Engine: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Measures the CPU hash engine on real time: the duty it realises for power targets, and how long a new job takes to reach every thread.",
+                discussion: """
+                    The engine's power model here is one watt a thread, so a target of d × threads watts asks for \
+                    duty d; the duty realised is the share of the threads' time spent hashing (what draws the \
+                    power), shown with the hash rate over the rate flat out. A job switch lasts from setting the \
+                    new work until no thread is hashing the old.
+                    """)
+
+            @Option(help: "auto, scalar, simd, avx2, avx512, shani or armv8.") var kernel = "auto"
+            @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
+            @Option(help: "Seconds to measure each duty.") var seconds: Double = 3
+            @Option(help: "Job switches to time.") var switches = 100
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() throws {
+                let chosen = try Bench.kernel(named: kernel)
+                guard threads >= 1, seconds > 0, switches >= 1 else { throw ValidationError("--threads, --seconds and --switches must be positive") }
+                let engine = CPUHashEngine(
+                    model: CPUPowerModel(idle: .zero, fullLoad: Watts(Double(threads)), cores: threads), kernel: chosen, onShare: { _ in })
+                func work(_ time: UInt32) -> WorkTemplate {
+                    WorkTemplate(
+                        jobID: "bench-\(time)", previousHash: [UInt8](repeating: 0, count: 32), coinbase1: Array("hearth".utf8),
+                        extranonce1: [0, 0, 0, 0], extranonce2Size: 4, coinbase2: Array("bench".utf8), merkleBranch: [],
+                        version: 0x2000_0000, bits: 0x1703_0ECD, time: time, shareTarget: Target(difficulty: 1e15))
+                }
+                engine.setWork(work(0))
+                engine.start()
+                defer { engine.stop() }
+                let clock = ContinuousClock()
+                /// The hash rate and the share of the threads' time spent hashing, at a duty.
+                func measure(duty: Double) -> (rate: Double, busy: Double) {
+                    engine.setPowerTarget(Watts(duty * Double(threads)))
+                    Thread.sleep(forTimeInterval: 0.5)  // the threads settle into the new plan
+                    let (hashes, busy, start) = (engine.hashes, engine.busyTime, clock.now)
+                    Thread.sleep(forTimeInterval: seconds)
+                    let wall = start.duration(to: clock.now)
+                    return (Double(engine.hashes - hashes) / wall.seconds, (engine.busyTime - busy) / (wall * threads))
+                }
+                let full = measure(duty: 1).rate
+                let duties = [0.1, 0.25, 0.5, 0.75].map { duty in
+                    let measured = measure(duty: duty)
+                    return (duty, measured.busy, measured.rate / full)
+                }
+                engine.setPowerTarget(Watts(Double(threads)))
+                Thread.sleep(forTimeInterval: 0.2)
+                var latencies: [Duration] = []
+                for index in 1...switches {
+                    let start = clock.now
+                    engine.setWork(work(UInt32(index)))
+                    while engine.threadsOnStaleWork > 0 { usleep(20) }  // polling, without taking a core from the threads
+                    latencies.append(start.duration(to: clock.now))
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+                latencies.sort()
+                let median = latencies[latencies.count / 2], worst = latencies.last!
+                func ms(_ duration: Duration) -> String { String(format: "%.3f", duration.seconds * 1000) }
+                if json {
+                    let realised = duties.map { "\"\($0.0)\":\(String(format: "%.4f", $0.1))" }.joined(separator: ",")
+                    let byRate = duties.map { "\"\($0.0)\":\(String(format: "%.4f", $0.2))" }.joined(separator: ",")
+                    print("{\"kernel\":\"\(chosen.rawValue)\",\"threads\":\(threads),\"hashes_per_second\":\(Int(full)),\"realised_duty\":{\(realised)},\"hash_rate_ratio\":{\(byRate)},\"switch_ms_p50\":\(ms(median)),\"switch_ms_max\":\(ms(worst))}")
+                } else {
+                    print("\(chosen.rawValue) kernel, \(threads) thread(s): \(String(format: "%.2f", full / 1e6)) MH/s flat out")
+                    for (duty, realised, byRate) in duties {
+                        print(
+                            "duty \(duty): realised \(String(format: "%.4f", realised)) (\(String(format: "%+.1f", (realised - duty) / duty * 100)) %), "
+                                + "hash rate \(String(format: "%.4f", byRate)) of flat out")
+                    }
+                    print("job switch over \(switches): p50 \(ms(median)) ms, max \(ms(worst)) ms")
                 }
             }
         }

@@ -26,13 +26,41 @@ import Testing
     func realisedDutyConverges(duty: Double) {
         var planner = DutyPlanner()
         var seed: UInt64 = 12345
-        while planner.elapsed < .seconds(30) {
+        var worked = Duration.zero, elapsed = Duration.zero
+        while elapsed < .seconds(30) {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1
             let slice = Duration.microseconds(800 + Int64(seed >> 54))  // 0.8 … 1.8 ms of work
+            (worked, elapsed) = (worked + slice, elapsed + slice)
             let rest = planner.record(slice, working: true, duty: duty)
-            if rest > .zero { _ = planner.record(rest, working: false, duty: duty) }
+            if rest > .zero {
+                elapsed += rest
+                _ = planner.record(rest, working: false, duty: duty)
+            }
         }
-        #expect(abs(planner.realised - duty) <= 0.03 * duty, "realised \(planner.realised) for \(duty)")
+        #expect(abs(worked / elapsed - duty) <= 0.03 * duty, "realised \(worked / elapsed) for \(duty)")
+        #expect(abs(planner.realised - duty) <= 0.03 * duty, "and over the books' memory: \(planner.realised)")
+    }
+
+    /// After a long while at one duty, a new one holds from its first period: the old books are not
+    /// paid back (an hour flat out must not be followed by an hour of rest), and rests the OS
+    /// stretched are made up.
+    @Test(arguments: [0.1, 0.25, 0.5, 0.75])
+    func aNewDutyHoldsAtOnce(duty: Double) {
+        var planner = DutyPlanner()
+        for _ in 0..<3_600_000 / 100 { _ = planner.record(.milliseconds(100), working: true, duty: 1) }  // an hour flat out
+        var worked = Duration.zero, elapsed = Duration.zero
+        while elapsed < .seconds(2) {
+            let slice = Duration.milliseconds(1)
+            worked += slice
+            elapsed += slice
+            let rest = planner.record(slice, working: true, duty: duty)
+            if rest > .zero {
+                let stretched = rest + .microseconds(300)  // the OS wakes the thread late
+                elapsed += stretched
+                _ = planner.record(stretched, working: false, duty: duty)
+            }
+        }
+        #expect(abs(worked / elapsed - duty) <= 0.03 * duty, "realised \(worked / elapsed) over the first 2 s at \(duty)")
     }
 }
 
@@ -98,5 +126,23 @@ import Testing
         defer { engine.stop() }
         try await Task.sleep(for: .milliseconds(100))
         #expect(engine.hashes == 0, "below idle power, no thread hashes")
+    }
+}
+
+@Suite struct ChunkSizeTests {
+    /// Chunks grow while a chunk is quick and shrink while it is slow, so every kernel checks for
+    /// new work about every millisecond; the sizes stay within bounds.
+    @Test func chunksFollowTheKernelsSpeed() {
+        var chunk: UInt32 = 1 << 12
+        // A fast kernel: 20 ns a nonce.
+        for _ in 0..<20 { chunk = CPUHashEngine.nextChunk(after: chunk, took: .nanoseconds(20 * Int64(chunk))) }
+        #expect((1 << 15...1 << 16).contains(chunk), "\(chunk) nonces: about a millisecond at 50 MH/s")
+        // A slow one: 3 µs a nonce (the scalar kernel on a small core).
+        for _ in 0..<20 { chunk = CPUHashEngine.nextChunk(after: chunk, took: .nanoseconds(3000 * Int64(chunk))) }
+        #expect((256...512).contains(chunk), "\(chunk) nonces: about a millisecond at 0.33 MH/s")
+        for _ in 0..<40 { chunk = CPUHashEngine.nextChunk(after: chunk, took: .zero) }
+        #expect(chunk == CPUHashEngine.chunkSizes.upperBound)
+        for _ in 0..<40 { chunk = CPUHashEngine.nextChunk(after: chunk, took: .seconds(1)) }
+        #expect(chunk == CPUHashEngine.chunkSizes.lowerBound)
     }
 }
