@@ -70,22 +70,34 @@ public final class BM13xxChain {
     /// On any failure the chain is left held in reset with its supply off.
     @discardableResult
     public func start() throws(HALError) -> Int {
+        guard let count = try start(abandoningIf: { false }) else { preconditionFailure("never abandoned") }
+        return count
+    }
+
+    /// `start`, abandoned (the chain left held in reset with its supply off, `nil` returned) as
+    /// soon as `abandon` says so between its steps: a start takes about half a second, and the
+    /// heater may have entered its safe state meanwhile.
+    public func start(abandoningIf abandon: () -> Bool) throws(HALError) -> Int? {
         do {
-            return try bringUp()
+            if let count = try bringUp(abandon) { return count }
+            try stop()
+            return nil
         } catch {
             try? stop()
             throw error
         }
     }
 
-    private func bringUp() throws(HALError) -> Int {
+    private func bringUp(_ abandon: () -> Bool) throws(HALError) -> Int? {
         let model = configuration.model
         try reset?.set(active: true)
         if let regulator, let volts = configuration.coreVolts { try regulator.setVoltage(volts) }
         try power?.set(active: true)
         sleep(.milliseconds(100))
+        if abandon() { return nil }
         try reset?.set(active: false)
         sleep(.milliseconds(100))
+        if abandon() { return nil }
         try port.setBaudRate(BM13xx.resetBaud)
         try port.discardInput()
         received = []
@@ -106,11 +118,13 @@ public final class BM13xxChain {
                 }
                 chips += 1
             }
+            if abandon() { return nil }
             answers = try responses(timeout: .milliseconds(250))
         }
         guard chips > 0 else {
             throw HALError(.unavailable, "no \(model) answered its chip-ID read at \(BM13xx.resetBaud) baud", device: port.name)
         }
+        if abandon() { return nil }
         try configure()
         return chips
     }

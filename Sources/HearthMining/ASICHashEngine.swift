@@ -111,24 +111,26 @@ public struct ASICMiner {
     public var frequency: Double { phase == .running ? chain.frequency : 0 }
 
     /// One turn: the chain follows `target` and `work`; returns the shares found (each meets the
-    /// template's share target).
-    public mutating func step(now: Duration, target: Watts, work: WorkTemplate?) -> [Share] {
+    /// template's share target). `stillWanted` is asked during a start, which takes about half a
+    /// second: if the target has gone to zero meanwhile (the heater's safe state), the start is
+    /// abandoned and the chain left off.
+    public mutating func step(now: Duration, target: Watts, work: WorkTemplate?, stillWanted: () -> Bool = { true }) -> [Share] {
         if case .failed = phase { return [] }
         do throws(HALError) {
-            return try run(now: now, target: target, work: work)
+            return try run(now: now, target: target, work: work, stillWanted: stillWanted)
         } catch {
             fail("\(error)")
             return []
         }
     }
 
-    private mutating func run(now: Duration, target: Watts, work: WorkTemplate?) throws(HALError) -> [Share] {
+    private mutating func run(now: Duration, target: Watts, work: WorkTemplate?, stillWanted: () -> Bool) throws(HALError) -> [Share] {
         guard let frequency = settings.power.frequency(for: target), let work else {
             if phase == .running { try stopChain() }
             return []
         }
         if phase == .off {
-            try chain.start()
+            guard try chain.start(abandoningIf: { !stillWanted() }) != nil else { return [] }
             phase = .running
             template = nil
             versionMask = nil
@@ -291,7 +293,9 @@ public final class ASICHashEngine: HashEngine {
         let origin = clock.now
         while running.load(ordering: .acquiring) {
             let (work, generation, target) = inputs.withLock { ($0.work, $0.generation, $0.target) }
-            let shares = miner.step(now: origin.duration(to: clock.now), target: target, work: work)
+            let shares = miner.step(now: origin.duration(to: clock.now), target: target, work: work) {
+                self.settings.power.frequency(for: self.inputs.withLock { $0.target }) != nil
+            }
             inputs.withLock { inputs in
                 guard inputs.generation == generation else { return }
                 shares.forEach(onShare)

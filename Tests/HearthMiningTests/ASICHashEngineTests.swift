@@ -125,6 +125,21 @@ import Testing
         #expect(miner.phase == .running && twin.addresses.count == 2, "brought up again from reset: \(miner.phase)")
     }
 
+    /// A start takes half a second; a safe state entered meanwhile (the target gone to zero)
+    /// abandons it, and the chain stays in reset, unpowered, without counting as a failure.
+    @Test func aStartIsAbandonedWhenThePowerIsNoLongerWanted() throws {
+        var miner = miner()
+        var asked = 0
+        let shares = miner.step(now: .zero, target: Watts(15), work: work()) {
+            asked += 1
+            return asked < 2  // wanted at the first check, no longer at the second
+        }
+        #expect(shares.isEmpty && miner.phase == .off && asked == 2)
+        #expect(reset.isActive == true && power.isActive == false, "left in reset with its supply off")
+        _ = miner.step(now: .milliseconds(50), target: Watts(15), work: work())
+        #expect(miner.phase == .running, "and started again when wanted")
+    }
+
     @Test func aChainThatFallsSilentIsGivenUpAndHeldInReset() throws {
         var miner = miner(silence: .seconds(30))
         var now = Duration.zero
@@ -209,7 +224,7 @@ import Testing
                     description: "BM1366 on sim-uart",
                     settings: .init(
                         power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
-                        silenceLimit: .milliseconds(500), readTimeout: .milliseconds(5), smallCores: 894),
+                        silenceLimit: .seconds(2), readTimeout: .milliseconds(5), smallCores: 894),
                     makeChain: {
                         BM13xxChain(
                             port: twin, reset: reset, power: power,
