@@ -89,18 +89,21 @@ static int detect_features(void) {
         b_##Y = _mm_sha256msg1_epu32(b_##Y, b_##X);                                         \
     } while (0)
 
+// Groups G to G+3 on both streams, each scheduling the words of a group to come.
+#define SCHEDULED_QUADS(G)                                                                  \
+    do {                                                                                    \
+        QUADK(m0, (G)); SCHED2(m0, m3, m1); MSG1(m3, m0);                                   \
+        QUADK(m1, (G) + 1); SCHED2(m1, m0, m2); MSG1(m0, m1);                               \
+        QUADK(m2, (G) + 2); SCHED2(m2, m1, m3); MSG1(m1, m2);                               \
+        QUADK(m3, (G) + 3); SCHED2(m3, m2, m0); MSG1(m2, m3);                               \
+    } while (0)
+
 // Rounds 16-59 of a block, groups 4 to 14, once m0..m3 hold W[0..15] partly scheduled as after
 // group 3 (m0 finished for group 4, m1 and m2 through msg1).
 #define ROUNDS_16_TO_59()                                                                   \
     do {                                                                                    \
-        QUADK(m0, 4); SCHED2(m0, m3, m1); MSG1(m3, m0);                                     \
-        QUADK(m1, 5); SCHED2(m1, m0, m2); MSG1(m0, m1);                                     \
-        QUADK(m2, 6); SCHED2(m2, m1, m3); MSG1(m1, m2);                                     \
-        QUADK(m3, 7); SCHED2(m3, m2, m0); MSG1(m2, m3);                                     \
-        QUADK(m0, 8); SCHED2(m0, m3, m1); MSG1(m3, m0);                                     \
-        QUADK(m1, 9); SCHED2(m1, m0, m2); MSG1(m0, m1);                                     \
-        QUADK(m2, 10); SCHED2(m2, m1, m3); MSG1(m1, m2);                                    \
-        QUADK(m3, 11); SCHED2(m3, m2, m0); MSG1(m2, m3);                                    \
+        SCHEDULED_QUADS(4);                                                                 \
+        SCHEDULED_QUADS(8);                                                                 \
         QUADK(m0, 12); SCHED2(m0, m3, m1); MSG1(m3, m0);                                    \
         QUADK(m1, 13); SCHED2(m1, m0, m2);                                                  \
         QUADK(m2, 14); SCHED2(m2, m1, m3);                                                  \
@@ -310,30 +313,26 @@ static int detect_features(void) { return (getauxval(AT_HWCAP) & HWCAP_SHA2) ? H
         b_##X = vsha256su1q_u32(vsha256su0q_u32(b_##X, b_##Y), b_##Z, b_##W);               \
     } while (0)
 
-// Rounds 16-59 of a block (groups 4 to 14), the schedule running four groups ahead, once m0..m3
-// hold W[16..31].
-#define ROUNDS_16_TO_59()                                                                   \
+// Groups G to G+3 on both streams, each followed by the schedule words four groups ahead.
+#define SCHEDULED_QUADS(G)                                                                  \
     do {                                                                                    \
-        QUAD4K(m0, 4); NEXT4(m0, m1, m2, m3);                                               \
-        QUAD4K(m1, 5); NEXT4(m1, m2, m3, m0);                                               \
-        QUAD4K(m2, 6); NEXT4(m2, m3, m0, m1);                                               \
-        QUAD4K(m3, 7); NEXT4(m3, m0, m1, m2);                                               \
-        QUAD4K(m0, 8); NEXT4(m0, m1, m2, m3);                                               \
-        QUAD4K(m1, 9); NEXT4(m1, m2, m3, m0);                                               \
-        QUAD4K(m2, 10); NEXT4(m2, m3, m0, m1);                                              \
-        QUAD4K(m3, 11); NEXT4(m3, m0, m1, m2);                                              \
-        QUAD4K(m0, 12);                                                                     \
-        QUAD4K(m1, 13);                                                                     \
-        QUAD4K(m2, 14);                                                                     \
+        QUAD4K(m0, (G)); NEXT4(m0, m1, m2, m3);                                             \
+        QUAD4K(m1, (G) + 1); NEXT4(m1, m2, m3, m0);                                         \
+        QUAD4K(m2, (G) + 2); NEXT4(m2, m3, m0, m1);                                         \
+        QUAD4K(m3, (G) + 3); NEXT4(m3, m0, m1, m2);                                         \
     } while (0)
 
 // Rounds 0-15 of a block from the schedule words in m0..m3, bringing them to W[16..31].
-#define ROUNDS_0_TO_15()                                                                    \
+#define ROUNDS_0_TO_15() SCHEDULED_QUADS(0)
+
+// Rounds 16-59 of a block (groups 4 to 14), once m0..m3 hold W[16..31].
+#define ROUNDS_16_TO_59()                                                                   \
     do {                                                                                    \
-        QUAD4K(m0, 0); NEXT4(m0, m1, m2, m3);                                               \
-        QUAD4K(m1, 1); NEXT4(m1, m2, m3, m0);                                               \
-        QUAD4K(m2, 2); NEXT4(m2, m3, m0, m1);                                               \
-        QUAD4K(m3, 3); NEXT4(m3, m0, m1, m2);                                               \
+        SCHEDULED_QUADS(4);                                                                 \
+        SCHEDULED_QUADS(8);                                                                 \
+        QUAD4K(m0, 12);                                                                     \
+        QUAD4K(m1, 13);                                                                     \
+        QUAD4K(m2, 14);                                                                     \
     } while (0)
 
 __attribute__((target("arch=armv8-a+crypto"))) static int scan_armv8(const uint32_t midstate[8], const uint32_t tail[3],

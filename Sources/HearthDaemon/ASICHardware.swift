@@ -42,7 +42,7 @@ extension Hardware {
             try probe.stop()
             notes.append(
                 "hash board: \(count) × \(asic.model) answered on \(asic.port)" + (count == asic.chips ? "" : "; the board file says \(asic.chips)")
-                    + (regulator.map { "; core at \(configuration.coreVolts!) by the \($0.name)" } ?? ""))
+                    + (regulator.flatMap { regulator in asic.core.map { "; core at \($0.volts) by the \(regulator.name)" } } ?? ""))
             let settings = ASICMiner.Settings(power: asic.power, smallCores: asic.model.smallCores)
             engine = FallbackHashEngine(
                 makePrimary: { failed in

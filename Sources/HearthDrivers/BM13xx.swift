@@ -76,7 +76,7 @@ public enum BM13xx {
     public static let resetBaud = 115_200
     public static let fastBaud = 1_000_000
     /// Register 0x28's value that moves the chips' UART to `fastBaud`.
-    static let fastUARTValue: UInt32 = 0x1130_0200
+    public static let fastUARTValue: UInt32 = 0x1130_0200
     /// The frequency the PLL starts at after reset, MHz.
     public static let resetFrequency = 56.25
 
@@ -137,6 +137,11 @@ public enum BM13xx {
 
         /// Stops the chips passing commands on down the chain until each is given an address.
         public static let chainInactive = Command(.chainInactive, all: true, payload: [0, 0])
+
+        /// The value a register write carries; `nil` for any other command.
+        public var value: UInt32? {
+            operation == .write && payload.count == 6 ? number(bigEndian: payload[2...]) : nil
+        }
 
         /// Gives the first chip not yet addressed the address `address`.
         public static func setAddress(_ address: UInt8) -> Command { Command(.setAddress, all: false, payload: [address, 0]) }
@@ -210,9 +215,7 @@ public enum BM13xx {
             let crc = UInt16(frame[frame.count - 2]) << 8 | UInt16(frame[frame.count - 1])
             guard crc16(body) == crc else { throw HALError(.badData, "job frame with a bad CRC-16") }
             let payload = Array(body[2...])
-            func word(_ offset: Int) -> UInt32 {
-                (0..<4).reduce(0) { $0 | UInt32(payload[offset + $1]) << (8 * UInt32($1)) }
-            }
+            func word(_ offset: Int) -> UInt32 { number(littleEndian: payload[offset..<(offset + 4)]) }
             self.init(
                 id: payload[0], startingNonce: word(2), bits: word(6), time: word(10),
                 merkleRoot: reversingWords(Array(payload[14..<46])), previousHash: reversingWords(Array(payload[46..<78])),
@@ -253,11 +256,9 @@ public enum BM13xx {
             }
             guard crc5(Array(frame[2...])) == 0 else { throw HALError(.badData, "frame with a bad CRC-5: \(frame.hexString)") }
             if frame[10] & 0x80 != 0 {
-                let nonce = (0..<4).reduce(UInt32(0)) { $0 | UInt32(frame[2 + $1]) << (8 * UInt32($1)) }
-                self = .nonce(nonce, jobByte: frame[7], versionBits: UInt16(frame[8]) << 8 | UInt16(frame[9]))
+                self = .nonce(number(littleEndian: frame[2..<6]), jobByte: frame[7], versionBits: UInt16(frame[8]) << 8 | UInt16(frame[9]))
             } else {
-                let value = (2..<6).reduce(UInt32(0)) { $0 << 8 | UInt32(frame[$1]) }
-                self = .register(frame[7], value: value, chip: frame[6])
+                self = .register(frame[7], value: number(bigEndian: frame[2..<6]), chip: frame[6])
             }
         }
     }
@@ -301,28 +302,32 @@ public enum BM13xx {
     public static func ticketMask(difficulty: Double) -> UInt32 {
         let whole = UInt64(min(max(difficulty, 1), 0x1_0000_0000))
         let mask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(63 - whole.leadingZeroBitCount)) - 1)
-        return (0..<4).reduce(UInt32(0)) { word, index in
-            word | UInt32(reversedBits(UInt8(truncatingIfNeeded: mask >> (8 * UInt32(index))))) << (8 * UInt32(index))
-        }
+        return reversingBitsOfEachByte(mask)
     }
 
     /// The difficulty a ticket mask asks for (the inverse of `ticketMask`).
     public static func difficulty(ticketMask value: UInt32) -> Double {
-        let mask = (0..<4).reduce(UInt32(0)) { word, index in
-            word | UInt32(reversedBits(UInt8(truncatingIfNeeded: value >> (8 * UInt32(index))))) << (8 * UInt32(index))
-        }
-        return Double(UInt64(mask) + 1)
+        Double(UInt64(reversingBitsOfEachByte(value)) + 1)
     }
 
     /// Register 0xA4's value for a BIP 310 version mask: the chips roll `mask >> 13`.
     public static func versionMaskValue(_ mask: UInt32) -> UInt32 { 0x9000_0000 | (mask >> 13 & 0xFFFF) }
 
-    static func reversedBits(_ byte: UInt8) -> UInt8 {
-        (0..<8).reduce(UInt8(0)) { $0 | (byte >> $1 & 1) << (7 - $1) }
+    /// The word with the bits of each of its bytes in reverse order (its own inverse).
+    static func reversingBitsOfEachByte(_ word: UInt32) -> UInt32 {
+        var reversed: UInt32 = 0
+        for bit: UInt32 in 0..<32 where word >> bit & 1 == 1 {
+            reversed |= 1 << (bit / 8 * 8 + 7 - bit % 8)
+        }
+        return reversed
     }
 
+    /// A 32-bit number as four bytes, most significant first (the chips' registers) or least
+    /// significant first (the header's numbers), and back.
     static func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32($0))) } }
-    static func littleEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) } }
+    static func littleEndian(_ value: UInt32) -> [UInt8] { bigEndian(value).reversed() }
+    static func number(bigEndian bytes: some Collection<UInt8>) -> UInt32 { bytes.reduce(0) { $0 << 8 | UInt32($1) } }
+    static func number(littleEndian bytes: some BidirectionalCollection<UInt8>) -> UInt32 { number(bigEndian: bytes.reversed()) }
 
     /// The 32 bytes with their eight 4-byte words in reverse order (its own inverse).
     static func reversingWords(_ bytes: [UInt8]) -> [UInt8] {

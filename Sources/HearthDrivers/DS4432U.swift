@@ -82,7 +82,7 @@ public struct DS4432U: VoltageRegulator {
         guard let code = network.code(for: volts) else {
             throw HALError(
                 .outOfRange,
-                "\(volts) is outside what the DAC can reach with this network (\(network.range.lowerBound.formatted3)–\(network.range.upperBound.formatted3) V)",
+                "\(volts) is outside what the DAC can reach with this network (\(network.range.lowerBound.rounded(toPlaces: 3))–\(network.range.upperBound.rounded(toPlaces: 3)) V)",
                 address: address, register: Self.register(output: output))
         }
         try bus.write(address, [Self.register(output: output), code])
@@ -95,9 +95,4 @@ public struct DS4432U: VoltageRegulator {
         guard let code = bytes.first else { throw HALError(.badData, "no byte read", address: address) }
         return code
     }
-}
-
-extension Double {
-    /// Three decimals, for volts in messages.
-    var formatted3: String { String((self * 1000).rounded() / 1000) }
 }

@@ -176,6 +176,18 @@ public final class BM13xxTwin: SerialPort {
 
     private func obey(_ command: BM13xx.Command, _ state: inout State) {
         let payload = command.payload
+        if let value = command.value {
+            let register = payload[1]
+            if command.all { state.registers[register] = value }
+            switch register {
+            case BM13xx.Register.pll0:
+                if let mhz = BM13xx.frequency(pll: value) { state.frequencies.append(mhz) }
+            case BM13xx.Register.fastUART:
+                state.chipBaud = value == BM13xx.fastUARTValue ? BM13xx.fastBaud : 0
+            default: break
+            }
+            return
+        }
         switch command.operation {
         case .read where payload.count == 2:
             let register = payload[1]
@@ -183,17 +195,6 @@ public final class BM13xxTwin: SerialPort {
             for chip in chips where command.all || chip == payload[0] {
                 let value = register == BM13xx.Register.chipID ? UInt32(settings.model.rawValue) << 16 : state.registers[register] ?? 0
                 state.output += BM13xx.Response.register(register, value: value, chip: chip).bytes
-            }
-        case .write where payload.count == 6:
-            let register = payload[1]
-            let value = payload[2...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            if command.all { state.registers[register] = value }
-            switch register {
-            case BM13xx.Register.pll0:
-                if let mhz = BM13xx.frequency(pll: value) { state.frequencies.append(mhz) }
-            case BM13xx.Register.fastUART:
-                state.chipBaud = value == 0x1130_0200 ? BM13xx.fastBaud : 0
-            default: break
             }
         case .setAddress where payload.count == 2:
             if state.addresses.count < settings.chips { state.addresses.append(payload[0]) }
