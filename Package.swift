@@ -121,22 +121,39 @@ let package = Package(
             swiftSettings: strict),
         // Fakes of the kernel interfaces behind HearthLinux's seams, for tests.
         .target(name: "HearthLinuxTesting", dependencies: ["HearthLinux"], swiftSettings: strict),
+        // The files a person writes: configuration, board, calibration, scenario and state files,
+        // and the daemon's options resolved from them and the command line.
         .target(
-            name: "HearthDaemon",
+            name: "HearthConfig",
             dependencies: [
-                "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthStratum",
-                "HearthAPI", "HearthNet",
+                "HearthHAL", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthStratum", "HearthNet",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        // The running heater: a board's devices opened on their backend, the control service that
+        // ticks and publishes one snapshot per tick, and the daemon with its services.
+        .target(
+            name: "HearthRuntime",
+            dependencies: [
+                "HearthConfig", "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining",
+                "HearthStratum", "HearthAPI", "HearthNet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            swiftSettings: strict
+        ),
+        // What only the `hearth` tool uses: simulation reports, autotune, calibration sessions, benchmarks.
+        .target(
+            name: "HearthTools",
+            dependencies: ["HearthConfig", "HearthRuntime", "HearthHAL", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "hearthd",
             dependencies: [
-                "HearthDaemon", "HearthControl", "HearthHAL", "HearthStratum",
+                "HearthConfig", "HearthRuntime", "HearthControl", "HearthHAL", "HearthStratum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -144,8 +161,8 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthDaemon", "HearthLinux", "HearthControl", "HearthDrivers", "HearthMining", "HearthStratum",
-                "HearthNet",
+                "HearthConfig", "HearthRuntime", "HearthTools", "HearthLinux", "HearthControl", "HearthDrivers",
+                "HearthMining", "HearthStratum", "HearthNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -183,8 +200,18 @@ let package = Package(
             name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],
             swiftSettings: strict),
         .testTarget(
-            name: "HearthDaemonTests",
-            dependencies: ["HearthDaemon", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting"],
+            name: "HearthConfigTests",
+            dependencies: ["HearthConfig", "HearthTestFixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HearthRuntimeTests",
+            dependencies: ["HearthRuntime", "HearthConfig", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting", "HearthTestFixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HearthToolsTests",
+            dependencies: ["HearthTools", "HearthConfig", "HearthRuntime", "HearthTestFixtures"],
             swiftSettings: strict
         ),
     ]

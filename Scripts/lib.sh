@@ -50,5 +50,5 @@ hearth_elf_arch() {
 
 # The version Hearth reports, from its source.
 hearth_version() {
-    sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/HearthDaemon/Daemon.swift
+    sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/HearthConfig/Version.swift
 }

@@ -35,7 +35,7 @@ done
 
 arch=$(hearth_elf_arch "$bin/hearthd")
 version=$(hearth_version)
-[ -n "$version" ] || hearth_die "cannot read the version from Sources/HearthDaemon/Daemon.swift"
+[ -n "$version" ] || hearth_die "cannot read the version from Sources/HearthConfig/Version.swift"
 
 # The package that holds each shared library hearthd links.
 depends=()

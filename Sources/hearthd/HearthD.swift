@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import HearthControl
-import HearthDaemon
+import HearthConfig
 import HearthHAL
+import HearthRuntime
 import HearthStratum
 import Logging
 
@@ -63,8 +64,8 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "Feed this kernel watchdog device every tick, e.g. /dev/watchdog (default: the config's watchdog, or none).")
     var watchdog: String?
 
-    @Option(name: .long, help: "Control ticks per second.")
-    var tickRate: Double = 2
+    @Option(name: .long, help: "Control ticks per second (default: the config's tick_rate, or 2).")
+    var tickRate: Double?
 
     @Option(name: .long, help: "Stop after this many ticks (for smoke tests).")
     var ticks: Int?
@@ -73,21 +74,15 @@ struct HearthD: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard tickRate > 0, tickRate <= 100 else { throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)") }
+        if let tickRate, !(tickRate > 0 && tickRate <= 100) {
+            throw ValidationError("--tick-rate must be in 0…100, got \(tickRate)")
+        }
         if let ticks, ticks < 1 { throw ValidationError("--ticks must be at least 1, got \(ticks)") }
         if let setpoint, !Thermostat.setpointRange.contains(setpoint) {
             throw ValidationError("--setpoint must be in 5…30 °C, got \(setpoint)")
         }
         if !pool.isEmpty, user == nil { throw ValidationError("--pool needs --user, the worker to mine as") }
-        for url in pool {
-            do { _ = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
-        }
-        if let cgminerApi, cgminerApi != "off" {
-            do { _ = try APIOptions(address: cgminerApi) } catch { throw ValidationError("--cgminer-api: \(error.reason)") }
-        }
-        if let api, api != "off" {
-            do { _ = try APIOptions(address: api) } catch { throw ValidationError("--api: \(error.reason)") }
-        }
+        _ = try given()
         if let offline, OfflinePolicy(rawValue: offline) == nil {
             throw ValidationError("--offline must be heat or idle, got \(offline)")
         }
@@ -107,44 +102,58 @@ struct HearthD: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "hearthd")
-        var options = DaemonOptions(
-            boardFile: board, period: .nanoseconds(Int64((1e9 / tickRate).rounded())), maxTicks: ticks,
-            calibrationFile: calibration, scenario: scenario)
-        options.setpoint = setpoint.map(Celsius.init)
-        options.mode = mode.flatMap(Mode.init(rawValue:))
-        options.manualAtStart = setpoint != nil || mode != nil
-        options.stateFile = state
-        options.watchdogDevice = watchdog
-        options.pools = try pool.enumerated().map { index, url in
-            let address = try PoolAddress(url: url)
-            return Pool(name: index == 0 ? "primary" : "fallback \(index)", address: address, user: user ?? "", password: password)
-        }
-        options.suggestedDifficulty = suggestDifficulty
+        var file = DaemonOptions.Given()
         if let config {
             do {
-                options = options.merged(with: try HearthConfig.load(file: config))
+                file = try HearthConfig.load(file: config).given
             } catch {
                 logger.critical("\(DaemonError.config(error))")
                 throw ExitCode(DaemonError.config(error).exitCode)
             }
         }
-        if let offline { options.offline = OfflinePolicy(rawValue: offline) ?? .heat }
-        switch cgminerApi {
-        case "off": options.cgminer = nil
-        case let address?: options.cgminer = try APIOptions(address: address)
-        case nil: if options.cgminer == nil { options.cgminer = APIOptions(port: 4028) }
-        }
-        switch api {
-        case "off": options.api = nil
-        case let address?: options.api = try APIOptions(address: address, token: options.api?.token)
-        case nil: if options.api == nil { options.api = APIOptions() }
-        }
+        let options = DaemonOptions(commandLine: try given(), config: file)
         do {
             try await Daemon.run(options, logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(error.exitCode)
         }
+    }
+}
+
+extension HearthD {
+    /// What the command line says, each option `nil` where it says nothing; a value that does not
+    /// parse is a `ValidationError` naming its option.
+    func given() throws -> DaemonOptions.Given {
+        var given = DaemonOptions.Given()
+        given.board = board
+        given.calibration = calibration
+        given.scenario = scenario
+        given.setpoint = setpoint.map(Celsius.init)
+        given.mode = mode.flatMap(Mode.init(rawValue:))
+        given.state = state
+        given.watchdog = watchdog
+        given.suggestedDifficulty = suggestDifficulty
+        given.offline = offline.flatMap(OfflinePolicy.init(rawValue:))
+        given.tickRate = tickRate
+        given.maxTicks = ticks
+        func listener(_ text: String?, _ option: String) throws -> Listener? {
+            do {
+                return try text.map { text throws(ConfigError) in try Listener(parsing: text, source: option) }
+            } catch {
+                throw ValidationError("\(option): \(error.reason)")
+            }
+        }
+        given.api = try listener(api, "--api")
+        given.cgminer = try listener(cgminerApi, "--cgminer-api")
+        if !pool.isEmpty {
+            given.pools = try pool.enumerated().map { index, url in
+                let address: PoolAddress
+                do { address = try PoolAddress(url: url) } catch { throw ValidationError("--pool: \(error)") }
+                return Pool(name: index == 0 ? "primary" : "fallback \(index)", address: address, user: user ?? "", password: password)
+            }
+        }
+        return given
     }
 }
 

@@ -1,0 +1,127 @@
+import HearthConfig
+import HearthHAL
+import HearthMining
+import HearthSim
+import Logging
+import Synchronization
+
+/// The devices of one board, opened and ready: whatever the backend (real Linux devices or the
+/// simulated world), the daemon sees only HAL protocols.
+public struct Hardware: Sendable {
+    /// A temperature sensor with the name and role the board file gave it.
+    public struct Sensor: Sendable {
+        public var spec: BoardProfile.Sensor
+        public var device: any TemperatureSensor
+    }
+
+    /// An output with the state it must return to.
+    public struct Output: Sendable {
+        public var spec: BoardProfile.Output
+        public var device: any DigitalOutput
+    }
+
+    /// The fan and the duty that is safe.
+    public struct FanDrive: Sendable {
+        public var fan: any Fan
+        public var safe: DutyCycle
+    }
+
+    public var sensors: [Sensor] = []
+    public var outputs: [Output] = []
+    public var fan: FanDrive?
+    /// The supply's power meter, when the board has one.
+    public var powerMeter: (any PowerMeter)?
+    /// Parts the board file names that this build cannot drive yet, each with the reason; the
+    /// heater runs without them and says so.
+    public var missing: [String] = []
+    /// How the board's parts are run, where a person would want to know (logged at start).
+    public var notes: [String] = []
+    /// For a simulated board: moves the simulated world forward by the time given. The control
+    /// task calls it before each tick's readings with the time since the last tick.
+    public var simulation: (@Sendable (Duration) -> Void)?
+    /// What takes the power target: the hash engine, or on the simulated board a simulated load
+    /// that turns it into heat. `nil` until this build has a hash engine for the board: then
+    /// compute stays off whatever the loops ask.
+    public var load: (@Sendable (Watts) -> Void)?
+    /// The most power the load can draw; zero when there is no load.
+    public var ratedPower = Watts(0)
+    /// Hashes computed so far, when the load is a hash engine.
+    public var hashes: (@Sendable () -> UInt64)?
+    /// The hash engine a pool's work goes to, and where its shares come out; `nil` when the
+    /// board does not hash.
+    public var engine: (any HashEngine)?
+    public var shares = ShareSink()
+    /// What the hash engine says after start (the hash board failed and the CPU took over), for the log.
+    public var engineNotices = Sink<String>()
+    /// Ends what runs in the background (the hash engine's threads), after the safe state.
+    public var shutdown: (@Sendable () -> Void)?
+
+    public init() {}
+
+    /// Puts every output and the fan in its safe state: compute off, fans full, hash board off and
+    /// held in reset. Every device is tried even if an earlier one fails; the failures are returned.
+    @discardableResult
+    public func enterSafeState() -> [HALError] {
+        var failures: [HALError] = []
+        load?(.zero)
+        if let fan {
+            do { try fan.fan.setDuty(fan.safe) } catch { failures.append(error) }
+        }
+        for output in outputs {
+            do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }
+        }
+        return failures
+    }
+}
+
+extension Hardware {
+    /// What a board's devices are opened for.
+    public enum Use: Hashable, Sendable {
+        /// To heat: the load too (the hash board or the CPU engine). With `hashing`, the simulated
+        /// board's load also really hashes, so a pool gets shares from it.
+        case heater(hashing: Bool)
+        /// To read the sensors alone (calibration): outputs and fan in their safe state, no load,
+        /// no hash board brought up, no engine threads.
+        case sensorsOnly
+    }
+
+    /// The devices of a board, by backend, opened for `use`.
+    public static func open(_ board: BoardProfile, scenario: Scenario, use: Use) throws(HALError) -> Hardware {
+        switch board.backend {
+        case .linux:
+            return try openLinux(board, load: use != .sensorsOnly)
+        case .sim:
+            return try openSim(board, world: SimWorld(scenario: scenario), hashing: use == .heater(hashing: true))
+        }
+    }
+}
+
+/// Where something made before its listener goes, connected once the listener exists (the pool
+/// client and the log are made later than the hardware). Until connected, values are dropped:
+/// a share's heat was made anyway.
+public final class Sink<Value: Sendable>: Sendable {
+    private let target = Mutex<(@Sendable (Value) -> Void)?>(nil)
+
+    public init() {}
+
+    public func connect(_ target: @escaping @Sendable (Value) -> Void) {
+        self.target.withLock { $0 = target }
+    }
+
+    public func deliver(_ value: Value) {
+        target.withLock { $0 }?(value)
+    }
+}
+
+/// Where an engine's shares go.
+public typealias ShareSink = Sink<Share>
+
+extension CPUHashEngine {
+    /// A CPU engine whose shares go to `sink`, started on `work`.
+    static func started(model: CPUPowerModel, sink: ShareSink, work: WorkTemplate?) -> CPUHashEngine {
+        let engine = CPUHashEngine(model: model, onShare: sink.deliver)
+        engine.setWork(work)
+        engine.start()
+        return engine
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HearthAPI
+import HearthConfig
+import HearthControl
+import HearthDrivers
+import HearthHAL
+import HearthLinux
+import HearthMining
+import HearthSim
+import HearthStratum
+import Logging
+import ServiceLifecycle
+
+/// Why the daemon could not run. Each says what, where and why; `exitCode` follows sysexits.h.
+public enum DaemonError: Error, CustomStringConvertible {
+    case config(ConfigError)
+    case hardware(HALError)
+
+    public var description: String {
+        switch self {
+        case .config(let error): "configuration: \(error)"
+        case .hardware(let error): "hardware: \(error)"
+        }
+    }
+
+    /// EX_CONFIG (78) for a bad file, EX_UNAVAILABLE (69) for a device that cannot be used.
+    public var exitCode: Int32 {
+        switch self {
+        case .config: 78
+        case .hardware: 69
+        }
+    }
+}
+
+/// The daemon: load the board, open its devices in their safe state, run the control task until
+/// told to stop, and leave every output in its safe state however it stops.
+public enum Daemon {
+    public static func run(_ options: DaemonOptions, logger: Logger) async throws(DaemonError) {
+        let file = options.resolvedBoardFile()
+        let board: BoardProfile
+        do {
+            board = try BoardProfile.load(file: file)
+        } catch {
+            throw .config(error)
+        }
+        logger.info("hearth \(HearthVersion.current) starting with board \(board.name) (\(file), backend \(board.backend.rawValue))")
+
+        var calibrations: [String: Calibration] = [:]
+        if let file = options.calibrationFile {
+            do {
+                calibrations = try CalibrationFile.load(file: file, sensors: board.sensors.map(\.name))
+            } catch {
+                throw .config(error)
+            }
+            logger.info("calibration from \(file) for \(calibrations.keys.sorted().joined(separator: ", "))")
+        }
+        var scenario = Scenario.room400W
+        if let name = options.scenario {
+            guard board.backend == .sim else {
+                throw .config(ConfigError(file: file, key: "board.backend", reason: "a scenario is for the simulated board only"))
+            }
+            do {
+                scenario = try ScenarioFile.load(name)
+            } catch {
+                throw .config(error)
+            }
+        }
+        if board.backend == .sim {
+            logger.info("scenario \(scenario.name): \(scenario.parameters.ratedPower) W heater, room at \(scenario.roomStart), \(scenario.initial.outdoor) outdoors")
+        }
+        let hardware: Hardware
+        do {
+            hardware = try Hardware.open(board, scenario: scenario, use: .heater(hashing: !options.pools.isEmpty)).calibrated(calibrations)
+        } catch {
+            throw .hardware(error)
+        }
+        // The owner of the hardware puts it in its safe state however the services end.
+        defer {
+            hardware.enterSafeState()
+            hardware.shutdown?()
+        }
+        for sensor in hardware.sensors {
+            logger.info("sensor \(sensor.spec.name) (\(sensor.spec.role.rawValue)): \(sensor.device.name)")
+        }
+        for output in hardware.outputs {
+            logger.info("output \(output.spec.name) on \(output.spec.line): safe state \(output.spec.safeActive ? "active" : "inactive")")
+        }
+        for part in hardware.missing {
+            logger.warning("not driven: \(part)")
+        }
+        for note in hardware.notes { logger.info("\(note)") }
+        hardware.engineNotices.connect { notice in logger.critical("\(notice)") }
+        if let engine = hardware.engine { logger.info("hashing on \(engine.status)") }
+
+        let store = options.stateFile.map(StateStore.init)
+        var remembered = HeaterState()
+        if let store {
+            let loaded = store.load()
+            remembered = loaded.state
+            if let warning = loaded.warning { logger.error("state: \(warning)") }
+            for fault in remembered.latchedFaults { logger.critical("fault still latched from before the restart: \(fault)") }
+        }
+        // A schedule set through the API holds instead of the configuration's until the API
+        // returns to that one.
+        var schedule = options.schedule
+        var scheduleFromAPI: [ScheduleEntry]?
+        if let saved = remembered.schedule {
+            do {
+                schedule = try ScheduleEntry.schedule(saved, name: "schedule")
+                scheduleFromAPI = saved
+                logger.notice("schedule: the one set through the API (\(saved.count) entries, kept in the state file), not the configuration's")
+            } catch {
+                logger.error("state: its schedule[\(error.index)].\(error.field): \(error.reason); the configuration's schedule holds")
+            }
+        }
+        let setpoint = options.setpoint ?? Celsius(remembered.setpoint)
+        let mode = options.mode ?? remembered.mode
+        logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
+        var watchdog: HardwareWatchdog?
+        if let device = options.watchdogDevice {
+            do {
+                watchdog = try HardwareWatchdog(path: device)
+            } catch {
+                throw .hardware(error)
+            }
+            logger.info("feeding the kernel watchdog \(device) every tick")
+        }
+        let service = HeaterService(
+            hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
+            logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
+            schedule: schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
+            roomGains: options.roomGains, weekTime: localWeekTime)
+        if let gains = options.roomGains { logger.info("room loop gains: kp \(gains.kp), ki \(gains.ki), kd \(gains.kd)") }
+        if let schedule {
+            logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
+        if let client {
+            services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
+        }
+        let schedules = DaemonBackend.Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
+        let backend = DaemonBackend(
+            service: service, client: client,
+            engine: { [engine = hardware.engine, simulated = board.backend == .sim] in engine?.status ?? (simulated ? "simulated" : "none") },
+            schedules: schedules)
+        if let cgminer = options.cgminer {
+            services.append(.init(
+                service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
+                successTerminationBehavior: .ignore))
+            logger.info("cgminer API on \(cgminer.host):\(cgminer.port)")
+        }
+        if let api = options.api {
+            let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: options.pools.first?.user ?? "")
+            services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
+            logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("service group ended with an error: \(error)")
+        }
+        if let store {
+            let snapshot = service.snapshot
+            var state = remembered
+            state.setpoint = snapshot.setpoint.value
+            state.mode = snapshot.mode
+            state.latchedFaults = snapshot.faults
+            state.schedule = schedules.set
+            state.lifetimeEnergyKWh += snapshot.energyKWh
+            state.lifetimeHashes += hardware.hashes?() ?? 0
+            state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
+            do {
+                try store.save(state)
+                logger.info("state saved to \(store.path)")
+            } catch {
+                logger.error("state not saved: \(error)")
+            }
+        }
+        if let status = client?.status {
+            logger.info("pool: \(status.accepted) shares accepted, \(status.rejected) rejected, \(status.stale) stale, \(status.discarded) found offline")
+        }
+        logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
+    }
+
+    /// The pool client, when pools are configured and the board hashes; its work goes to the
+    /// engine and the engine's shares to it.
+    static func stratumClient(
+        _ options: DaemonOptions, engine: (any HashEngine)?, shares: ShareSink, logger: Logger
+    ) -> StratumClient? {
+        guard !options.pools.isEmpty else { return nil }
+        guard let engine else {
+            logger.warning("pools configured, but this board has no hash engine: not mining")
+            return nil
+        }
+        var configuration = StratumConfiguration(
+            pools: options.pools, userAgent: "hearth/\(HearthVersion.current)", suggestedDifficulty: options.suggestedDifficulty)
+        configuration.offline = options.offline
+        if options.offline == .idle { engine.setWork(nil) }
+        let client = StratumClient(configuration: configuration, logger: logger) { work in
+            // With `heat`, a lost pool leaves the last work hashing; `idle` gets nil here.
+            engine.setWork(work)
+        }
+        shares.connect(client.submit)
+        for pool in options.pools { logger.info("pool \(pool.name): \(pool.address) as \(pool.user)") }
+        return client
+    }
+}
+
+/// The Stratum client as a service of the daemon's group: mines until the group shuts down.
+struct StratumService: Service {
+    let client: StratumClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await client.run() }
+    }
+}
+
+/// Where the local wall clock is in the week (the system's time zone).
+@Sendable func localWeekTime() -> WeekTime {
+    var now = time(nil)
+    var local = tm()
+    localtime_r(&now, &local)
+    let weekday = local.tm_wday == 0 ? 7 : Int(local.tm_wday)  // tm_wday: 0 is Sunday
+    return WeekTime(weekday: weekday, hour: Int(local.tm_hour), minute: Int(local.tm_min)) ?? WeekTime(minuteOfWeek: 0)
+}

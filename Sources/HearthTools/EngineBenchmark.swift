@@ -1,0 +1,124 @@
+import Foundation
+import HearthConfig
+import HearthHAL
+import HearthMining
+import Synchronization
+
+/// `hearth bench hash`: SHA-256d hashes a second of one kernel on some threads, on real time.
+public struct HashRateBenchmark: Sendable {
+    public var kernel: NonceScanner.Kernel
+    public var threads: Int
+    public var duration: Duration
+
+    public init(kernel: NonceScanner.Kernel, threads: Int, duration: Duration) {
+        self.kernel = kernel
+        self.threads = max(threads, 1)
+        self.duration = duration
+    }
+
+    /// Hashes a second over all threads: each scans its own nonce range until the time is up.
+    public func run() -> Double {
+        let header = BlockHeader(
+            version: 0, previousHash: [UInt8](repeating: 0, count: 32), merkleRoot: [UInt8](repeating: 0, count: 32), time: 0, bits: 0,
+            nonce: 0)
+        let scanner = NonceScanner(header: header)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + duration
+        let counts = Mutex([Int](repeating: 0, count: threads))
+        let kernel = kernel
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            var done = 0
+            var nonce = UInt32(thread) << 28
+            while clock.now < deadline {
+                _ = scanner.scan(nonce...nonce &+ 9_999, kernel: kernel)
+                nonce &+= 10_000
+                done += 10_000
+            }
+            counts.withLock { $0[thread] = done }
+        }
+        let elapsed = start.duration(to: clock.now).seconds
+        return Double(counts.withLock { $0.reduce(0, +) }) / elapsed
+    }
+}
+
+/// `hearth bench engine`: the CPU hash engine on real time. Its power model is one watt a thread,
+/// so a target of d × threads watts asks for duty d; the duty realised is the share of the
+/// threads' time spent hashing (what draws the power). A job switch lasts from setting the new
+/// work until no thread is hashing the old.
+public struct EngineBenchmark: Sendable {
+    /// What one duty realised.
+    public struct Duty: Sendable {
+        public var asked: Double
+        /// The share of the threads' time spent hashing.
+        public var realised: Double
+        /// The hash rate over the rate flat out.
+        public var hashRateRatio: Double
+    }
+
+    /// What a run measured.
+    public struct Result: Sendable {
+        public var hashesPerSecond: Double
+        public var duties: [Duty]
+        /// Every job switch, shortest first.
+        public var switches: [Duration]
+        public var medianSwitch: Duration { switches.isEmpty ? .zero : switches[switches.count / 2] }
+        public var worstSwitch: Duration { switches.last ?? .zero }
+    }
+
+    public var kernel: NonceScanner.Kernel
+    public var threads: Int
+    /// How long each duty is measured.
+    public var duration: Duration
+    public var switches: Int
+    public var duties = [0.1, 0.25, 0.5, 0.75]
+
+    public init(kernel: NonceScanner.Kernel, threads: Int, duration: Duration, switches: Int) {
+        self.kernel = kernel
+        self.threads = max(threads, 1)
+        self.duration = duration
+        self.switches = max(switches, 1)
+    }
+
+    public func run() -> Result {
+        let engine = CPUHashEngine(
+            model: CPUPowerModel(idle: .zero, fullLoad: Watts(Double(threads)), cores: threads), kernel: kernel, onShare: { _ in })
+        engine.setWork(Self.work(0))
+        engine.start()
+        defer { engine.stop() }
+        let clock = ContinuousClock()
+        /// The hash rate and the share of the threads' time spent hashing, at a duty.
+        func measure(duty: Double) -> (rate: Double, busy: Double) {
+            engine.setPowerTarget(Watts(duty * Double(threads)))
+            Thread.sleep(forTimeInterval: 0.5)  // the threads settle into the new plan
+            let (hashes, busy, start) = (engine.hashes, engine.busyTime, clock.now)
+            Thread.sleep(forTimeInterval: duration.seconds)
+            let wall = start.duration(to: clock.now)
+            return (Double(engine.hashes - hashes) / wall.seconds, (engine.busyTime - busy) / (wall * threads))
+        }
+        let full = measure(duty: 1).rate
+        let measured = duties.map { duty in
+            let result = measure(duty: duty)
+            return Duty(asked: duty, realised: result.busy, hashRateRatio: result.rate / full)
+        }
+        engine.setPowerTarget(Watts(Double(threads)))
+        Thread.sleep(forTimeInterval: 0.2)
+        var latencies: [Duration] = []
+        for index in 1...switches {
+            let start = clock.now
+            engine.setWork(Self.work(UInt32(index)))
+            while engine.threadsOnStaleWork > 0 { usleep(20) }  // polling, without taking a core from the threads
+            latencies.append(start.duration(to: clock.now))
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return Result(hashesPerSecond: full, duties: measured, switches: latencies.sorted())
+    }
+
+    /// Work no share can come of (difficulty 10¹⁵), a new job for each `time`.
+    static func work(_ time: UInt32) -> WorkTemplate {
+        WorkTemplate(
+            jobID: "bench-\(time)", previousHash: [UInt8](repeating: 0, count: 32), coinbase1: Array("hearth".utf8),
+            extranonce1: [0, 0, 0, 0], extranonce2Size: 4, coinbase2: Array("bench".utf8), merkleBranch: [],
+            version: 0x2000_0000, bits: 0x1703_0ECD, time: time, shareTarget: Target(difficulty: 1e15))
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import HearthConfig
+import HearthControl
+import HearthHAL
+import HearthRuntime
+import HearthSim
+
+/// What a simulated run shows about the controller.
+public struct SimulationReport: Hashable, Sendable, Codable {
+    public var scenario: String
+    public var controller: String
+    public var hours: Double
+    /// Integral of |room − setpoint| over the run, °C·h (the true room temperature, not a sensor's).
+    public var iae: Double
+    /// The most the room rose above the setpoint after first reaching it, °C.
+    public var maxOvershoot: Double
+    /// The share of the run the room spent within ±0.3 °C of the setpoint.
+    public var timeInBand: Double
+    /// The share of the last quarter of the run within ±0.2 °C: the steady state.
+    public var steadyInBand: Double
+    public var energyKWh: Double
+    /// Hashes computed; zero until the hash engine exists (the power goes to a simulated load).
+    public var hashes: Double
+    /// Faults the supervisor latched, as it says them.
+    public var faults: [String]
+    /// The hottest the chip, heat sink and exhaust got, °C.
+    public var maxChip: Double
+    public var maxHeatSink: Double
+    public var maxExhaust: Double
+    /// Ticks from a scenario's first injected fault to compute off (`nil`: no fault, or never off).
+    public var ticksToComputeOff: Int?
+    /// Whether compute came back on after a fault latched (it must not).
+    public var resumedAfterLatch: Bool
+
+    /// Every key is written, `null` included, so readers can rely on them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(scenario, forKey: .scenario)
+        try container.encode(controller, forKey: .controller)
+        try container.encode(hours, forKey: .hours)
+        try container.encode(iae, forKey: .iae)
+        try container.encode(maxOvershoot, forKey: .maxOvershoot)
+        try container.encode(timeInBand, forKey: .timeInBand)
+        try container.encode(steadyInBand, forKey: .steadyInBand)
+        try container.encode(energyKWh, forKey: .energyKWh)
+        try container.encode(hashes, forKey: .hashes)
+        try container.encode(faults, forKey: .faults)
+        try container.encode(maxChip, forKey: .maxChip)
+        try container.encode(maxHeatSink, forKey: .maxHeatSink)
+        try container.encode(maxExhaust, forKey: .maxExhaust)
+        try container.encode(ticksToComputeOff, forKey: .ticksToComputeOff)
+        try container.encode(resumedAfterLatch, forKey: .resumedAfterLatch)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, controller, hours, iae, faults, hashes
+        case maxOvershoot = "max_overshoot", timeInBand = "time_in_band", steadyInBand = "steady_in_band"
+        case energyKWh = "energy_kwh", maxChip = "max_chip", maxHeatSink = "max_heat_sink", maxExhaust = "max_exhaust"
+        case ticksToComputeOff = "ticks_to_compute_off", resumedAfterLatch = "resumed_after_latch"
+    }
+}
+
+/// The full control stack on the simulated heater, on virtual time: the sim board's drivers on
+/// their twins, the safety supervisor, the room and fan loops and the allocator, the power target
+/// turned into heat by a simulated load standing in for the hash board.
+public struct Simulation {
+    public var scenario: Scenario
+    public var law: RoomLaw
+    public var board: BoardProfile
+    public var tick: Duration
+    /// The room loop's gains; `nil` keeps the controller's defaults.
+    public var roomGains: PIDGains?
+
+    public init(
+        scenario: Scenario, law: RoomLaw = .pid, board: BoardProfile, tick: Duration = .milliseconds(500),
+        roomGains: PIDGains? = nil
+    ) {
+        self.scenario = scenario
+        self.law = law
+        self.board = board
+        self.tick = tick
+        self.roomGains = roomGains
+    }
+
+    public func run(for duration: Duration) throws(HALError) -> SimulationReport {
+        // Sensors with the flicker of real ones (±0.05 °C), so a frozen value stands out.
+        let world = SimWorld(scenario: scenario, sensorNoise: Celsius(0.05))
+        var loop = ControlLoop(hardware: try Hardware.openSim(board, world: world), law: law, setpoint: scenario.setpoint)
+        if let roomGains { loop.setRoomGains(roomGains) }
+        let firstFault = scenario.events.first { $0.fault != nil }?.at
+
+        var report = SimulationReport(
+            scenario: scenario.name, controller: law.rawValue, hours: duration.seconds / 3600, iae: 0, maxOvershoot: 0,
+            timeInBand: 0, steadyInBand: 0, energyKWh: 0, hashes: 0, faults: [], maxChip: -100, maxHeatSink: -100,
+            maxExhaust: -100, ticksToComputeOff: nil, resumedAfterLatch: false)
+        var ticks = 0, inBand = 0, steadyTicks = 0, steadyIn = 0
+        var lastSetpoint = scenario.setpoint
+        // Overshoot counts once the room, heated from below a setpoint, has reached it; a room
+        // above a lowered setpoint is left to cool, which a heater cannot hurry.
+        var approachingFromBelow = true
+        var reached = false
+        let dt = tick.seconds
+        var time = Duration.zero
+        while time < duration {
+            time += tick
+            ticks += 1
+            let setpoint = scenario.setpoint(at: time)
+            loop.setpoint = setpoint
+            let wasLatched = loop.supervisor.isLatched
+            let tickReport = loop.tick(time: time)
+            if let error = tickReport.fanError {
+                report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
+            }
+            if wasLatched && tickReport.appliedPower > .zero { report.resumedAfterLatch = true }
+            if let firstFault, time > firstFault, tickReport.appliedPower == .zero, report.ticksToComputeOff == nil {
+                report.ticksToComputeOff = Int(((time - firstFault).seconds / dt).rounded(.up))
+            }
+
+            // Measures, on the world's truth.
+            let model = world.model
+            let error = model.air.value - setpoint.value
+            if setpoint != lastSetpoint {
+                reached = false
+                approachingFromBelow = error < 0
+                lastSetpoint = setpoint
+            }
+            if error < 0 { approachingFromBelow = true }
+            if approachingFromBelow && error >= 0 { reached = true }
+            if reached { report.maxOvershoot = max(report.maxOvershoot, error) }
+            report.iae += abs(error) * dt / 3600
+            if abs(error) <= 0.3 { inBand += 1 }
+            if time > duration * 0.75 {
+                steadyTicks += 1
+                if abs(error) <= 0.2 { steadyIn += 1 }
+            }
+            report.energyKWh += tickReport.appliedPower.value * dt / 3_600_000
+            report.maxChip = max(report.maxChip, model.chip.value)
+            report.maxHeatSink = max(report.maxHeatSink, model.body.value)
+            report.maxExhaust = max(report.maxExhaust, model.exhaust.value)
+        }
+        report.timeInBand = Double(inBand) / Double(max(ticks, 1))
+        report.steadyInBand = Double(steadyIn) / Double(max(steadyTicks, 1))
+        report.faults = loop.supervisor.latched.map { "\($0.fault) (at \(Int($0.at.seconds)) s)" } + report.faults
+        return report
+    }
+}
+
+extension SimulationReport {
+    /// The report for people, a measure a line.
+    public var summary: String {
+        func f(_ value: Double, _ digits: Int = 2) -> String { "\(value.rounded(toPlaces: digits))" }
+        var lines = [
+            "scenario \(scenario), \(controller) controller, \(f(hours, 1)) h simulated",
+            "IAE of room temperature   \(f(iae)) °C·h",
+            "maximum overshoot         \(f(maxOvershoot)) °C",
+            "time within ±0.3 °C       \(f(timeInBand * 100, 1)) %",
+            "steady state within ±0.2  \(f(steadyInBand * 100, 1)) % (last quarter)",
+            "energy                    \(f(energyKWh, 3)) kWh",
+            "hashes                    \(Int(hashes)) (no hash engine in this build: the power heats a simulated load)",
+            "hottest chip / heat sink / exhaust  \(f(maxChip, 1)) / \(f(maxHeatSink, 1)) / \(f(maxExhaust, 1)) °C",
+        ]
+        if let ticksToComputeOff { lines.append("compute off \(ticksToComputeOff) tick(s) after the fault") }
+        lines.append(faults.isEmpty ? "faults                    none" : "faults:\n  " + faults.joined(separator: "\n  "))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import HearthConfig
+import HearthControl
+import HearthDrivers
+import HearthHAL
+import HearthLinux
+import HearthMining
+import HearthNet
+import HearthRuntime
+import HearthStratum
+import HearthTools
+import Synchronization
+
+extension Hearth {
+    struct Sensors: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists every temperature the kernel measures (thermal zones, hwmon) with a reading.")
+
+        @Option(help: "Where thermal zones are.") var thermalRoot = "/sys/class/thermal"
+        @Option(help: "Where hwmon devices are.") var hwmonRoot = "/sys/class/hwmon"
+
+        func run() throws {
+            let sensors = SysfsTemperatureSensor.discover(thermalRoot: thermalRoot, hwmonRoot: hwmonRoot)
+            if sensors.isEmpty {
+                print("no thermal zones under \(thermalRoot) and no hwmon temperatures under \(hwmonRoot)")
+                return
+            }
+            for sensor in sensors {
+                let reading: String
+                do {
+                    reading = "\(try sensor.readTemperature())"
+                } catch {
+                    reading = "unreadable: \(error)"
+                }
+                print("\(sensor.name)\t\(reading)\t\(sensor.path)")
+            }
+        }
+    }
+}

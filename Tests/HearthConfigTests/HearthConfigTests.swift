@@ -1,0 +1,169 @@
+import Foundation
+import HearthControl
+import HearthHAL
+import HearthSim
+import HearthStratum
+import Logging
+import Synchronization
+import Testing
+
+import HearthTestFixtures
+@testable import HearthConfig
+
+@Suite struct HearthConfigTests {
+    let full = """
+        board = "\(boardFolder)/raspberry-pi-4b.toml"
+        state = "/var/lib/hearth/state.json"
+
+        [heater]
+        setpoint = 20.5
+        mode = "eco"
+        tick_rate = 4
+
+        [[schedule]]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        at = "06:30"
+        setpoint = 21
+
+        [[schedule]]
+        at = "22:30"
+        setpoint = 17
+        mode = "night"
+
+        [mining]
+        offline = "idle"
+        suggest_difficulty = 0.001
+
+        [[pool]]
+        url = "stratum+tcp://public-pool.io:21496"
+        user = "bc1qheater.den"
+
+        [[pool]]
+        name = "backup"
+        url = "stratum+tcp://10.0.0.2:3333"
+        user = "bc1qheater.den"
+        password = "p"
+        """
+
+    @Test func readsEverySetting() throws {
+        let config = try HearthConfig.parse(full, file: "hearth.toml")
+        #expect(config.board == "\(boardFolder)/raspberry-pi-4b.toml")
+        #expect(config.state == "/var/lib/hearth/state.json")
+        #expect(config.setpoint == Celsius(20.5))
+        #expect(config.mode == .eco)
+        #expect(config.tickRate == 4)
+        #expect(config.offline == .idle)
+        #expect(config.suggestedDifficulty == 0.001)
+        #expect(config.pools == [
+            Pool(name: "primary", address: PoolAddress(host: "public-pool.io", port: 21496), user: "bc1qheater.den"),
+            Pool(name: "backup", address: PoolAddress(host: "10.0.0.2", port: 3333), user: "bc1qheater.den", password: "p"),
+        ])
+        let schedule = try #require(config.schedule)
+        #expect(schedule.slots.count == 5 + 7, "06:30 on five days, 22:30 on every day")
+        let tuesdayMorning = WeekTime(weekday: 2, hour: 7, minute: 0)!
+        #expect(schedule.slot(at: tuesdayMorning).setpoint == Celsius(21))
+        let saturdayMorning = WeekTime(weekday: 6, hour: 7, minute: 0)!
+        #expect(schedule.slot(at: saturdayMorning).mode == .night, "no 06:30 slot at the weekend: the night holds")
+    }
+
+    @Test(arguments: [
+        ("[heater]\nsetpoint = 45", "hearth.toml: heater.setpoint: 45.0 is outside the allowed 5.0…30.0"),
+        ("[heater]\nmode = \"warm\"", "heater.mode"),
+        ("[heater]\nsetpiont = 20", "heater.setpiont: unknown key"),
+        ("bord = \"x\"", "bord: unknown key"),
+        ("[[pool]]\nurl = \"stratum+ssl://p:1\"\nuser = \"u\"", "pool[0].url: stratum+ssl://p:1: TLS pools are not supported"),
+        ("[[pool]]\nurl = \"stratum+tcp://p:1\"", "pool[0].user: missing"),
+        ("[[schedule]]\nat = \"25:00\"\nsetpoint = 20", "schedule[0].at: \"25:00\" is not a time of day as HH:MM"),
+        ("[[schedule]]\ndays = [\"mon\", \"fun\"]\nat = \"07:00\"\nsetpoint = 20", "schedule[0].days: \"fun\" is not a day"),
+        ("[[schedule]]\nat = \"07:00\"\nsetpoint = 20\n[[schedule]]\ndays = [\"sun\"]\nat = \"07:00\"\nsetpoint = 18",
+         "schedule[1].at: Sun 07:00 is already the start of schedule[0]"),
+        ("[mining]\noffline = \"sleep\"", "mining.offline"),
+        ("board = \"\"", "board: must not be empty"),
+        ("[heater", "hearth.toml: not valid TOML at line 1"),
+        ("[heater]\nkp = 800\nki = 2", "heater.kd: missing (kp, ki and kd go together"),
+        ("[heater]\nkp = -1\nki = 2\nkd = 0", "heater.kp: -1.0 is outside the allowed 0.0…1000000.0"),
+    ])
+    func everyMistakeIsNamed(text: String, expected: String) {
+        #expect { try HearthConfig.parse(text, file: "hearth.toml") } throws: { error in
+            let said = "\(error)"
+            return said.contains(expected) && said.hasPrefix("hearth.toml: ")
+        }
+    }
+
+    @Test func theAPIListensOnIPv4OrBracketedIPv6() throws {
+        let v6 = try HearthConfig.parse("[api]\nlisten = \"[::1]:8081\"\ncgminer = \"0.0.0.0:4028\"\n", file: "hearth.toml")
+        #expect(v6.api?.options?.host == "::1" && v6.api?.options?.port == 8081)
+        #expect(v6.cgminer?.options?.host == "0.0.0.0" && v6.cgminer?.options?.port == 4028)
+        #expect { try HearthConfig.parse("[api]\nlisten = \"localhost\"\n", file: "hearth.toml") } throws: { error in
+            "\(error)".contains("api.listen: \"localhost\" is not HOST:PORT")
+        }
+    }
+
+    @Test func readsTheRoomLoopGains() throws {
+        let config = try HearthConfig.parse("[heater]\nkp = 1676.3\nki = 7.446\nkd = 94345\n", file: "hearth.toml")
+        #expect(config.roomGains == PIDGains(kp: 1676.3, ki: 7.446, kd: 94345))
+        #expect(try HearthConfig.parse("[heater]\nsetpoint = 20\n", file: "hearth.toml").roomGains == nil)
+    }
+
+    /// Autotune's gains go into [heater], replacing any there, and nothing else in the file
+    /// changes: comments, other tables, the order of things.
+    @Test func settingTheGainsKeepsTheRestOfTheFile() throws {
+        let example = try String(contentsOfFile: "\(boardFolder)/../Config/hearth.toml", encoding: .utf8)
+        let gains = PIDGains(kp: 1676.311, ki: 7.44613, kd: 94344.9)
+        let once = try HearthConfig.setting(gains, in: example, file: "hearth.toml")
+        #expect(try HearthConfig.parse(once, file: "hearth.toml").roomGains == gains)
+        let lines = once.components(separatedBy: "\n")
+        let gainLines = lines.filter { ["kp = ", "ki = ", "kd = "].contains(String($0.prefix(5))) }
+        #expect(gainLines.count == 3)
+        #expect(lines.filter { !gainLines.contains($0) } == example.components(separatedBy: "\n"), "nothing else changed")
+        let heater = try #require(lines.firstIndex(of: "[heater]"))
+        #expect(lines.firstIndex(of: gainLines[0])! > heater && lines.firstIndex(of: gainLines[0])! < heater + 5, "in [heater]")
+
+        let again = PIDGains(kp: 900, ki: 3, kd: 0)
+        let twice = try HearthConfig.setting(again, in: once, file: "hearth.toml")
+        #expect(try HearthConfig.parse(twice, file: "hearth.toml").roomGains == again)
+        #expect(twice.components(separatedBy: "kp = ").count == 2, "replaced, not added twice")
+
+        // A file without [heater] gets the table at its end.
+        let bare = "board = \"/etc/hearth/board.toml\"\n\n[mining]\noffline = \"idle\"\n"
+        let grown = try HearthConfig.setting(gains, in: bare, file: "hearth.toml")
+        #expect(grown.hasPrefix(bare))
+        #expect(try HearthConfig.parse(grown, file: "hearth.toml").offline == .idle)
+
+        // A file that is not a valid configuration is refused, not rewritten.
+        #expect { try HearthConfig.setting(gains, in: "[heater]\nsetpiont = 20\n", file: "hearth.toml") } throws: { error in
+            "\(error)".contains("heater.setpiont: unknown key")
+        }
+    }
+
+    /// The gains the relay finds on the simulated 1200 W room, through the whole control stack
+    /// (drivers, twins, safety), on virtual time.
+    @Test func theShippedExampleIsValid() throws {
+        let config = try HearthConfig.load(file: "\(boardFolder)/../Config/hearth.toml")
+        #expect(config.pools.count == 1)
+        #expect(config.schedule?.slots.count == 5 + 2 + 7)
+        #expect(config.offline == .heat)
+    }
+
+    @Test func commandLineOverridesTheFile() throws {
+        let config = try HearthConfig.parse(full, file: "hearth.toml")
+        var given = DaemonOptions.Given()
+        given.board = "other.toml"
+        given.setpoint = Celsius(19)
+        let merged = DaemonOptions(commandLine: given, config: config.given)
+        #expect(merged.boardFile == "other.toml")
+        #expect(merged.setpoint == Celsius(19))
+        #expect(merged.mode == .eco, "not given: the file's")
+        #expect(merged.stateFile == "/var/lib/hearth/state.json")
+        #expect(merged.pools.count == 2)
+        #expect(merged.offline == .idle)
+        #expect(merged.period == .milliseconds(250), "tick_rate 4")
+        #expect(merged.schedule == config.schedule)
+    }
+
+    @Test func theSummaryChecksTheBoardItNames() throws {
+        #expect(try HearthConfig.parse(full, file: "hearth.toml").summary().contains { $0.hasPrefix("board: \(boardFolder)/raspberry-pi-4b.toml") })
+        let missing = try HearthConfig.parse("board = \"/nonexistent/board.toml\"", file: "hearth.toml")
+        #expect { try missing.summary() } throws: { "\($0)".hasPrefix("/nonexistent/board.toml") }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import HearthStratumTesting
+import HearthTestFixtures
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The daemon as a person runs it: the `hearthd` binary on the simulated board with a
+/// configuration file, a pool on loopback, the HTTP API driven over real HTTP, and SIGTERM.
+@Suite struct EndToEndTests {
+    let token = "e2e-token-0123456789"
+
+    /// The built `hearthd`, beside the test bundle.
+    static var hearthd: URL? {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent(), Bundle.main.bundleURL] {
+            let url = candidate.appendingPathComponent("hearthd")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// A TCP port nothing listens on now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func request(_ method: String, _ url: String, body: String? = nil) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = body.map { Data($0.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)
+    }
+
+    @Test func heatsMinesTakesOrdersAndStopsSafely() async throws {
+        let hearthd = try #require(Self.hearthd, "build hearthd first (swift build)")
+        let pool = try await TestPool(name: "e2e")
+        defer { Task { await pool.stop() } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-e2e-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let apiPort = Self.freePort()
+        let board = "\(boardFolder)/sim.toml"
+        let state = folder.appendingPathComponent("state.json").path
+        let config = folder.appendingPathComponent("hearth.toml")
+        try """
+            board = "\(board)"
+            state = "\(state)"
+            [heater]
+            setpoint = 21
+            tick_rate = 10
+            [api]
+            listen = "127.0.0.1:\(apiPort)"
+            token = "\(token)"
+            [[pool]]
+            url = "stratum+tcp://127.0.0.1:\(pool.port)"
+            user = "bc1qheater.den"
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = hearthd
+        process.arguments = ["--config", config.path, "--log-level", "info"]
+        let log = folder.appendingPathComponent("hearthd.log")
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+        let logHandle = try FileHandle(forWritingTo: log)
+        process.standardError = logHandle
+        process.standardOutput = logHandle
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let api = "http://127.0.0.1:\(apiPort)/api"
+        var accepted = 0
+        for _ in 0..<3000 where accepted < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+            let status = try? await request("GET", "\(api)/status")
+            accepted = ((status?.1["pool"] as? [String: Any])?["accepted"] as? Int) ?? 0
+        }
+        #expect(accepted >= 3, "the simulated heater's shares reach the pool and are accepted")
+        #expect(pool.shares.count >= 3 && pool.shares.allSatisfy { $0.valid }, "the pool rehashed every share")
+        let (_, mining) = try await request("GET", "\(api)/status")
+        #expect((mining["engine"] as? String)?.hasPrefix("ASIC (4 × BM1366 on sim-uart at ") == true, "the chain's twin hashed them")
+
+        let (setStatus, setBody) = try await request("PUT", "\(api)/setpoint", body: #"{"setpoint": 23.5}"#)
+        #expect(setStatus == 200 && setBody["setpoint"] as? Double == 23.5)
+        let (modeStatus, _) = try await request("PUT", "\(api)/mode", body: #"{"mode": "eco"}"#)
+        #expect(modeStatus == 200)
+        let (badStatus, badBody) = try await request("PUT", "\(api)/setpoint", body: #"{"setpoint": 99}"#)
+        #expect(badStatus == 400)
+        #expect(((badBody["error"] as? [String: Any])?["message"] as? String)?.contains("outside") == true)
+        let (_, after) = try await request("GET", "\(api)/status")
+        #expect(after["setpoint"] as? Double == 23.5 && after["mode"] as? String == "eco", "the refused request changed nothing")
+
+        // A schedule set through the API takes over at the next tick and is kept in the state file.
+        let weekly = #"{"slots": [{"at": "00:00", "setpoint": 19.5, "mode": "night"}]}"#
+        let (scheduleStatus, scheduleBody) = try await request("PUT", "\(api)/schedule", body: weekly)
+        #expect(scheduleStatus == 200 && scheduleBody["source"] as? String == "api")
+        #expect((scheduleBody["slots"] as? [[String: Any]])?.count == 7)
+        var scheduled: [String: Any] = [:]
+        for _ in 0..<500 where scheduled["setpoint"] as? Double != 19.5 {
+            try await Task.sleep(for: .milliseconds(20))
+            scheduled = try await request("GET", "\(api)/status").1
+        }
+        #expect(scheduled["setpoint"] as? Double == 19.5 && scheduled["mode"] as? String == "night")
+
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let said = try String(contentsOf: log, encoding: .utf8)
+        #expect(said.contains("safe state (the control task ended): fans full, hash board off and in reset"), "\(said.suffix(600))")
+        #expect(said.contains("hash board: 4 × BM1366 answered on sim-uart; core at 1.2 V by the DS4432U at 0x48 OUT0"))
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any])
+        #expect(saved["setpoint"] as? Double == 19.5)
+        #expect(saved["mode"] as? String == "night")
+        #expect((saved["schedule"] as? [[String: Any]])?.first?["at"] as? String == "00:00", "the API's schedule survives a restart")
+        #expect((saved["lifetimeHashes"] as? Int ?? 0) > 0)
+        #expect((saved["bestShareDifficulty"] as? Double ?? 0) >= 0x1p-16)
+    }
+}

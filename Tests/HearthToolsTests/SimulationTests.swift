@@ -1,0 +1,89 @@
+import HearthControl
+import HearthHAL
+import HearthSim
+import Testing
+
+import HearthConfig
+import HearthTestFixtures
+@testable import HearthTools
+
+/// The whole control stack against the simulated room, on virtual time: the drivers on their
+/// twins, the safety supervisor, the room and fan loops.
+@Suite struct SimulationTests {
+    let board: BoardProfile
+
+    init() throws {
+        board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+    }
+
+    /// A 5 °C step an hour in, with the 1200 W heater; twelve hours in all.
+    var step: Scenario {
+        var warm = Disturbances()
+        warm.outdoor = Celsius(8)
+        return Scenario(
+            name: "step", parameters: .heater1200W, roomStart: Celsius(17), envelopeStart: Celsius(16.5), initial: warm,
+            events: [.init(at: .seconds(3600), setpoint: Celsius(22))], setpoint: Celsius(17))
+    }
+
+    @Test func thePIDHoldsTheRoomAndBeatsTheOnOffThermostat() throws {
+        let pid = try Simulation(scenario: step, law: .pid, board: board).run(for: .seconds(12 * 3600))
+        let onOff = try Simulation(scenario: step, law: .hysteresis, board: board).run(for: .seconds(12 * 3600))
+        #expect(pid.faults.isEmpty && onOff.faults.isEmpty, "\(pid.faults) \(onOff.faults)")
+        #expect(pid.maxOvershoot <= 0.3, "overshoot on a 5 °C step: \(pid.maxOvershoot) °C")
+        #expect(pid.steadyInBand >= 0.99, "held within ±0.2 °C in the last quarter: \(pid.steadyInBand)")
+        #expect(pid.iae <= onOff.iae / 2, "IAE \(pid.iae) °C·h against the on/off thermostat's \(onOff.iae)")
+        #expect(onOff.maxOvershoot > 0.3, "the baseline overshoots, as on/off thermostats do")
+        #expect(pid.maxHeatSink < 75 && pid.maxExhaust < 80)
+    }
+
+    /// Every fault the simulation can inject, ten minutes into heating: compute goes off, nothing
+    /// gets dangerously hot, and a latched fault never lets compute back on.
+    @Test(arguments: InjectedFault.named.keys.sorted())
+    func everyFaultEndsInTheSafeState(fault: String) throws {
+        var warm = Disturbances()
+        warm.outdoor = Celsius(8)
+        let scenario = Scenario(
+            name: "fault-\(fault)", roomStart: Celsius(18), envelopeStart: Celsius(17.5), initial: warm,
+            events: [.init(at: .seconds(600), fault: InjectedFault.named[fault]!)], setpoint: Celsius(20))
+        let report = try Simulation(scenario: scenario, board: board).run(for: .seconds(1800))
+
+        #expect(!report.resumedAfterLatch)
+        #expect(report.maxChip < SafetyLimits().chipDangerous.value + 10, "the die stays below its limit")
+        #expect(report.maxHeatSink < SafetyLimits().chipDangerous.value)
+        #expect(report.maxExhaust < SafetyLimits().exhaustDangerous.value)
+        switch fault {
+        case "gone-room", "gone-heatsink", "jump-room", "bus-lockup", "off-mount", "nack-burst":
+            // Detectable at the first read after the fault.
+            #expect(report.ticksToComputeOff.map { $0 <= 2 } == true, "compute off after \(String(describing: report.ticksToComputeOff)) ticks")
+        case "tach-lost":
+            // Detectable once the tach's one-second window has emptied and read zero for the half
+            // second a stall needs: three ticks.
+            #expect(report.ticksToComputeOff.map { $0 <= 3 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")
+        case "fan-stall":
+            // Detectable once the rotor has run down below 200 rpm (about four seconds).
+            #expect(report.ticksToComputeOff.map { $0 <= 8 + 2 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")
+        case "stuck-room", "stuck-heatsink":
+            // Detectable after a quarter of an hour without a flicker.
+            #expect(report.ticksToComputeOff.map { $0 <= 1800 + 2 } == true, "\(String(describing: report.ticksToComputeOff))")
+        default:
+            break
+        }
+        if fault != "nack-burst" && fault != "drift-room" {
+            #expect(!report.faults.isEmpty, "the fault is latched and named")
+        }
+    }
+}
+
+@Suite struct AutotuneTests {
+    @Test func autotuneFindsGainsOnTheSimulatedHeater() throws {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let tuning = try SimulatedAutotune(scenario: try ScenarioFile.load("1200w"), board: board, setpoint: Celsius(20)).run()
+        #expect(tuning.faults.isEmpty)
+        let result = try #require(tuning.result, "the room oscillated around 20 °C under the relay")
+        #expect(result.period > .seconds(60) && result.period < .seconds(3600))
+        #expect(result.amplitude > Celsius(0.1) && result.amplitude < Celsius(1))
+        #expect(result.gains.kp > 0 && result.gains.ki > 0 && result.gains.kd > 0)
+        #expect(try HearthConfig.parse(
+            HearthConfig.setting(result.gains, in: "", file: "hearth.toml"), file: "hearth.toml").roomGains == result.gains)
+    }
+}
