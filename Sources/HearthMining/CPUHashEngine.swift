@@ -211,30 +211,34 @@ public final class CPUHashEngine: Sendable {
                 Thread.sleep(forTimeInterval: 0.01)
                 continue
             }
-            if assignment == nil || assignment!.generation != current || assignment!.exhausted {
+            var scan: Assignment
+            if let held = assignment, held.generation == current, !held.exhausted {
+                scan = held
+            } else {
                 if assignment?.generation != current { planner = DutyPlanner() }
                 let extranonce2 = template.extranonce2(extranonce2Counter.add(1, ordering: .relaxed).oldValue)
                 let header = template.header(extranonce2: extranonce2)
-                assignment = Assignment(
+                scan = Assignment(
                     generation: current, extranonce2: extranonce2, header: header,
                     scanner: NonceScanner(header: header, target: template.shareTarget))
             }
             hashing.withLock { $0[index] = current }
             let started = clock.now
-            let first = assignment!.next
+            let first = scan.next
             let last = first &+ min(chunk - 1, UInt32.max - first)
-            let found = assignment!.scanner.scan(first...last, kernel: kernel)
+            let found = scan.scanner.scan(first...last, kernel: kernel)
             hashing.withLock { $0[index] = nil }
             hashCount.add(UInt64(last - first) + 1, ordering: .relaxed)
-            assignment!.next = last &+ 1
-            assignment!.exhausted = last == .max
+            scan.next = last &+ 1
+            scan.exhausted = last == .max
+            assignment = scan
             // Stale work is never reported: under the same lock `setWork` takes, the work must
             // still be the one scanned, so once `setWork` returns no share of the old work follows.
-            if !found.isEmpty, let assignment {
+            if !found.isEmpty {
                 let shares = found.map { nonce in
-                    var header = assignment.header
+                    var header = scan.header
                     header.nonce = nonce
-                    return Share(jobID: template.jobID, extranonce2: assignment.extranonce2, header: header)
+                    return Share(jobID: template.jobID, extranonce2: scan.extranonce2, header: header)
                 }
                 work.withLock { _ in
                     guard generation.load(ordering: .acquiring) == current else { return }

@@ -146,13 +146,13 @@ public final class StratumClient: Sendable {
     public func submit(_ share: Share) {
         let now = now
         state.withLock { state in
-            guard state.live != nil else {
+            guard let outcome = state.live?.session.submit(share, now: now) else {
                 state.status.discarded += 1
                 return
             }
-            switch state.live!.session.submit(share, now: now) {
+            switch outcome {
             case .success(let line):
-                state.live!.outbox.yield(line)
+                state.live?.outbox.yield(line)
                 state.status.bestDifficulty = max(state.status.bestDifficulty, share.difficulty)
             case .failure(.stale), .failure(.belowTarget): state.status.stale += 1
             case .failure(.notReady): state.status.discarded += 1
@@ -339,8 +339,10 @@ public final class StratumClient: Sendable {
             try await Task.sleep(for: interval)
             let now = now
             let (events, silence) = state.withLock { state -> ([StratumSession.Event], Duration) in
-                guard state.live != nil else { return ([], .zero) }
-                return (state.live!.session.expire(now: now), now - state.live!.session.lastHeard)
+                guard let events = state.live?.session.expire(now: now), let heard = state.live?.session.lastHeard else {
+                    return ([], .zero)
+                }
+                return (events, now - heard)
             }
             if let end = act(on: events, from: pool) { return end }
             if silence > configuration.silenceDeadline {
