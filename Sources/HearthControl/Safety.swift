@@ -132,7 +132,8 @@ public struct SafetyDecision: Hashable, Sendable {
 /// One tick's view of the heater, as the supervisor needs it.
 public struct SafetyInput: Sendable {
     public var time: Duration
-    public var sensors: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)]
+    /// Every sensor's reading this tick, in board order (the order faults are latched in).
+    public var sensors: [SensorReading]
     /// The duty the fan was driven at since the last tick, and what its tach shows (`nil`: no fan).
     public var fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?
     /// The power compute was allowed since the last tick.
@@ -140,7 +141,7 @@ public struct SafetyInput: Sendable {
     public var ratedPower: Watts
 
     public init(
-        time: Duration, sensors: [(name: String, role: SensorRole, reading: Result<Celsius, HALError>)],
+        time: Duration, sensors: [SensorReading],
         fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts
     ) {
         self.time = time

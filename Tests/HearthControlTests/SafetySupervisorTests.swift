@@ -14,7 +14,9 @@ import Testing
     ) -> SafetyDecision {
         supervisor.check(SafetyInput(
             time: .milliseconds(Int64(second * 1000)),
-            sensors: [("room", .room, room), ("sink", .chip, chip)],
+            sensors: [
+                SensorReading(name: "room", role: .room, reading: room), SensorReading(name: "sink", role: .chip, reading: chip),
+            ],
             fan: fan.map { (duty: $0.0, speed: $0.1) }, power: Watts(power), ratedPower: rated))
     }
 
@@ -58,7 +60,8 @@ import Testing
         var frozen = SafetySupervisor()
         for second in stride(from: 0.0, through: 900, by: 0.5) {
             _ = frozen.check(SafetyInput(
-                time: .milliseconds(Int64(second * 1000)), sensors: [("room", .room, .success(Celsius(20)))], fan: nil,
+                time: .milliseconds(Int64(second * 1000)),
+                sensors: [SensorReading(name: "room", role: .room, reading: .success(Celsius(20)))], fan: nil,
                 power: Watts(100), ratedPower: rated))
         }
         #expect(frozen.latched.map(\.fault) == [.stuck("room", Celsius(20))], "not one flicker in a quarter of an hour")
@@ -71,7 +74,10 @@ import Testing
             let input = { (sink: Double) in
                 SafetyInput(
                     time: .milliseconds(Int64(second * 1000)),
-                    sensors: [("room", .room, .success(Celsius(20))), ("sink", .chip, .success(Celsius(sink)))],
+                    sensors: [
+                        SensorReading(name: "room", role: .room, reading: .success(Celsius(20))),
+                        SensorReading(name: "sink", role: .chip, reading: .success(Celsius(sink))),
+                    ],
                     fan: nil, power: Watts(400), ratedPower: Watts(400))
             }
             _ = runaway.check(input(21))
