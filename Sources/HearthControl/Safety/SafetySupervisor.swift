@@ -9,11 +9,19 @@ public struct SafetyDecision: Hashable, Sendable {
     /// What changed this tick.
     public var events: [SafetyEvent]
 
+    public init(maxPower: Watts, fansFull: Bool, events: [SafetyEvent] = []) {
+        self.maxPower = maxPower
+        self.fansFull = fansFull
+        self.events = events
+    }
+
+    /// Whether compute must be off (no power allowed).
     public var computeOff: Bool { maxPower <= .zero }
 }
 
 /// One tick's view of the heater, as the supervisor needs it.
 public struct SafetyInput: Sendable {
+    /// When, on the loop's monotonic timeline.
     public var time: Duration
     /// Every sensor's reading this tick, in board order (the order faults are latched in).
     public var sensors: [SensorReading]
@@ -21,6 +29,7 @@ public struct SafetyInput: Sendable {
     public var fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?
     /// The power compute was allowed since the last tick.
     public var power: Watts
+    /// What the heater draws flat out (the powers in the limits are fractions of it).
     public var ratedPower: Watts
 
     public init(
@@ -36,32 +45,47 @@ public struct SafetyInput: Sendable {
 }
 
 /// The layered safety supervisor: it runs first every tick, its verdict wins, and its faults latch
-/// until a person clears them. Layers: sensor failure and staleness, implausible values and
-/// jumps, stuck values, thermal runaway, over-temperature (throttle, then stop), fan stall.
+/// until a person clears them. Each layer is its own small type, judged in this order, sensor by
+/// sensor in board order: failed reads (`SensorLossLayer`), implausible values (`SensorRangeLayer`;
+/// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
+/// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
+/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), and the heat
+/// sink's throttle (`OverTemperatureLayer`).
 /// Pure value logic: everything comes in through `check(_:)`.
 public struct SafetySupervisor: Sendable {
-    public var limits: SafetyLimits
+    /// The limits every layer enforces.
+    public var limits: SafetyLimits {
+        didSet {
+            loss.limits = limits
+            range.limits = limits
+            jump.limits = limits
+            stuck.limits = limits
+            overTemperature.limits = limits
+            runaway.limits = limits
+            fan.limits = limits
+        }
+    }
     /// Faults that stopped the heater, in order, until cleared.
     public private(set) var latched: [(fault: SafetyFault, at: Duration)] = []
 
-    private struct SensorTrack {
-        var failures = 0
-        var last: (value: Celsius, time: Duration)?
-        var powerSeen: ClosedRange<Double>?
-        var unchangedSince: Duration?
-        /// When the power, with the value unchanged, first swung by the stuck threshold.
-        var swingSince: Duration?
-    }
-    private var tracks: [String: SensorTrack] = [:]
+    private var loss: SensorLossLayer
+    private var range: SensorRangeLayer
+    private var jump: SensorJumpLayer
+    private var stuck: StuckSensorLayer
+    private var overTemperature: OverTemperatureLayer
+    private var runaway: RunawayLayer
+    private var fan: FanLayer
     private var doubtful = false
-    private enum Heat { case normal, throttled, cooling(since: Duration), reduced(until: Duration) }
-    private var heat = Heat.normal
-    private var heatingSince: Duration?
-    private var stalledSince: Duration?
-    private var drivenSince: Duration?
 
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
+        loss = SensorLossLayer(limits: limits)
+        range = SensorRangeLayer(limits: limits)
+        jump = SensorJumpLayer(limits: limits)
+        stuck = StuckSensorLayer(limits: limits)
+        overTemperature = OverTemperatureLayer(limits: limits)
+        runaway = RunawayLayer(limits: limits)
+        fan = FanLayer(limits: limits)
     }
 
     /// Latches faults carried over from before a restart, as they were said then.
@@ -74,157 +98,78 @@ public struct SafetySupervisor: Sendable {
     /// Whether a latched fault holds compute off.
     public var isLatched: Bool { !latched.isEmpty }
 
-    /// Clears every latched fault: what `hearth fault clear` does, on a person's word.
+    /// Clears every latched fault: what `hearth fault clear` does, on a person's word. The layers
+    /// forget what they were counting towards a fault; a throttle holds until the heat sink cools.
+    /// `nil` when nothing was latched.
     public mutating func clearFaults() -> SafetyEvent? {
         guard !latched.isEmpty else { return nil }
         let faults = latched.map(\.fault)
         latched = []
-        tracks = [:]
-        heatingSince = nil
-        stalledSince = nil
+        loss.reset()
+        jump.reset()
+        stuck.reset()
+        runaway.reset()
+        fan.reset()
         return .cleared(faults)
     }
 
+    /// Judges one tick: latches what the layers find (each fault once), and says the power and fans
+    /// allowed. Any latched fault or doubt: compute off, fans full.
     public mutating func check(_ input: SafetyInput) -> SafetyDecision {
         var events: [SafetyEvent] = []
         var doubts: [String] = []
-        func latch(_ fault: SafetyFault) {
-            guard !latched.contains(where: { $0.fault.key == fault.key }) else { return }
-            latched.append((fault, input.time))
-            events.append(.latched(fault, at: input.time))
+        var maxPower: Watts?
+        var fansFull = false
+        func take(_ verdict: SafetyVerdict) {
+            for fault in verdict.faults where !latched.contains(where: { $0.fault.key == fault.key }) {
+                latched.append((fault, input.time))
+                events.append(.latched(fault, at: input.time))
+            }
+            doubts += verdict.doubts
+            events += verdict.events
+            if let limit = verdict.maxPower { maxPower = min(maxPower ?? limit, limit) }
+            fansFull = fansFull || verdict.fansFull
         }
 
-        var room: Celsius?
+        // The readings as the layers believe them: an implausible value counts as no reading, so
+        // the room the runaway check uses is never a value a layer has just thrown out.
+        var believed: [SensorReading] = []
         var hottestChip: (name: String, value: Celsius)?
         for sensor in input.sensors {
-            var track = tracks[sensor.name] ?? SensorTrack()
-            defer { tracks[sensor.name] = track }
-            let value: Celsius
-            switch sensor.reading {
-            case .failure(let error):
-                track.failures += 1
-                doubts.append("sensor \(sensor.name): \(error.kind)")
-                if track.failures >= limits.lostAfterTicks { latch(.sensorLost(sensor.name, error.kind)) }
-                continue
-            case .success(let reading):
-                track.failures = 0
-                value = reading
-            }
-            if let range = limits.plausible[sensor.role], !range.contains(value.value) || !value.isFinite {
-                latch(.implausible(sensor.name, value))
+            take(loss.check(sensor))
+            guard case .success(let value) = sensor.reading else {
+                believed.append(sensor)
                 continue
             }
-            if let last = track.last, let rate = limits.maxRate[sensor.role] {
-                let dt = max((input.time - last.time).seconds, 1e-3)
-                if abs((value - last.value).value) / dt > rate {
-                    latch(.jump(sensor.name, from: last.value, to: value))
-                }
+            let plausibility = range.check(name: sensor.name, role: sensor.role, value: value)
+            take(plausibility)
+            guard plausibility.faults.isEmpty else {
+                let implausible = HALError(.outOfRange, "\(sensor.name) read an implausible \(value)")
+                believed.append(SensorReading(name: sensor.name, role: sensor.role, reading: .failure(implausible)))
+                continue
             }
-            // Stuck: the same raw value for `stuckAfter` after the power swung by a quarter of
-            // the rated power: a real sensor would have moved by then.
-            if let last = track.last, last.value == value {
-                let seen = track.powerSeen.map { min($0.lowerBound, input.power.value)...max($0.upperBound, input.power.value) }
-                    ?? input.power.value...input.power.value
-                track.powerSeen = seen
-                if track.swingSince == nil, seen.upperBound - seen.lowerBound >= limits.stuckPowerSwing * input.ratedPower.value {
-                    track.swingSince = input.time
-                }
-                let since = track.unchangedSince ?? last.time
-                track.unchangedSince = since
-                let window = limits.stuckAfter[sensor.role] ?? .seconds(600)
-                if let swing = track.swingSince, input.time - swing >= window {
-                    latch(.stuck(sensor.name, value))
-                }
-                if input.time - since >= limits.frozenAfter { latch(.stuck(sensor.name, value)) }
-            } else {
-                track.powerSeen = nil
-                track.swingSince = nil
-                track.unchangedSince = nil
-            }
-            track.last = (value, input.time)
-
-            switch sensor.role {
-            case .room, .intake:
-                if room == nil || sensor.role == .room { room = value }
-            case .chip:
-                if value >= limits.chipDangerous { latch(.overTemperature(sensor.name, value)) }
-                if hottestChip == nil || value > hottestChip!.value { hottestChip = (sensor.name, value) }
-            case .exhaust:
-                if value >= limits.exhaustDangerous { latch(.overTemperature(sensor.name, value)) }
-            case .board:
-                if value >= limits.boardDangerous { latch(.overTemperature(sensor.name, value)) }
-            }
+            believed.append(sensor)
+            take(jump.check(name: sensor.name, role: sensor.role, value: value, at: input.time))
+            take(stuck.check(
+                name: sensor.name, role: sensor.role, value: value, at: input.time, power: input.power,
+                ratedPower: input.ratedPower))
+            take(overTemperature.check(name: sensor.name, role: sensor.role, value: value))
+            if sensor.role == .chip, hottestChip.map({ value > $0.value }) ?? true { hottestChip = (sensor.name, value) }
         }
 
-        // Thermal runaway: at power for long enough, the heat sink must sit well above the room.
-        if input.power.value >= limits.runawayPower * input.ratedPower.value {
-            heatingSince = heatingSince ?? input.time
-        } else {
-            heatingSince = nil
-        }
-        if let since = heatingSince, input.time - since >= limits.runawayAfter, let room, let chip = hottestChip,
-            (chip.value - room).value < limits.runawayKelvinPerWatt * input.power.value
-        {
-            latch(.runaway(chip.name, chip.value))
-        }
-
-        // Fan: driven (past its spin-up), yet not turning.
-        if let fan = input.fan {
-            drivenSince = fan.duty.value >= limits.stallDuty ? drivenSince ?? input.time : nil
-            let spunUp = drivenSince.map { input.time - $0 >= limits.spinUp } ?? false
-            switch fan.speed {
-            case .failure(let error):
-                doubts.append("fan speed: \(error.kind)")
-                stalledSince = stalledSince ?? input.time
-                if input.time - stalledSince! >= limits.stallAfter, drivenSince != nil { latch(.fanUnreadable(error.kind)) }
-            case .success(let speed?) where spunUp && speed.value <= limits.stallRPM:
-                stalledSince = stalledSince ?? input.time
-                if input.time - stalledSince! >= limits.stallAfter { latch(.fanStalled) }
-            case .success:
-                stalledSince = nil
-            }
-        }
-
-        // Over-temperature below the dangerous limit: throttle, cool, resume at reduced power.
-        var maxPower = input.ratedPower
-        if let chip = hottestChip {
-            switch heat {
-            case .normal, .reduced:
-                if chip.value >= limits.chipHot {
-                    heat = .throttled
-                    events.append(.throttled("\(chip.name) at \(chip.value), over \(limits.chipHot)"))
-                } else if case .reduced(let until) = heat, input.time >= until {
-                    heat = .normal
-                    events.append(.resumedFull)
-                }
-            case .throttled:
-                if chip.value < limits.chipResume { heat = .cooling(since: input.time) }
-            case .cooling(let since):
-                if chip.value >= limits.chipResume {
-                    heat = .throttled
-                } else if input.time - since >= limits.resumeFor {
-                    heat = .reduced(until: input.time + limits.resumeReducedFor)
-                    events.append(.resumedReduced)
-                }
-            }
-        }
-        var fansFull = false
-        switch heat {
-        case .throttled, .cooling:
-            maxPower = input.ratedPower * limits.throttlePower
-            fansFull = true
-        case .reduced:
-            maxPower = input.ratedPower * limits.resumePower
-        case .normal:
-            break
-        }
+        take(runaway.check(
+            room: ResolvedTemperatures(believed).roomTemperature, heatSink: hottestChip, power: input.power,
+            ratedPower: input.ratedPower, at: input.time))
+        take(fan.check(input.fan, at: input.time))
+        take(overTemperature.throttle(hottest: hottestChip, at: input.time, ratedPower: input.ratedPower))
 
         if !doubts.isEmpty && !doubtful { events.append(.doubt(doubts.joined(separator: ", "))) }
         doubtful = !doubts.isEmpty
+        var allowed = maxPower ?? input.ratedPower
         if isLatched || doubtful {
-            maxPower = .zero
+            allowed = .zero
             fansFull = true
         }
-        return SafetyDecision(maxPower: maxPower, fansFull: fansFull, events: events)
+        return SafetyDecision(maxPower: allowed, fansFull: fansFull, events: events)
     }
 }
