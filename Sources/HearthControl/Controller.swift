@@ -69,32 +69,37 @@ public struct ControlOutput: Hashable, Sendable {
     public var fanDuty: DutyCycle
 }
 
-/// A law that turns the room's temperature into heat demand: the PID, or the on/off thermostat
-/// appliance heaters use (kept as the baseline the PID is measured against).
-public enum RoomLaw: String, Hashable, Sendable, CaseIterable {
-    case pid, hysteresis
-}
-
 /// The heater's control loops after the safety supervisor: the room loop (temperature error →
 /// heat demand), the power allocator (demand limited by mode, cap, heat-sink temperature and the
 /// supervisor's verdict → power target) and the fan loop (heat-sink temperature → duty, never
 /// below a minimum while hashing, never above the mode's ceiling unless safety says full).
 /// Pure value logic: time and readings come in, targets go out.
 public struct HeaterController: Sendable {
+    /// The settings; the room law and fan loop are made from them when the controller is made
+    /// (new gains need a new controller).
     public var settings: ControllerSettings
-    public var law: RoomLaw
-    /// The hysteresis law's half band.
-    public var hysteresisBand = Celsius(0.5)
-    private var room: PID
+    /// Which kind of room law runs.
+    public let law: RoomLawKind
+    private var room: any RoomLaw
     private var fan: PID
-    private var hysteresisOn = false
     private var lastMode: Mode?
 
-    public init(settings: ControllerSettings, law: RoomLaw = .pid) {
+    public init(settings: ControllerSettings, law: RoomLawKind = .pid) {
         self.settings = settings
         self.law = law
-        room = PID(gains: settings.roomGains, outputRange: 0...settings.ratedPower.value, derivativeFilter: .seconds(60))
+        room = law.makeLaw(for: settings)
         fan = PID(gains: settings.fanGains, outputRange: 0...1, derivativeFilter: .seconds(10), minimumChange: 0.02)
+    }
+
+    /// One tick on one tick's resolved temperatures: the room, the heat sink and the exhaust as
+    /// `ResolvedTemperatures` picks them (an unknown room or heat sink: nothing heats, the fan runs full).
+    public mutating func tick(
+        time: Duration, setpoint: Celsius, mode: Mode, temperatures: ResolvedTemperatures, safety: SafetyDecision,
+        demand override: Watts? = nil
+    ) -> ControlOutput {
+        tick(
+            time: time, setpoint: setpoint, mode: mode, room: temperatures.roomTemperature, chip: temperatures.heatSink,
+            exhaust: temperatures.exhaust, safety: safety, demand: override)
     }
 
     /// One tick. `room` and `chip` are the room and the hottest heat-sink reading (`nil` when
@@ -114,17 +119,9 @@ public struct HeaterController: Sendable {
         } else if mode == .off {
             demand = .zero
         } else {
-            switch law {
-            case .pid:
-                if lastMode == .off || lastMode == nil {
-                    room.takeOver(output: 0, time: time, setpoint: setpoint.value, measurement: roomTemperature.value)
-                }
-                demand = Watts(room.update(time: time, setpoint: setpoint.value, measurement: roomTemperature.value))
-            case .hysteresis:
-                if roomTemperature < setpoint - hysteresisBand { hysteresisOn = true }
-                if roomTemperature > setpoint + hysteresisBand { hysteresisOn = false }
-                demand = hysteresisOn ? settings.ratedPower : .zero
-            }
+            // Heating again after asking for nothing: the law takes over from zero, without a bump.
+            if lastMode == .off || lastMode == nil { room.resume(time: time, setpoint: setpoint, room: roomTemperature) }
+            demand = room.demand(time: time, setpoint: setpoint, room: roomTemperature, ratedPower: settings.ratedPower)
         }
         lastMode = mode
 

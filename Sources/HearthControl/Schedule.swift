@@ -154,7 +154,10 @@ public struct ScheduleEntry: Codable, Hashable, Sendable {
                 guard let weekday = dayNames.firstIndex(of: day.lowercased()) else {
                     throw problem("days", "\"\(day)\" is not a day (\(dayNames.joined(separator: ", ")))")
                 }
-                let start = WeekTime(weekday: weekday + 1, hour: hour, minute: minute)!
+                // The day, hour and minute were checked above; the guard keeps a slip there from trapping.
+                guard let start = WeekTime(weekday: weekday + 1, hour: hour, minute: minute) else {
+                    throw problem("at", "\"\(entry.at)\" on \(day) is not a time of the week")
+                }
                 if let other = owner[start] { throw problem("at", "\(start) is already the start of \(name)[\(other)]") }
                 owner[start] = index
                 slots.append(Schedule.Slot(start: start, setpoint: Celsius(entry.setpoint), mode: mode))

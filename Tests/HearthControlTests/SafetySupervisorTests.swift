@@ -14,7 +14,9 @@ import Testing
     ) -> SafetyDecision {
         supervisor.check(SafetyInput(
             time: .milliseconds(Int64(second * 1000)),
-            sensors: [("room", .room, room), ("sink", .chip, chip)],
+            sensors: [
+                SensorReading(name: "room", role: .room, reading: room), SensorReading(name: "sink", role: .chip, reading: chip),
+            ],
             fan: fan.map { (duty: $0.0, speed: $0.1) }, power: Watts(power), ratedPower: rated))
     }
 
@@ -58,7 +60,8 @@ import Testing
         var frozen = SafetySupervisor()
         for second in stride(from: 0.0, through: 900, by: 0.5) {
             _ = frozen.check(SafetyInput(
-                time: .milliseconds(Int64(second * 1000)), sensors: [("room", .room, .success(Celsius(20)))], fan: nil,
+                time: .milliseconds(Int64(second * 1000)),
+                sensors: [SensorReading(name: "room", role: .room, reading: .success(Celsius(20)))], fan: nil,
                 power: Watts(100), ratedPower: rated))
         }
         #expect(frozen.latched.map(\.fault) == [.stuck("room", Celsius(20))], "not one flicker in a quarter of an hour")
@@ -71,7 +74,10 @@ import Testing
             let input = { (sink: Double) in
                 SafetyInput(
                     time: .milliseconds(Int64(second * 1000)),
-                    sensors: [("room", .room, .success(Celsius(20))), ("sink", .chip, .success(Celsius(sink)))],
+                    sensors: [
+                        SensorReading(name: "room", role: .room, reading: .success(Celsius(20))),
+                        SensorReading(name: "sink", role: .chip, reading: .success(Celsius(sink))),
+                    ],
                     fan: nil, power: Watts(400), ratedPower: Watts(400))
             }
             _ = runaway.check(input(21))
@@ -110,5 +116,54 @@ import Testing
         #expect(!supervisor.isLatched)
         _ = tick(14.5, fan: (DutyCycle(1), .success(RPM(0))))
         #expect(supervisor.latched.map(\.fault) == [.fanStalled], "half a second without turning, once spun up")
+    }
+
+    /// Board-order ticks of named readings at 400 W, no fan.
+    static func input(_ second: Double, _ sensors: [(String, SensorRole, Double)]) -> SafetyInput {
+        SafetyInput(
+            time: .milliseconds(Int64(second * 1000)),
+            sensors: sensors.map { SensorReading(name: $0.0, role: $0.1, reading: .success(Celsius($0.2))) }, fan: nil,
+            power: Watts(400), ratedPower: Watts(400))
+    }
+
+    @Test func theRunawayCheckUsesTheRoomTheControlLoopUses() {
+        // Two room sensors: the first is the room (as ResolvedTemperatures picks it). The heat sink at
+        // 38 °C is 18 K over it, healthy; it would be under the second, warmer one.
+        var supervisor = SafetySupervisor()
+        for second in stride(from: 0.0, through: 301, by: 0.5) {
+            _ = supervisor.check(Self.input(second, [("room", .room, 20), ("hall", .room, 40), ("sink", .chip, 38)]))
+        }
+        #expect(!supervisor.isLatched)
+    }
+
+    @Test func anImplausibleRoomIsNoRoomForTheRunawayCheck() {
+        var supervisor = SafetySupervisor()
+        for second in stride(from: 0.0, through: 300, by: 0.5) {
+            _ = supervisor.check(Self.input(second, [("room", .room, 20), ("sink", .chip, 45)]))
+        }
+        _ = supervisor.check(Self.input(300.5, [("room", .room, 85), ("sink", .chip, 45)]))
+        #expect(supervisor.latched.map(\.fault) == [.implausible("room", Celsius(85))], "85 °C is thrown out, not compared")
+    }
+
+    @Test func faultsLatchSensorBySensorInBoardOrder() {
+        var supervisor = SafetySupervisor()
+        _ = supervisor.check(Self.input(0, [("room", .room, 20), ("sink", .chip, 45)]))
+        // The room jumps; the heat sink jumps into its dangerous range; the room comes first, and
+        // for the heat sink the jump before the over-temperature.
+        let decision = supervisor.check(Self.input(0.5, [("room", .room, 25), ("sink", .chip, 95)]))
+        #expect(decision.events == [
+            .latched(.jump("room", from: Celsius(20), to: Celsius(25)), at: .milliseconds(500)),
+            .latched(.jump("sink", from: Celsius(45), to: Celsius(95)), at: .milliseconds(500)),
+            .latched(.overTemperature("sink", Celsius(95)), at: .milliseconds(500)),
+            .throttled("sink at 95.0 °C, over 75.0 °C"),
+        ])
+        #expect(decision.computeOff && decision.fansFull)
+    }
+
+    @Test mutating func limitsChangedLaterReachEveryLayer() {
+        supervisor.limits.lostAfterTicks = 1
+        supervisor.limits.chipDangerous = Celsius(50)
+        _ = tick(0, room: .failure(nack), chip: .success(Celsius(51)))
+        #expect(supervisor.latched.map(\.fault) == [.sensorLost("room", .nackAddress), .overTemperature("sink", Celsius(51))])
     }
 }

@@ -1,0 +1,21 @@
+import HearthHAL
+
+/// The on/off thermostat of appliance heaters: full power once the room is more than `band` below
+/// the setpoint, nothing once it is more than `band` above, and inside the band whatever it was
+/// doing. Kept as the baseline the PID is measured against.
+public struct HysteresisRoomLaw: RoomLaw, Hashable {
+    /// The half band, °C.
+    public var band: Celsius
+    /// Whether it is heating (the state that carries the band from tick to tick).
+    public private(set) var isOn = false
+
+    public init(band: Celsius = Celsius(0.5)) {
+        self.band = band
+    }
+
+    public mutating func demand(time: Duration, setpoint: Celsius, room: Celsius, ratedPower: Watts) -> Watts {
+        if room < setpoint - band { isOn = true }
+        if room > setpoint + band { isOn = false }
+        return isOn ? ratedPower : .zero
+    }
+}

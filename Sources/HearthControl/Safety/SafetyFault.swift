@@ -1,0 +1,82 @@
+import HearthHAL
+
+/// Why the supervisor stopped the heater.
+public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
+    /// A sensor (by name) failed to read for `lostAfterTicks` ticks in a row; the last error's kind.
+    case sensorLost(String, HALError.Kind)
+    /// A sensor read a value outside its role's plausible range, or not a number.
+    case implausible(String, Celsius)
+    /// A sensor's value changed faster than its role's believable rate.
+    case jump(String, from: Celsius, to: Celsius)
+    /// A sensor's raw value did not move where the heat would have moved it, or froze.
+    case stuck(String, Celsius)
+    /// The heat sink (by name, at the value) does not sit above the room as its power demands.
+    case runaway(String, Celsius)
+    /// A sensor (by name, at the value) reached its role's dangerous limit.
+    case overTemperature(String, Celsius)
+    /// The fan was driven and spun up, yet its tach showed it not turning.
+    case fanStalled
+    /// The fan's speed could not be read while it was driven; the error's kind.
+    case fanUnreadable(HALError.Kind)
+    /// A fault that was latched when the heater last stopped, as it was said then: a restart
+    /// does not clear a fault.
+    case restored(String)
+
+    /// What makes two faults the same fault, whatever the values they carry: one latch each.
+    public var key: String {
+        switch self {
+        case .sensorLost(let name, _): "lost:\(name)"
+        case .implausible(let name, _): "implausible:\(name)"
+        case .jump(let name, _, _): "jump:\(name)"
+        case .stuck(let name, _): "stuck:\(name)"
+        case .runaway(let name, _): "runaway:\(name)"
+        case .overTemperature(let name, _): "over:\(name)"
+        case .fanStalled: "fan-stalled"
+        case .fanUnreadable: "fan-unreadable"
+        case .restored(let text): "restored:\(text)"
+        }
+    }
+
+    /// The fault in words, for the log and the status API.
+    public var description: String {
+        switch self {
+        case .sensorLost(let name, let kind): "sensor \(name) lost (\(kind))"
+        case .implausible(let name, let value): "sensor \(name) reads an implausible \(value)"
+        case .jump(let name, let from, let to): "sensor \(name) jumped from \(from) to \(to)"
+        case .stuck(let name, let value): "sensor \(name) stuck at \(value): no change where the heat would have moved it"
+        case .runaway(let name, let value): "thermal runaway: \(name) at \(value) does not warm with the power (off its mount?)"
+        case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
+        case .fanStalled: "fan stalled: driven but not turning"
+        case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
+        case .restored(let text): text
+        }
+    }
+}
+
+/// What the supervisor reports happening, for the log.
+public enum SafetyEvent: Hashable, Sendable, CustomStringConvertible {
+    /// A fault latched at that time on the loop's timeline: compute off until a person clears it.
+    case latched(SafetyFault, at: Duration)
+    /// Doubts began (why, in words): compute off, fans full while they last, nothing latched.
+    case doubt(String)
+    /// The heat sink got hot (why, in words): reduced power and full fans.
+    case throttled(String)
+    /// The heat sink cooled: reduced power for a while.
+    case resumedReduced
+    /// The reduced spell ended: full power again.
+    case resumedFull
+    /// A person cleared these faults.
+    case cleared([SafetyFault])
+
+    /// The event in words, for the log.
+    public var description: String {
+        switch self {
+        case .latched(let fault, let at): "FAULT latched at \(at): \(fault); compute off, fans full until cleared"
+        case .doubt(let why): "doubt: \(why); compute off, fans full this tick"
+        case .throttled(let why): "throttled: \(why)"
+        case .resumedReduced: "cooled: resuming at reduced power"
+        case .resumedFull: "resuming full power"
+        case .cleared(let faults): "faults cleared by a person: \(faults.map(\.description).joined(separator: "; "))"
+        }
+    }
+}

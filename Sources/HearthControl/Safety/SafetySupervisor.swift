@@ -1,0 +1,175 @@
+import HearthHAL
+
+/// What the supervisor allows this tick. Its verdict wins over every other loop.
+public struct SafetyDecision: Hashable, Sendable {
+    /// The most power compute may draw: zero means compute off.
+    public var maxPower: Watts
+    /// Whether the fans must run at full speed.
+    public var fansFull: Bool
+    /// What changed this tick.
+    public var events: [SafetyEvent]
+
+    public init(maxPower: Watts, fansFull: Bool, events: [SafetyEvent] = []) {
+        self.maxPower = maxPower
+        self.fansFull = fansFull
+        self.events = events
+    }
+
+    /// Whether compute must be off (no power allowed).
+    public var computeOff: Bool { maxPower <= .zero }
+}
+
+/// One tick's view of the heater, as the supervisor needs it.
+public struct SafetyInput: Sendable {
+    /// When, on the loop's monotonic timeline.
+    public var time: Duration
+    /// Every sensor's reading this tick, in board order (the order faults are latched in).
+    public var sensors: [SensorReading]
+    /// The duty the fan was driven at since the last tick, and what its tach shows (`nil`: no fan).
+    public var fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?
+    /// The power compute was allowed since the last tick.
+    public var power: Watts
+    /// What the heater draws flat out (the powers in the limits are fractions of it).
+    public var ratedPower: Watts
+
+    public init(
+        time: Duration, sensors: [SensorReading],
+        fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts
+    ) {
+        self.time = time
+        self.sensors = sensors
+        self.fan = fan
+        self.power = power
+        self.ratedPower = ratedPower
+    }
+}
+
+/// The layered safety supervisor: it runs first every tick, its verdict wins, and its faults latch
+/// until a person clears them. Each layer is its own small type, judged in this order, sensor by
+/// sensor in board order: failed reads (`SensorLossLayer`), implausible values (`SensorRangeLayer`;
+/// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
+/// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
+/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), and the heat
+/// sink's throttle (`OverTemperatureLayer`).
+/// Pure value logic: everything comes in through `check(_:)`.
+public struct SafetySupervisor: Sendable {
+    /// The limits every layer enforces.
+    public var limits: SafetyLimits {
+        didSet {
+            loss.limits = limits
+            range.limits = limits
+            jump.limits = limits
+            stuck.limits = limits
+            overTemperature.limits = limits
+            runaway.limits = limits
+            fan.limits = limits
+        }
+    }
+    /// Faults that stopped the heater, in order, until cleared.
+    public private(set) var latched: [(fault: SafetyFault, at: Duration)] = []
+
+    private var loss: SensorLossLayer
+    private var range: SensorRangeLayer
+    private var jump: SensorJumpLayer
+    private var stuck: StuckSensorLayer
+    private var overTemperature: OverTemperatureLayer
+    private var runaway: RunawayLayer
+    private var fan: FanLayer
+    private var doubtful = false
+
+    public init(limits: SafetyLimits = SafetyLimits()) {
+        self.limits = limits
+        loss = SensorLossLayer(limits: limits)
+        range = SensorRangeLayer(limits: limits)
+        jump = SensorJumpLayer(limits: limits)
+        stuck = StuckSensorLayer(limits: limits)
+        overTemperature = OverTemperatureLayer(limits: limits)
+        runaway = RunawayLayer(limits: limits)
+        fan = FanLayer(limits: limits)
+    }
+
+    /// Latches faults carried over from before a restart, as they were said then.
+    public mutating func restore(_ faults: [String], at time: Duration) {
+        for text in faults where !latched.contains(where: { $0.fault.key == SafetyFault.restored(text).key }) {
+            latched.append((.restored(text), time))
+        }
+    }
+
+    /// Whether a latched fault holds compute off.
+    public var isLatched: Bool { !latched.isEmpty }
+
+    /// Clears every latched fault: what `hearth fault clear` does, on a person's word. The layers
+    /// forget what they were counting towards a fault; a throttle holds until the heat sink cools.
+    /// `nil` when nothing was latched.
+    public mutating func clearFaults() -> SafetyEvent? {
+        guard !latched.isEmpty else { return nil }
+        let faults = latched.map(\.fault)
+        latched = []
+        loss.reset()
+        jump.reset()
+        stuck.reset()
+        runaway.reset()
+        fan.reset()
+        return .cleared(faults)
+    }
+
+    /// Judges one tick: latches what the layers find (each fault once), and says the power and fans
+    /// allowed. Any latched fault or doubt: compute off, fans full.
+    public mutating func check(_ input: SafetyInput) -> SafetyDecision {
+        var events: [SafetyEvent] = []
+        var doubts: [String] = []
+        var maxPower: Watts?
+        var fansFull = false
+        func take(_ verdict: SafetyVerdict) {
+            for fault in verdict.faults where !latched.contains(where: { $0.fault.key == fault.key }) {
+                latched.append((fault, input.time))
+                events.append(.latched(fault, at: input.time))
+            }
+            doubts += verdict.doubts
+            events += verdict.events
+            if let limit = verdict.maxPower { maxPower = min(maxPower ?? limit, limit) }
+            fansFull = fansFull || verdict.fansFull
+        }
+
+        // The readings as the layers believe them: an implausible value counts as no reading, so
+        // the room the runaway check uses is never a value a layer has just thrown out.
+        var believed: [SensorReading] = []
+        var hottestChip: (name: String, value: Celsius)?
+        for sensor in input.sensors {
+            take(loss.check(sensor))
+            guard case .success(let value) = sensor.reading else {
+                believed.append(sensor)
+                continue
+            }
+            let plausibility = range.check(name: sensor.name, role: sensor.role, value: value)
+            take(plausibility)
+            guard plausibility.faults.isEmpty else {
+                let implausible = HALError(.outOfRange, "\(sensor.name) read an implausible \(value)")
+                believed.append(SensorReading(name: sensor.name, role: sensor.role, reading: .failure(implausible)))
+                continue
+            }
+            believed.append(sensor)
+            take(jump.check(name: sensor.name, role: sensor.role, value: value, at: input.time))
+            take(stuck.check(
+                name: sensor.name, role: sensor.role, value: value, at: input.time, power: input.power,
+                ratedPower: input.ratedPower))
+            take(overTemperature.check(name: sensor.name, role: sensor.role, value: value))
+            if sensor.role == .chip, hottestChip.map({ value > $0.value }) ?? true { hottestChip = (sensor.name, value) }
+        }
+
+        take(runaway.check(
+            room: ResolvedTemperatures(believed).roomTemperature, heatSink: hottestChip, power: input.power,
+            ratedPower: input.ratedPower, at: input.time))
+        take(fan.check(input.fan, at: input.time))
+        take(overTemperature.throttle(hottest: hottestChip, at: input.time, ratedPower: input.ratedPower))
+
+        if !doubts.isEmpty && !doubtful { events.append(.doubt(doubts.joined(separator: ", "))) }
+        doubtful = !doubts.isEmpty
+        var allowed = maxPower ?? input.ratedPower
+        if isLatched || doubtful {
+            allowed = .zero
+            fansFull = true
+        }
+        return SafetyDecision(maxPower: allowed, fansFull: fansFull, events: events)
+    }
+}

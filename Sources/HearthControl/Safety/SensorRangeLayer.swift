@@ -1,0 +1,20 @@
+import HearthHAL
+
+/// Safety layer: sensor range. A value outside its role's plausible range (or not a number) is a
+/// broken sensor or wiring, not a temperature: it latches. No memory; a role without a range in
+/// the limits is not judged.
+public struct SensorRangeLayer: Sendable {
+    /// The limits; this layer uses `plausible`.
+    public var limits: SafetyLimits
+
+    public init(limits: SafetyLimits = SafetyLimits()) {
+        self.limits = limits
+    }
+
+    /// Judges one value a sensor read. The other layers do not judge a value this one finds
+    /// implausible.
+    public func check(name: String, role: SensorRole, value: Celsius) -> SafetyVerdict {
+        guard let range = limits.plausible[role], !range.contains(value.value) || !value.isFinite else { return .allClear }
+        return SafetyVerdict(faults: [.implausible(name, value)])
+    }
+}

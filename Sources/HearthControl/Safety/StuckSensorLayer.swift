@@ -1,0 +1,60 @@
+import HearthHAL
+
+/// Safety layer: stuck and frozen values. A sensor whose raw value has not changed for its role's
+/// `stuckAfter` since the power swung by `stuckPowerSwing` of the rated power is stuck (a real
+/// sensor would have moved by then); one that has not changed at all for `frozenAfter`, whatever
+/// the power, is frozen (a working sensor's last bit always flickers). Either latches.
+public struct StuckSensorLayer: Sendable {
+    /// The limits; this layer uses `stuckAfter`, `stuckPowerSwing` and `frozenAfter`.
+    public var limits: SafetyLimits
+
+    private struct Track {
+        var last: (value: Celsius, time: Duration)?
+        /// The lowest and highest power seen while the value stood still.
+        var powerSeen: (low: Double, high: Double)?
+        var unchangedSince: Duration?
+        /// When the power, with the value unchanged, first swung by the stuck threshold.
+        var swingSince: Duration?
+    }
+    private var tracks: [String: Track] = [:]
+
+    public init(limits: SafetyLimits = SafetyLimits()) {
+        self.limits = limits
+    }
+
+    /// Judges one plausible value at `time`, with the power compute was allowed since the last
+    /// tick. A power that is not a number widens nothing.
+    public mutating func check(
+        name: String, role: SensorRole, value: Celsius, at time: Duration, power: Watts, ratedPower: Watts
+    ) -> SafetyVerdict {
+        var track = tracks[name] ?? Track()
+        defer { tracks[name] = track }
+        var stuck = false
+        if let last = track.last, last.value == value {
+            let watts = power.value
+            if !watts.isNaN {
+                let seen = track.powerSeen.map { (low: min($0.low, watts), high: max($0.high, watts)) } ?? (watts, watts)
+                track.powerSeen = seen
+            }
+            if track.swingSince == nil, let seen = track.powerSeen,
+                seen.high - seen.low >= limits.stuckPowerSwing * ratedPower.value
+            {
+                track.swingSince = time
+            }
+            let since = track.unchangedSince ?? last.time
+            track.unchangedSince = since
+            let window = limits.stuckAfter[role] ?? .seconds(600)
+            if let swing = track.swingSince, time - swing >= window { stuck = true }
+            if time - since >= limits.frozenAfter { stuck = true }
+        } else {
+            track.powerSeen = nil
+            track.swingSince = nil
+            track.unchangedSince = nil
+        }
+        track.last = (value, time)
+        return stuck ? SafetyVerdict(faults: [.stuck(name, value)]) : .allClear
+    }
+
+    /// A person cleared the faults: every sensor's history starts again.
+    public mutating func reset() { tracks = [:] }
+}
