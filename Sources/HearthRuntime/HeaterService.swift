@@ -1,3 +1,4 @@
+import Foundation
 import HearthConfig
 import HearthControl
 import HearthHAL
@@ -23,15 +24,47 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
     /// The schedule, when there is one, and the wall clock's place in the week.
     private let weekTime: @Sendable () -> WeekTime
+    /// The wall clock, seconds since 1970, stamped on each snapshot.
+    private let wallClock: @Sendable () -> Double
+    /// What the hash engine and the pool show, read once a tick into the snapshot.
+    private let feeds: Feeds
 
+    /// Where the service's snapshots get their engine and pool, and where each goes once published.
+    public struct Feeds: Sendable {
+        /// What is hashing now (it changes when the hash board fails and the CPU takes over);
+        /// `nil` when the board does not hash.
+        public var engine: @Sendable () -> String?
+        /// The pool's state; `nil` when no pool is configured.
+        public var pool: @Sendable () -> TickSnapshot.Pool?
+        /// Called with every snapshot, after it is published (the history records from it).
+        public var publish: @Sendable (TickSnapshot) -> Void
+
+        public init(
+            engine: @escaping @Sendable () -> String? = { nil }, pool: @escaping @Sendable () -> TickSnapshot.Pool? = { nil },
+            publish: @escaping @Sendable (TickSnapshot) -> Void = { _ in }
+        ) {
+            self.engine = engine
+            self.pool = pool
+            self.publish = publish
+        }
+    }
+
+    /// The control state. The tick takes the loop out while it reads and drives the hardware, so
+    /// that no lock is held during I/O: readers get the last snapshot meanwhile, and a person's
+    /// word (a setpoint, a fault cleared) waits for the tick to put the loop back.
     private struct State {
-        var loop: ControlLoop
+        /// `nil` while a tick has it out.
+        var loop: ControlLoop?
+        var setpoint: Celsius
+        var mode: Mode
         var thermostat: Thermostat?
+        /// A person cleared the faults while a tick had the loop out: cleared when it comes back.
+        var clearPending = false
         /// The hash rate, smoothed over about ten seconds, and the sample it was last updated from.
         var hashRate = 0.0
         var hashSample: (elapsed: Duration, hashes: UInt64)?
         var ticks = 0
-        var latest: TickReport?
+        var latest: TickSnapshot?
         var failing: Set<String> = []
     }
     private let state: Mutex<State>
@@ -44,10 +77,13 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
         schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: HardwareWatchdog? = nil,
-        roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) }
+        roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) },
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, feeds: Feeds = Feeds()
     ) {
         self.systemd = systemd
         self.weekTime = weekTime
+        self.wallClock = wallClock
+        self.feeds = feeds
         self.hardwareWatchdog = hardwareWatchdog
         self.hardware = hardware
         var thermostat = schedule.map(Thermostat.init)
@@ -55,7 +91,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         if manualAtStart { thermostat?.setManually(setpoint: setpoint, mode: mode, at: weekTime()) }
         var loop = ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)
         if let roomGains { loop.setRoomGains(roomGains) }
-        self.state = Mutex(State(loop: loop, thermostat: thermostat))
+        self.state = Mutex(State(loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -72,14 +108,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         return state.withLock { $0.thermostat?.isOverridden(at: now) ?? false }
     }
 
-    /// Sets the setpoint and mode by hand; with a schedule they hold until its next slot.
+    /// Sets the setpoint and mode by hand; with a schedule they hold until its next slot. The
+    /// next tick uses them.
     public func set(setpoint: Celsius?, mode: Mode?) {
         let now = weekTime()
         let (newSetpoint, newMode) = state.withLock { state in
-            let target = (setpoint ?? state.loop.setpoint, mode ?? state.loop.mode)
+            let target = (setpoint ?? state.setpoint, mode ?? state.mode)
             state.thermostat?.setManually(setpoint: target.0, mode: target.1, at: now)
-            state.loop.setpoint = target.0
-            state.loop.mode = target.1
+            state.setpoint = target.0
+            state.mode = target.1
             return target
         }
         logger.notice("set by hand: holding \(newSetpoint) in mode \(newMode.rawValue)")
@@ -95,11 +132,17 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         logger.notice("schedule replaced: \(schedule.map { "\($0.slots.count) slots" } ?? "none")")
     }
 
-    /// Clears the latched faults on a person's word; returns them.
+    /// Clears the latched faults on a person's word; returns them. While a tick is reading the
+    /// hardware they are cleared as soon as it ends.
     public func clearFaults() -> [String] {
         let cleared = state.withLock { state -> [String] in
-            let faults = state.loop.supervisor.latched.map { "\($0.fault)" }
-            _ = state.loop.clearFaults()
+            guard var loop = state.loop else {
+                state.clearPending = true
+                return state.latest?.faults ?? []
+            }
+            let faults = loop.supervisor.latched.map { "\($0.fault)" }
+            _ = loop.clearFaults()
+            state.loop = loop
             return faults
         }
         if !cleared.isEmpty { logger.notice("faults cleared by hand: \(cleared.joined(separator: "; "))") }
@@ -108,11 +151,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
     /// How many ticks have run.
     public var ticks: Int { state.withLock { $0.ticks } }
-    /// The last tick's report.
-    public var latest: TickReport? { state.withLock { $0.latest } }
+    /// The last tick's snapshot; `nil` before the first tick.
+    public var latest: TickSnapshot? { state.withLock { $0.latest } }
     /// What to remember across a restart: setpoint, mode, latched faults, energy drawn this run.
     public var snapshot: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
-        state.withLock { ($0.loop.setpoint, $0.loop.mode, $0.loop.supervisor.latched.map { "\($0.fault)" }, $0.loop.energyKWh) }
+        state.withLock { state in
+            let faults = state.clearPending ? [] : state.loop.map { $0.supervisor.latched.map { "\($0.fault)" } } ?? state.latest?.faults ?? []
+            let energy = state.loop?.energyKWh ?? state.latest?.energyKWh ?? 0
+            return (state.setpoint, state.mode, faults, energy)
+        }
     }
 
     public func run() async throws {
@@ -142,17 +189,39 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// One tick of the control loop, and the log lines for what changed.
     func tick(elapsed: Duration) {
         let now = weekTime()
-        let (report, count, newlyFailed, recovered, scheduled) = state.withLock { state in
-            // The schedule (or a hand-set value still in force) sets the target before the tick.
+        // The schedule (or a hand-set value still in force) sets the target; the loop is taken
+        // out, so that its I/O runs outside the lock.
+        let taken = state.withLock { state -> (loop: ControlLoop, scheduled: (setpoint: Celsius, mode: Mode)?)? in
+            guard var loop = state.loop else { return nil }
             var scheduled: (setpoint: Celsius, mode: Mode)?
-            if let target = state.thermostat?.target(at: now), target.setpoint != state.loop.setpoint || target.mode != state.loop.mode {
-                state.loop.setpoint = target.setpoint
-                state.loop.mode = target.mode
+            if let target = state.thermostat?.target(at: now), target.setpoint != state.setpoint || target.mode != state.mode {
+                state.setpoint = target.setpoint
+                state.mode = target.mode
                 scheduled = target
             }
-            let report = state.loop.tick(time: elapsed)
+            loop.setpoint = state.setpoint
+            loop.mode = state.mode
+            state.loop = nil
+            return (loop, scheduled)
+        }
+        guard let taken else {
+            logger.error("a tick began while the last one was still running; skipped")
+            return
+        }
+        var loop = taken.loop
+        let scheduled = taken.scheduled
+        var snapshot = loop.tick(time: elapsed)
+        snapshot.wallTime = wallClock()
+        let engine = feeds.engine()
+        snapshot.pool = feeds.pool()
+        let (count, newlyFailed, recovered) = state.withLock { state in
+            if state.clearPending {
+                _ = loop.clearFaults()
+                state.clearPending = false
+            }
+            state.loop = loop
             state.ticks += 1
-            if let hashes = report.hashes {
+            if let hashes = snapshot.hashes {
                 if let last = state.hashSample, elapsed > last.elapsed {
                     let seconds = (elapsed - last.elapsed) / .seconds(1)
                     let rate = Double(hashes &- last.hashes) / seconds
@@ -161,10 +230,13 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                 }
                 state.hashSample = (elapsed, hashes)
             }
-            state.latest = report
+            snapshot.count = state.ticks
+            snapshot.scheduleOverridden = state.thermostat?.isOverridden(at: now) ?? false
+            snapshot.engine = engine.map { .init(description: $0, hashes: snapshot.hashes ?? 0, hashRate: state.hashRate) }
+            state.latest = snapshot
             var newlyFailed: [(String, HALError)] = []
             var recovered: [String] = []
-            for reading in report.readings {
+            for reading in snapshot.readings {
                 switch reading.reading {
                 case .failure(let error):
                     if state.failing.insert(reading.name).inserted { newlyFailed.append((reading.name, error)) }
@@ -172,8 +244,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                     if state.failing.remove(reading.name) != nil { recovered.append(reading.name) }
                 }
             }
-            return (report, state.ticks, newlyFailed, recovered, scheduled)
+            return (state.ticks, newlyFailed, recovered)
         }
+        feeds.publish(snapshot)
         if let scheduled {
             logger.notice("schedule at \(now): holding \(scheduled.setpoint) in mode \(scheduled.mode.rawValue)")
         }
@@ -183,16 +256,16 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         for name in recovered {
             logger.notice("sensor \(name) reads again")
         }
-        for event in report.safety.events {
+        for event in snapshot.safety.events {
             switch event {
             case .latched: logger.critical("\(event)")
             case .doubt, .throttled: logger.warning("\(event)")
             default: logger.notice("\(event)")
             }
         }
-        if let error = report.fanError { logger.error("fan could not be driven", metadata: ["error": "\(error)"]) }
+        if let error = snapshot.fanError { logger.error("fan could not be driven", metadata: ["error": "\(error)"]) }
         // systemd: ready after the first tick, alive at every tick, a status line with the summary.
-        if count == 1 { systemd.ready(status: Self.summary(report)) }
+        if count == 1 { systemd.ready(status: Self.summary(snapshot)) }
         systemd.watchdog()
         do {
             try hardwareWatchdog?.pet()
@@ -200,14 +273,14 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             logger.error("watchdog: \(error)")
         }
         if count == 1 || count % summaryEvery == 0 {
-            if count > 1 { systemd.status(Self.summary(report)) }
-            logger.info("tick \(count): \(Self.summary(report))")
+            if count > 1 { systemd.status(Self.summary(snapshot)) }
+            logger.info("tick \(count): \(Self.summary(snapshot))")
         } else {
-            logger.debug("tick \(count): \(Self.summary(report))")
+            logger.debug("tick \(count): \(Self.summary(snapshot))")
         }
     }
 
-    static func summary(_ report: TickReport) -> String {
+    static func summary(_ report: TickSnapshot) -> String {
         var parts = report.readings.map { reading in
             switch reading.reading {
             case .success(let value): "\(reading.name) \(value)"

@@ -30,9 +30,7 @@ public struct SimulatedAutotune {
         while !relay.isDone && time < limit && !loop.supervisor.isLatched {
             time += tick
             let report = loop.tick(time: time, demand: demand)
-            if let room = report.readings.first(where: { $0.role == .room }), case .success(let value) = room.reading {
-                demand = relay.update(time: time, measurement: value)
-            }
+            if let room = report.room { demand = relay.update(time: time, measurement: room) }
         }
         return (relay.result, time, loop.supervisor.latched.map { "\($0.fault)" })
     }

@@ -65,14 +65,14 @@ public struct SimulationReport: Hashable, Sendable, Codable {
 /// turned into heat by a simulated load standing in for the hash board.
 public struct Simulation {
     public var scenario: Scenario
-    public var law: RoomLaw
+    public var law: RoomLawKind
     public var board: BoardProfile
     public var tick: Duration
     /// The room loop's gains; `nil` keeps the controller's defaults.
     public var roomGains: PIDGains?
 
     public init(
-        scenario: Scenario, law: RoomLaw = .pid, board: BoardProfile, tick: Duration = .milliseconds(500),
+        scenario: Scenario, law: RoomLawKind = .pid, board: BoardProfile, tick: Duration = .milliseconds(500),
         roomGains: PIDGains? = nil
     ) {
         self.scenario = scenario

@@ -34,7 +34,7 @@ extension Hearth {
             guard let simulated = parseDuration(duration) else {
                 throw ValidationError("--duration: \"\(duration)\" is not a duration such as 90s, 15m, 8h or 1h30m")
             }
-            guard let law = RoomLaw(rawValue: controller) else {
+            guard let law = RoomLawKind(rawValue: controller) else {
                 throw ValidationError("--controller: \"\(controller)\" is not one of pid, hysteresis")
             }
             let file = DaemonOptions(boardFile: board).resolvedBoardFile()

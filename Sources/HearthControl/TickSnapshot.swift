@@ -1,0 +1,124 @@
+import HearthHAL
+
+/// One tick of the heater as it was: what every sensor read and which reading is the room, what
+/// the power meter and the fan measured, what the safety supervisor and the loops decided, what
+/// was applied, and what the hash engine and the pool showed at that moment. Immutable once
+/// published: the control tick builds it outside any lock, and every reader (the HTTP API, the
+/// metrics, the history, cgminer's API, the dashboard, the log) reads this and nothing else, so
+/// they cannot disagree about a value (which sensor is the room, what the power was).
+public struct TickSnapshot: Sendable {
+    /// The hash engine at the tick.
+    public struct Engine: Hashable, Sendable {
+        /// What is hashing, e.g. "CPU (shani, up to 2 threads)" or "ASIC (4 × BM1366 …)".
+        public var description: String
+        /// Hashes computed since start.
+        public var hashes: UInt64
+        /// Hashes a second, smoothed over about ten seconds.
+        public var hashRate: Double
+
+        public init(description: String, hashes: UInt64, hashRate: Double) {
+            self.description = description
+            self.hashes = hashes
+            self.hashRate = hashRate
+        }
+    }
+
+    /// The pool at the tick.
+    public struct Pool: Hashable, Sendable {
+        /// The pool's name (`primary`, `fallback 1`), `nil` while none is connected.
+        public var name: String?
+        public var url: String?
+        public var user: String
+        public var authorized: Bool
+        public var difficulty: Double
+        public var accepted: Int
+        public var rejected: Int
+        public var stale: Int
+        /// Shares found while no pool was connected: heat, not earnings.
+        public var discarded: Int
+        public var bestDifficulty: Double
+        public var lastError: String?
+
+        public init(
+            name: String?, url: String?, user: String, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int,
+            stale: Int, discarded: Int, bestDifficulty: Double, lastError: String?
+        ) {
+            self.name = name
+            self.url = url
+            self.user = user
+            self.authorized = authorized
+            self.difficulty = difficulty
+            self.accepted = accepted
+            self.rejected = rejected
+            self.stale = stale
+            self.discarded = discarded
+            self.bestDifficulty = bestDifficulty
+            self.lastError = lastError
+        }
+    }
+
+    /// The tick's place on the control loop's timeline (since the loop started).
+    public var elapsed: Duration
+    /// Ticks since the service started, this one included (1 for the first).
+    public var count = 1
+    /// The wall clock at the tick, seconds since 1970 (set by the service, which may read the clock).
+    public var wallTime = 0.0
+    /// Every sensor's reading or the error that stood in for it, in board order.
+    public var readings: [SensorReading]
+    /// The room, the heat sink and the exhaust as `ResolvedTemperatures` picks them from `readings`.
+    public var temperatures: ResolvedTemperatures
+    /// The supply's power meter reading, when the board has one: the power measured, not asked.
+    public var power: Result<PowerReading, HALError>?
+    /// The fan's measured speed (`nil` inside for a fan without a tachometer), when the board has a fan.
+    public var fanSpeed: Result<RPM?, HALError>?
+    /// The fan could not be driven this tick.
+    public var fanError: HALError?
+    /// The safety supervisor's verdict.
+    public var safety: SafetyDecision
+    /// What the loops asked for, and the fan duty applied.
+    public var output: ControlOutput
+    /// The power target that actually reached a load: zero on a board without a hash engine.
+    public var appliedPower: Watts
+    public var setpoint: Celsius
+    public var mode: Mode
+    /// A value set by hand overrides the schedule until its next slot.
+    public var scheduleOverridden = false
+    /// The latched faults, as the supervisor says them, oldest first.
+    public var faults: [String]
+    /// Energy the load drew since start, kWh (the applied power over time).
+    public var energyKWh: Double
+    /// Hashes computed so far, when the load is a hash engine.
+    public var hashes: UInt64?
+    /// The hash engine, when the board hashes.
+    public var engine: Engine?
+    /// The pool, when one is configured.
+    public var pool: Pool?
+
+    public init(
+        elapsed: Duration, readings: [SensorReading], temperatures: ResolvedTemperatures, power: Result<PowerReading, HALError>?,
+        fanSpeed: Result<RPM?, HALError>?, fanError: HALError?, safety: SafetyDecision, output: ControlOutput,
+        appliedPower: Watts, setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double, hashes: UInt64?
+    ) {
+        self.elapsed = elapsed
+        self.readings = readings
+        self.temperatures = temperatures
+        self.power = power
+        self.fanSpeed = fanSpeed
+        self.fanError = fanError
+        self.safety = safety
+        self.output = output
+        self.appliedPower = appliedPower
+        self.setpoint = setpoint
+        self.mode = mode
+        self.faults = faults
+        self.energyKWh = energyKWh
+        self.hashes = hashes
+    }
+
+    /// The room temperature the loop, the supervisor and every reader use; `nil` when unknown.
+    public var room: Celsius? { temperatures.roomTemperature }
+    /// The supply power measured, W; `nil` without a meter or when it could not be read.
+    public var measuredPower: Watts? { try? power?.get().power }
+    /// The fan's measured speed; `nil` without a tachometer or when it could not be read.
+    public var fanRPM: RPM? { (try? fanSpeed?.get()) ?? nil }
+}
