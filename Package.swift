@@ -70,8 +70,8 @@ let package = Package(
                 .unsafeFlags(["-O3"]),
             ]
         ),
-        // SHA-256d, block headers and targets, the hash engines.
-        .target(name: "HearthMining", dependencies: ["HearthHAL", "HearthDrivers", "CSHA256"], swiftSettings: strict),
+        // SHA-256d, block headers and targets, the hash engines (over the HAL's hash board, not a driver).
+        .target(name: "HearthMining", dependencies: ["HearthHAL", "CSHA256"], swiftSettings: strict),
         // The Stratum V1 client: the protocol as pure state, on a SwiftNIO TCP connection.
         .target(
             name: "HearthStratum",
@@ -178,7 +178,9 @@ let package = Package(
         .testTarget(name: "HearthSimTests", dependencies: ["HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthMiningTests",
-            dependencies: ["HearthMining", "HearthSim", "HearthTestFixtures", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HearthMining", "HearthDrivers", "HearthSim", "HearthTestFixtures", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "HearthStratumTests",

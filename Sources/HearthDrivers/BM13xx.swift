@@ -266,8 +266,9 @@ public enum BM13xx {
     // MARK: Register values
 
     /// The PLL setting nearest `mhz` that the model's dividers allow: register 0x08's value and
-    /// the frequency it gives.
+    /// the frequency it gives; `nil` when none is near (or `mhz` is not a number).
     public static func pll(for mhz: Double, model: Model) -> (value: UInt32, mhz: Double)? {
+        guard mhz.isFinite, abs(mhz) < 1e6 else { return nil }
         var best: (value: UInt32, mhz: Double, error: Double)?
         for reference in 1...2 {
             for post1 in 1...7 {

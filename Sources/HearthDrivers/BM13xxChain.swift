@@ -5,7 +5,11 @@ import HearthHAL
 /// board has one. One thread owns it: it brings the chain up
 /// (`start`), moves the clock in small steps (`step(toward:)`), sends jobs and reads what comes
 /// back (`responses`), and takes it down (`stop`).
-public final class BM13xxChain {
+///
+/// As a `HashBoard` it takes neutral jobs and hands back neutral nonces: the BM13xx frames
+/// (`BM13xx.Job`, `BM13xx.Response`) stay here, and the job byte a chip sends (job ID and small
+/// core in one) is unpacked here too.
+public final class BM13xxChain: HashBoard {
     public struct Configuration: Hashable, Sendable {
         public var model: BM13xx.Model
         /// The difficulty below which chips keep a nonce to themselves: a power of two ≥ 1.
@@ -64,13 +68,25 @@ public final class BM13xxChain {
     /// The port's name, for messages.
     public var portName: String { port.name }
 
+    /// The port's name, for messages (as `portName`).
+    public var name: String { port.name }
+
+    /// The model's small cores per chip.
+    public var smallCoresPerChip: Int { configuration.model.smallCores }
+
+    /// The ticket difficulty the chips are set to at start.
+    public var ticketDifficulty: Double { configuration.ticketDifficulty }
+
     /// Sets the core voltage, powers the chain, takes it out of reset, counts the chips that answer with the model's ID,
     /// addresses them, and sets them up to hash at the reset clock; returns how many answered.
     /// Throws `unavailable` when none did, `badData` when a chip of another model did.
     /// On any failure the chain is left held in reset with its supply off.
     @discardableResult
     public func start() throws(HALError) -> Int {
-        guard let count = try start(abandoningIf: { false }) else { preconditionFailure("never abandoned") }
+        guard let count = try start(abandoningIf: { false }) else {
+            // Not abandoned, so it came up: kept as an error rather than a trap all the same.
+            throw HALError(.unavailable, "the chain's start was abandoned", device: port.name)
+        }
         return count
     }
 
@@ -198,8 +214,24 @@ public final class BM13xxChain {
     /// The job ID inside a nonce frame's job byte.
     public func jobID(of jobByte: UInt8) -> UInt8 { configuration.model.jobID(fromResponseByte: jobByte) }
 
-    /// Sends a job to every chip.
-    public func send(_ job: BM13xx.Job) throws(HALError) { try port.write(job.bytes) }
+    /// Sends a job to every chip. Throws `outOfRange` for a hash that is not 32 bytes (nothing is
+    /// sent), or the port's error.
+    public func send(_ job: BM13xx.Job) throws(HALError) {
+        guard job.merkleRoot.count == 32, job.previousHash.count == 32 else {
+            throw HALError(
+                .outOfRange, "a job's hashes are 32 bytes, not \(job.merkleRoot.count) and \(job.previousHash.count)",
+                device: port.name)
+        }
+        try port.write(job.bytes)
+    }
+
+    /// Sends a neutral job as the chips' job frame. Throws as `send(_: BM13xx.Job)`.
+    public func send(_ job: HashJob) throws(HALError) {
+        try send(
+            BM13xx.Job(
+                id: job.id, startingNonce: job.startingNonce, bits: job.bits, time: job.time, merkleRoot: job.merkleRoot,
+                previousHash: job.previousHash, version: job.version))
+    }
 
     /// Sends a command.
     public func send(_ command: BM13xx.Command) throws(HALError) { try port.write(command.bytes) }
@@ -223,6 +255,15 @@ public final class BM13xxChain {
         }
         received.removeFirst(start)
         return frames
+    }
+
+    /// The nonces among the frames that arrive within `timeout` (as `responses`), each with its
+    /// job ID unpacked from the job byte and its version bits moved to their place (bit 13 up).
+    public func nonces(timeout: Duration) throws(HALError) -> [HashNonce] {
+        try responses(timeout: timeout).compactMap { response in
+            guard case .nonce(let nonce, let jobByte, let versionBits) = response else { return nil }
+            return HashNonce(nonce: nonce, jobID: jobID(of: jobByte), versionBits: UInt32(versionBits) << 13)
+        }
     }
 
     /// Holds the chain in reset and turns its supply off. Every line is tried; the first failure is thrown.

@@ -11,11 +11,14 @@ import Musl
 /// written to within the driver's timeout. A daemon that hangs, or a kernel that does, ends in a
 /// reset, and a heater that resets starts in its safe state. `stop()` disarms it on a clean exit
 /// (the "magic close": a `V` before closing), after the outputs are safe.
-public final class HardwareWatchdog: Sendable {
+public final class HardwareWatchdog: Watchdog {
+    /// The device node, e.g. `/dev/watchdog`.
     public let path: String
     private let sys: SystemCalls
     private let descriptor: Mutex<Int32?>
 
+    /// Opens and so arms the watchdog at `path`. Throws `unavailable` (with what to do) when the
+    /// node is missing or held by another program, else the kind of the errno `open(2)` gave.
     public init(path: String = "/dev/watchdog", sys: SystemCalls = .live) throws(HALError) {
         self.path = path
         self.sys = sys
@@ -31,12 +34,14 @@ public final class HardwareWatchdog: Sendable {
         }
     }
 
-    /// Tells the watchdog the daemon is alive.
+    /// Tells the watchdog the daemon is alive: writes one byte. Throws `unavailable` once stopped,
+    /// else the kind of the errno `write(2)` gave.
     public func pet() throws(HALError) {
         try write(0)
     }
 
-    /// Disarms the watchdog and closes it. Idempotent.
+    /// Disarms the watchdog and closes it. Idempotent. A failed write of the magic `V` leaves it
+    /// armed, so the board resets at the timeout (the safe outcome).
     public func stop() {
         try? write(UInt8(ascii: "V"))
         descriptor.withLock { fd in

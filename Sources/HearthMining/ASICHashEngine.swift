@@ -1,5 +1,4 @@
 import Foundation
-import HearthDrivers
 import HearthHAL
 import Synchronization
 
@@ -30,8 +29,8 @@ public struct ASICPowerModel: Hashable, Sendable {
     }
 }
 
-/// The ASIC engine's logic, without a thread or a clock of its own: each `step` brings the chain
-/// up or down as the power target asks, moves its clock one ramp step, sends a job when the work
+/// The ASIC engine's logic, without a thread or a clock of its own, over any `HashBoard`: each
+/// `step` brings the chain up or down as the power target asks, moves its clock one ramp step, sends a job when the work
 /// changed or the last one is old, and reads and checks what came back. Every nonce is hashed
 /// again here: one whose hash misses the chain's ticket, or whose rolled version bits fall
 /// outside the mask, counts as a hardware error and goes nowhere; one for a job no longer held
@@ -46,19 +45,17 @@ public struct ASICMiner {
         public var silenceLimit: Duration
         /// How long each step waits for frames from the chips.
         public var readTimeout: Duration
-        /// Small cores per chip (BM1366: 894, BM1368: 1276, BM1370: 2040): the expected hash
-        /// rate is clock × small cores × chips.
-        public var smallCores: Int
 
+        /// The expected hash rate, which the silence limit is measured against, comes from the
+        /// board (its clock, chips and small cores per chip).
         public init(
             power: ASICPowerModel, jobInterval: Duration = .seconds(2), silenceLimit: Duration = .seconds(60),
-            readTimeout: Duration = .milliseconds(50), smallCores: Int
+            readTimeout: Duration = .milliseconds(50)
         ) {
             self.power = power
             self.jobInterval = jobInterval
             self.silenceLimit = silenceLimit
             self.readTimeout = readTimeout
-            self.smallCores = smallCores
         }
     }
 
@@ -79,7 +76,8 @@ public struct ASICMiner {
         var seen: Set<UInt64> = []
     }
 
-    public let chain: BM13xxChain
+    /// The hash board this miner drives; the miner's owner must not use it meanwhile.
+    public let board: any HashBoard
     public let settings: Settings
     public private(set) var phase = Phase.off
     /// Hashes done, as the nonces returned at the ticket difficulty tell.
@@ -99,16 +97,26 @@ public struct ASICMiner {
     private let ticket: Target
     private let hashesPerNonce: UInt64
 
-    public init(chain: BM13xxChain, settings: Settings) {
-        self.chain = chain
+    /// A miner of `board`, which is held off until the first step that has work and a target. A
+    /// board whose ticket difficulty is not a positive number is failed at once (and never started).
+    public init(board: any HashBoard, settings: Settings) {
+        self.board = board
         self.settings = settings
-        let difficulty = chain.configuration.ticketDifficulty
+        let difficulty = board.ticketDifficulty
+        guard difficulty > 0, difficulty.isFinite else {
+            ticket = Target(difficulty: 1)
+            hashesPerNonce = 1
+            phase = .failed("the hash board on \(board.name) has a ticket difficulty of \(difficulty), not a positive number")
+            return
+        }
         ticket = Target(difficulty: difficulty)
-        hashesPerNonce = UInt64(max(difficulty * 4_294_967_296, 1))
+        // 2³² × 2³² (the largest ticket a board file allows) is one past what a UInt64 holds.
+        let perNonce = max(difficulty * 4_294_967_296, 1)
+        hashesPerNonce = perNonce < 0x1p64 ? UInt64(perNonce) : .max
     }
 
     /// The chain's clock now, MHz; zero when off.
-    public var frequency: Double { phase == .running ? chain.frequency : 0 }
+    public var frequency: Double { phase == .running ? board.frequency : 0 }
 
     /// One turn: the chain follows `target` and `work`; returns the shares found (each meets the
     /// template's share target). `stillWanted` is asked during a start, which takes about half a
@@ -130,18 +138,18 @@ public struct ASICMiner {
             return []
         }
         if phase == .off {
-            guard try chain.start(abandoningIf: { !stillWanted() }) != nil else { return [] }
+            guard try board.start(abandoningIf: { !stillWanted() }) != nil else { return [] }
             phase = .running
             template = nil
             versionMask = nil
             lastNonce = now
         }
-        try chain.step(toward: frequency)
+        try board.step(toward: frequency)
         if work != template {
             template = work
             slots = [:]
             if versionMask != work.versionMask {
-                try chain.setVersionMask(work.versionMask)
+                try board.setVersionMask(work.versionMask)
                 versionMask = work.versionMask
             }
             try sendJob(now: now)
@@ -149,20 +157,23 @@ public struct ASICMiner {
             try sendJob(now: now)
         }
         var shares: [Share] = []
-        for case .nonce(let nonce, let jobByte, let versionBits) in try chain.responses(timeout: settings.readTimeout) {
-            if let share = check(nonce: nonce, jobByte: jobByte, versionBits: versionBits, now: now) { shares.append(share) }
+        for found in try board.nonces(timeout: settings.readTimeout) {
+            if let share = check(found, now: now) { shares.append(share) }
         }
         if now - lastNonce > silenceLimit {
-            fail("no good nonce from the chain on \(chain.portName) for \(now - lastNonce) (\(hardwareErrors) bad, \(staleNonces) stale, \(chain.badFrames) broken frames)")
+            fail("no good nonce from the chain on \(board.name) for \(now - lastNonce) (\(hardwareErrors) bad, \(staleNonces) stale, \(board.badFrames) broken frames)")
         }
         return shares
     }
 
     /// The silence after which the chain is taken for failed, at the present clock.
     var silenceLimit: Duration {
-        let rate = chain.frequency * 1e6 * Double(settings.smallCores * max(chain.chips, 1))
+        let rate = board.frequency * 1e6 * Double(board.smallCoresPerChip * max(board.chips, 1))
         let expected = Double(hashesPerNonce) / max(rate, 1)
-        return max(settings.silenceLimit, .seconds(expected * 20))
+        // A clock that is not a number (a broken board) leaves the configured limit; a silly long
+        // one is held to what a Duration can carry (about 30 000 years).
+        guard expected.isFinite else { return settings.silenceLimit }
+        return max(settings.silenceLimit, .seconds(min(expected * 20, 1e12)))
     }
 
     private mutating func sendJob(now: Duration) throws(HALError) {
@@ -170,26 +181,28 @@ public struct ASICMiner {
         let extranonce2 = template.extranonce2(extranonce2Counter)
         extranonce2Counter &+= 1
         let header = template.header(extranonce2: extranonce2)
-        let id = chain.nextJobID()
+        let id = board.nextJobID()
         slots[id] = Slot(template: template, extranonce2: extranonce2, header: header)
-        try chain.send(
-            BM13xx.Job(
-                id: id, bits: header.bits, time: header.time, merkleRoot: header.merkleRoot, previousHash: header.previousHash,
-                version: header.version))
+        try board.send(
+            HashJob(
+                id: id, version: header.version, previousHash: header.previousHash, merkleRoot: header.merkleRoot,
+                time: header.time, bits: header.bits))
         nextJob = now + settings.jobInterval
     }
 
-    private mutating func check(nonce: UInt32, jobByte: UInt8, versionBits: UInt16, now: Duration) -> Share? {
-        let id = chain.jobID(of: jobByte)
-        guard let slot = slots[id] else {
+    private mutating func check(_ found: HashNonce, now: Duration) -> Share? {
+        // Marked seen in place (a copy of the slot would copy its set).
+        guard let fresh = slots[found.jobID]?.seen.insert(UInt64(found.versionBits) << 32 | UInt64(found.nonce)).inserted,
+            let slot = slots[found.jobID]
+        else {
             staleNonces += 1
             return nil
         }
-        guard slots[id]!.seen.insert(UInt64(versionBits) << 32 | UInt64(nonce)).inserted else {
+        guard fresh else {
             duplicateNonces += 1
             return nil
         }
-        let rolled = UInt32(versionBits) << 13
+        let (nonce, rolled) = (found.nonce, found.versionBits)
         let mask = slot.template.versionMask
         guard rolled & ~mask == 0 else {
             hardwareErrors += 1
@@ -212,17 +225,17 @@ public struct ASICMiner {
     private mutating func stopChain() throws(HALError) {
         phase = .off
         slots = [:]
-        try chain.stop()
+        try board.stop()
     }
 
     private mutating func fail(_ reason: String) {
         phase = .failed(reason)
         slots = [:]
-        try? chain.stop()
+        try? board.stop()
     }
 }
 
-/// The ASIC engine: one plain thread owns the chain and steps an `ASICMiner` about every 50 ms.
+/// The ASIC engine: one plain thread owns the hash board and steps an `ASICMiner` about every 50 ms.
 /// A share is handed on only while its work is still the current one. When the chain fails, the
 /// thread holds it in reset, calls `onFailure` once with the reason, and ends.
 public final class ASICHashEngine: HashEngine {
@@ -240,7 +253,7 @@ public final class ASICHashEngine: HashEngine {
     }
 
     private let description: String
-    private let makeChain: @Sendable () -> BM13xxChain
+    private let makeBoard: @Sendable () -> any HashBoard
     private let settings: ASICMiner.Settings
     private let onShare: @Sendable (Share) -> Void
     private let onFailure: @Sendable (String) -> Void
@@ -248,15 +261,15 @@ public final class ASICHashEngine: HashEngine {
     private let report = Mutex(Report())
     private let running = Atomic<Bool>(false)
 
-    /// `makeChain` is called on the engine's thread, which then owns the chain; `description`
+    /// `makeBoard` is called on the engine's thread, which then owns the board; `description`
     /// names the hardware for status ("BM1366 on /dev/ttyAMA0").
     public init(
-        description: String, settings: ASICMiner.Settings, makeChain: @escaping @Sendable () -> BM13xxChain,
+        description: String, settings: ASICMiner.Settings, makeBoard: @escaping @Sendable () -> any HashBoard,
         onShare: @escaping @Sendable (Share) -> Void, onFailure: @escaping @Sendable (String) -> Void
     ) {
         self.description = description
         self.settings = settings
-        self.makeChain = makeChain
+        self.makeBoard = makeBoard
         self.onShare = onShare
         self.onFailure = onFailure
     }
@@ -288,7 +301,7 @@ public final class ASICHashEngine: HashEngine {
     public func stop() { running.store(false, ordering: .releasing) }
 
     private func run() {
-        var miner = ASICMiner(chain: makeChain(), settings: settings)
+        var miner = ASICMiner(board: makeBoard(), settings: settings)
         let clock = ContinuousClock()
         let origin = clock.now
         while running.load(ordering: .acquiring) {
@@ -303,7 +316,7 @@ public final class ASICHashEngine: HashEngine {
             report.withLock { report in
                 report.hashes = miner.hashes
                 report.frequency = miner.frequency
-                report.chips = miner.phase == .running ? miner.chain.chips : 0
+                report.chips = miner.phase == .running ? miner.board.chips : 0
             }
             if case .failed(let reason) = miner.phase {
                 report.withLock { $0.failure = reason }
@@ -312,6 +325,6 @@ public final class ASICHashEngine: HashEngine {
             }
             if miner.phase == .off { Thread.sleep(forTimeInterval: 0.05) }
         }
-        try? miner.chain.stop()
+        try? miner.board.stop()
     }
 }

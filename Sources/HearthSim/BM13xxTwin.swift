@@ -13,6 +13,10 @@ import Synchronization
 /// It follows the board's lines: with the supply off or reset held, it hears nothing, says
 /// nothing and forgets its setup; after its UART is moved to 1 Mbaud, a port at another speed
 /// gets nothing through.
+///
+/// It knows the chips from their description, not from the driver: its frames are read and
+/// written by `BM13xxTwinCodec`, and the registers, speeds and PLL below are its own; only the
+/// model's name is shared with the driver (`BM13xx.Model`, as the board files name it).
 public final class BM13xxTwin: SerialPort {
     /// A failure a test injects.
     public enum Fault: Hashable, Sendable {
@@ -45,10 +49,30 @@ public final class BM13xxTwin: SerialPort {
         }
     }
 
+    /// The registers the twin acts on, the chips' UART speeds, and the value that changes them.
+    private enum Chip {
+        static let chipID: UInt8 = 0x00
+        static let pll0: UInt8 = 0x08
+        static let fastUART: UInt8 = 0x28
+        static let versionMask: UInt8 = 0xA4
+        static let resetBaud = 115_200
+        static let fastBaud = 1_000_000
+        static let fastUARTValue: UInt32 = 0x1130_0200
+
+        /// The clock a PLL register value makes, MHz: 25 MHz × feedback ÷ (reference × post
+        /// divider 1 × post divider 2), the post dividers stored less one; `nil` with a zero divider.
+        static func megahertz(pll value: UInt32) -> Double? {
+            let (feedback, reference) = (value >> 16 & 0xFF, value >> 8 & 0xFF)
+            let (post1, post2) = ((value >> 4 & 0xF) + 1, (value & 0xF) + 1)
+            guard feedback != 0, reference != 0 else { return nil }
+            return 25 * Double(feedback) / Double(reference * post1 * post2)
+        }
+    }
+
     /// Where the chips are in a job: nonce windows of `noncesPerVersion`, each hashed under
     /// every value of the rollable version bits before the next window.
     private struct Scan {
-        var job: BM13xx.Job
+        var job: BM13xxTwinCodec.Job
         var window: UInt32 = 0
         var roll: UInt32 = 0
         var offset: UInt32 = 0
@@ -56,8 +80,8 @@ public final class BM13xxTwin: SerialPort {
     }
 
     private struct State {
-        var portBaud = BM13xx.resetBaud
-        var chipBaud = BM13xx.resetBaud
+        var portBaud = Chip.resetBaud
+        var chipBaud = Chip.resetBaud
         var addresses: [UInt8] = []
         var registers: [UInt8: UInt32] = [:]
         var input: [UInt8] = []
@@ -105,10 +129,10 @@ public final class BM13xxTwin: SerialPort {
     public func inject(_ fault: Fault?) { state.withLock { $0.fault = fault } }
 
     /// Queues a frame as if a chip had sent it: a glitch, a nonce for a job long gone.
-    public func emit(_ response: BM13xx.Response) { state.withLock { $0.output += response.bytes } }
+    public func emit(_ response: BM13xxTwinCodec.Response) { state.withLock { $0.output += response.bytes } }
 
     /// The job the chips are hashing.
-    public var currentJob: BM13xx.Job? { state.withLock { $0.scan?.job } }
+    public var currentJob: BM13xxTwinCodec.Job? { state.withLock { $0.scan?.job } }
 
     // MARK: SerialPort
 
@@ -163,10 +187,9 @@ public final class BM13xxTwin: SerialPort {
             let frame = Array(state.input.prefix(total))
             state.input.removeFirst(total)
             do throws(HALError) {
-                if frame[2] & 0x20 != 0 {
-                    accept(try BM13xx.Job(frame: frame), &state)
-                } else {
-                    obey(try BM13xx.Command(frame: frame), &state)
+                switch try BM13xxTwinCodec.decode(frame) {
+                case .job(let job): accept(job, &state)
+                case .command(let command): obey(command, &state)
                 }
             } catch {
                 state.badFrames += 1
@@ -174,38 +197,31 @@ public final class BM13xxTwin: SerialPort {
         }
     }
 
-    private func obey(_ command: BM13xx.Command, _ state: inout State) {
-        let payload = command.payload
-        if let value = command.value {
-            let register = payload[1]
-            if command.all { state.registers[register] = value }
+    private func obey(_ command: BM13xxTwinCodec.Command, _ state: inout State) {
+        switch command {
+        case .write(let register, let value, let chip):
+            if chip == nil { state.registers[register] = value }
             switch register {
-            case BM13xx.Register.pll0:
-                if let mhz = BM13xx.frequency(pll: value) { state.frequencies.append(mhz) }
-            case BM13xx.Register.fastUART:
-                state.chipBaud = value == BM13xx.fastUARTValue ? BM13xx.fastBaud : 0
+            case Chip.pll0:
+                if let mhz = Chip.megahertz(pll: value) { state.frequencies.append(mhz) }
+            case Chip.fastUART:
+                state.chipBaud = value == Chip.fastUARTValue ? Chip.fastBaud : 0
             default: break
             }
-            return
-        }
-        switch command.operation {
-        case .read where payload.count == 2:
-            let register = payload[1]
+        case .read(let register, let only):
             let chips: [UInt8] = state.addresses.isEmpty ? Array(repeating: 0, count: settings.chips) : state.addresses
-            for chip in chips where command.all || chip == payload[0] {
-                let value = register == BM13xx.Register.chipID ? UInt32(settings.model.rawValue) << 16 : state.registers[register] ?? 0
-                state.output += BM13xx.Response.register(register, value: value, chip: chip).bytes
+            for chip in chips where only == nil || chip == only {
+                let value = register == Chip.chipID ? UInt32(settings.model.rawValue) << 16 : state.registers[register] ?? 0
+                state.output += BM13xxTwinCodec.Response.register(register, value: value, chip: chip).bytes
             }
-        case .setAddress where payload.count == 2:
-            if state.addresses.count < settings.chips { state.addresses.append(payload[0]) }
+        case .setAddress(let address):
+            if state.addresses.count < settings.chips { state.addresses.append(address) }
         case .chainInactive:
             state.addresses = []
-        default:
-            state.badFrames += 1
         }
     }
 
-    private func accept(_ job: BM13xx.Job, _ state: inout State) {
+    private func accept(_ job: BM13xxTwinCodec.Job, _ state: inout State) {
         state.jobs += 1
         // Chips not yet addressed pass jobs on without hashing them.
         guard state.addresses.count == settings.chips else { return }
@@ -215,25 +231,29 @@ public final class BM13xxTwin: SerialPort {
     /// Hashes the next nonces of the job and queues a frame for each that meets the difficulty.
     private func hash(_ state: inout State) {
         guard var scan = state.scan else { return }
-        let rollable = UInt16(truncatingIfNeeded: state.registers[BM13xx.Register.versionMask] ?? 0)
+        let rollable = UInt16(truncatingIfNeeded: state.registers[Chip.versionMask] ?? 0)
         let rolls = UInt32(1) << UInt32(rollable.nonzeroBitCount)
         let windows = UInt32((UInt64(1) << 32) / UInt64(settings.noncesPerVersion))
         var budget = settings.noncesPerRead
         while budget > 0, scan.window < windows {
             let bits = Self.deposit(scan.roll, under: rollable)
-            if scan.scanner == nil {
+            let scanner: NonceScanner
+            if let current = scan.scanner {
+                scanner = current
+            } else {
                 let version = scan.job.version & ~(UInt32(rollable) << 13) | UInt32(bits) << 13
                 let header = BlockHeader(
                     version: version, previousHash: scan.job.previousHash, merkleRoot: scan.job.merkleRoot, time: scan.job.time,
                     bits: scan.job.bits, nonce: 0)
-                scan.scanner = NonceScanner(header: header, target: Target(difficulty: settings.difficulty))
+                scanner = NonceScanner(header: header, target: Target(difficulty: settings.difficulty))
+                scan.scanner = scanner
             }
             let count = min(budget, settings.noncesPerVersion - scan.offset)
             let first = scan.job.startingNonce &+ scan.window &* settings.noncesPerVersion &+ scan.offset
-            for nonce in scan.scanner!.scan(first...(first &+ (count - 1)), kernel: .best) {
+            for nonce in scanner.scan(first...(first &+ (count - 1)), kernel: .best) {
                 let smallCore = UInt8(truncatingIfNeeded: nonce)
-                let jobByte = settings.model.responseByte(jobID: scan.job.id, smallCore: smallCore)
-                state.output += BM13xx.Response.nonce(nonce, jobByte: jobByte, versionBits: bits).bytes
+                let jobByte = BM13xxTwinCodec.jobByte(chipID: settings.model.rawValue, jobID: scan.job.id, smallCore: smallCore)
+                state.output += BM13xxTwinCodec.Response.nonce(nonce, jobByte: jobByte, versionBits: bits).bytes
             }
             budget -= count
             scan.offset += count

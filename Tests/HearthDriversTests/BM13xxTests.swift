@@ -204,6 +204,27 @@ import Testing
         #expect(seen.count == 1 && seen[0].0 == Volts(1.2) && seen[0].1 == false && seen[0].2 == true)
     }
 
+    /// As a hash board: nonces only, each with its job ID unpacked and its version bits in place;
+    /// a clock that is not a number is refused, and a job whose hashes are not 32 bytes before
+    /// anything is sent.
+    @Test func asAHashBoardItSpeaksNeutralJobsAndNonces() throws {
+        let twin = BM13xxTwin(settings: .init(model: .bm1368), reset: reset, power: power)
+        let board: any HashBoard = chain(twin, model: .bm1368)
+        #expect(try board.start(abandoningIf: { false }) == 1)
+        #expect(board.smallCoresPerChip == 1276 && board.ticketDifficulty == 256 && board.name == "sim-uart")
+        twin.emit(.register(0x00, value: 0x1368_0000, chip: 0))
+        twin.emit(.nonce(0x1234_5678, jobByte: BM13xxTwinCodec.jobByte(chipID: 0x1368, jobID: 24, smallCore: 5), versionBits: 0x0003))
+        #expect(try board.nonces(timeout: .zero) == [HashNonce(nonce: 0x1234_5678, jobID: 24, versionBits: 0x6000)])
+        #expect(error(of: { () throws(HALError) in _ = try board.step(toward: .nan) })?.kind == .outOfRange)
+        let short = HashJob(id: 24, version: 0x2000_0000, previousHash: [UInt8](repeating: 0, count: 32), merkleRoot: [1, 2, 3], time: 0, bits: 0)
+        #expect(error(of: { () throws(HALError) in try board.send(short) })?.kind == .outOfRange)
+        #expect(twin.jobs == 0)
+        var whole = short
+        whole.merkleRoot = [UInt8](0..<32)
+        try board.send(whole)
+        #expect(twin.jobs == 1 && twin.currentJob?.merkleRoot == whole.merkleRoot && twin.currentJob?.id == 24)
+    }
+
     @Test func stopHoldsResetAndCutsTheSupplyAndTheChipsForget() throws {
         let twin = BM13xxTwin(reset: reset, power: power)
         let chain = chain(twin)

@@ -28,8 +28,7 @@ import Testing
             port: twin, reset: reset, power: power, configuration: .init(model: .bm1366, ticketDifficulty: Self.ticket),
             sleep: { _ in })
         return ASICMiner(
-            chain: chain,
-            settings: .init(power: model, jobInterval: .seconds(2), silenceLimit: silence, readTimeout: .zero, smallCores: 894))
+            board: chain, settings: .init(power: model, jobInterval: .seconds(2), silenceLimit: silence, readTimeout: .zero))
     }
 
     func work(_ id: String = "99960", time: UInt32? = nil, versionMask: UInt32 = 0x1FFF_E000) -> WorkTemplate {
@@ -140,6 +139,25 @@ import Testing
         #expect(miner.phase == .running, "and started again when wanted")
     }
 
+    /// The largest ticket a board file allows (2³², whose 2⁶⁴ hashes a nonce are one past a
+    /// UInt64) is carried; a board whose ticket is not a number is failed before it is started.
+    @Test func aTicketAtTheLimitIsCarriedAndOneThatIsNotANumberFailsTheBoard() throws {
+        func board(ticket: Double) -> BM13xxChain {
+            BM13xxChain(
+                port: twin, reset: reset, power: power, configuration: .init(model: .bm1366, ticketDifficulty: ticket),
+                sleep: { _ in })
+        }
+        let largest = ASICMiner(board: board(ticket: 4_294_967_296), settings: .init(power: model))
+        #expect(largest.phase == .off)
+        var broken = ASICMiner(board: board(ticket: .nan), settings: .init(power: model))
+        #expect(broken.step(now: .zero, target: Watts(15), work: work()).isEmpty && twin.jobs == 0)
+        guard case .failed(let reason) = broken.phase else {
+            Issue.record("not failed: \(broken.phase)")
+            return
+        }
+        #expect(reason.contains("ticket difficulty") && reason.contains("sim-uart"))
+    }
+
     @Test func aChainThatFallsSilentIsGivenUpAndHeldInReset() throws {
         var miner = miner(silence: .seconds(30))
         var now = Duration.zero
@@ -224,8 +242,8 @@ import Testing
                     description: "BM1366 on sim-uart",
                     settings: .init(
                         power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
-                        silenceLimit: .seconds(2), readTimeout: .milliseconds(5), smallCores: 894),
-                    makeChain: {
+                        silenceLimit: .seconds(2), readTimeout: .milliseconds(5)),
+                    makeBoard: {
                         BM13xxChain(
                             port: twin, reset: reset, power: power,
                             configuration: .init(model: .bm1366, ticketDifficulty: ASICMinerTests.ticket), sleep: { _ in })

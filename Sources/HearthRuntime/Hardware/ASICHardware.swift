@@ -44,11 +44,11 @@ extension Hardware {
             notes.append(
                 "hash board: \(count) × \(asic.model) answered on \(asic.port)" + (count == asic.chips ? "" : "; the board file says \(asic.chips)")
                     + (regulator.flatMap { regulator in asic.core.map { "; core at \($0.volts) by the \(regulator.name)" } } ?? ""))
-            let settings = ASICMiner.Settings(power: asic.power, smallCores: asic.model.smallCores)
+            let settings = ASICMiner.Settings(power: asic.power)
             engine = FallbackHashEngine(
                 makePrimary: { failed in
                     let chain = ASICHashEngine(
-                        description: "\(asic.model) on \(asic.port)", settings: settings, makeChain: makeChain,
+                        description: "\(asic.model) on \(asic.port)", settings: settings, makeBoard: makeChain,
                         onShare: shares.deliver, onFailure: failed)
                     chain.start()
                     return .init(chain)
