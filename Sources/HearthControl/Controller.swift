@@ -49,10 +49,12 @@ public struct ControllerSettings: Hashable, Sendable {
     public var exhaustTarget = Celsius(50)
     /// Above `chipTarget + derateStart` the power is scaled down, to zero at `chipTarget + derateEnd`.
     public var derateStart = Celsius(5)
+    /// See `derateStart`.
     public var derateEnd = Celsius(15)
     /// The fan's least duty while compute runs: air always moves over a working heat sink.
     public var minimumFanWhileHashing = DutyCycle(0.25)
 
+    /// The defaults for a heater of `ratedPower`, limited to `powerCap` if given.
     public init(ratedPower: Watts, powerCap: Watts? = nil) {
         self.ratedPower = ratedPower
         self.powerCap = powerCap
@@ -84,6 +86,7 @@ public struct HeaterController: Sendable {
     private var fan: PID
     private var lastMode: Mode?
 
+    /// A controller that has seen no tick, running a fresh law of kind `law` made from `settings`.
     public init(settings: ControllerSettings, law: RoomLawKind = .pid) {
         self.settings = settings
         self.law = law

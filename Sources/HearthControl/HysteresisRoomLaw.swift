@@ -9,10 +9,13 @@ public struct HysteresisRoomLaw: RoomLaw, Hashable {
     /// Whether it is heating (the state that carries the band from tick to tick).
     public private(set) var isOn = false
 
+    /// A thermostat that starts off, with a half band of `band` (°C).
     public init(band: Celsius = Celsius(0.5)) {
         self.band = band
     }
 
+    /// `ratedPower` while on, zero while off, switching at the band's edges. A room or setpoint
+    /// that is not a number changes nothing.
     public mutating func demand(time: Duration, setpoint: Celsius, room: Celsius, ratedPower: Watts) -> Watts {
         if room < setpoint - band { isOn = true }
         if room > setpoint + band { isOn = false }

@@ -3,10 +3,14 @@ import HearthHAL
 /// Proportional, integral and derivative gains. The integral gain is per second and the
 /// derivative gain in seconds, so the gains do not depend on the tick rate.
 public struct PIDGains: Hashable, Sendable, Codable {
+    /// Proportional gain: output units per unit of error.
     public var kp: Double
+    /// Integral gain: output units per unit of error and second.
     public var ki: Double
+    /// Derivative gain: output units per unit of error change per second, times seconds.
     public var kd: Double
 
+    /// The three gains, as above.
     public init(kp: Double, ki: Double, kd: Double) {
         self.kp = kp
         self.ki = ki
@@ -22,7 +26,9 @@ public struct PIDGains: Hashable, Sendable, Codable {
 ///
 /// Pure value logic: time comes in as an argument, on any monotonic timeline.
 public struct PID: Hashable, Sendable {
+    /// The gains, changeable between updates.
     public var gains: PIDGains
+    /// The outputs it may give; the integral is held inside it too.
     public var outputRange: ClosedRange<Double>
     /// Time constant of the derivative's low-pass filter.
     public var derivativeFilter: Duration
@@ -37,6 +43,7 @@ public struct PID: Hashable, Sendable {
     private var lastMeasurement: Double?
     private var derivative: Double = 0
 
+    /// A PID that has seen nothing, its output at the range's low end.
     public init(
         gains: PIDGains, outputRange: ClosedRange<Double>, derivativeFilter: Duration = .seconds(10),
         minimumChange: Double = 0.005

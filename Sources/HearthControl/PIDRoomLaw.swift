@@ -12,6 +12,8 @@ public struct PIDRoomLaw: RoomLaw, Hashable {
         pid = PID(gains: gains, outputRange: 0...Self.ceiling(ratedPower), derivativeFilter: .seconds(60))
     }
 
+    /// The PID's output for the room at `time`, zero to the rated power (the range follows the
+    /// rating it is given).
     public mutating func demand(time: Duration, setpoint: Celsius, room: Celsius, ratedPower: Watts) -> Watts {
         // The range follows the rating it is told; callers today never change it after construction.
         let ceiling = Self.ceiling(ratedPower)

@@ -13,11 +13,15 @@ public struct RelayAutotune: Sendable {
         public var amplitude: Celsius
         /// The ultimate gain, W/°C.
         public var ultimateGain: Double
+        /// Ziegler–Nichols' classic PID gains from the ultimate gain and period.
         public var gains: PIDGains
     }
 
+    /// The temperature the relay switches around.
     public let setpoint: Celsius
+    /// The power while the relay is closed (it gives zero while open).
     public let high: Watts
+    /// The half band around the setpoint, °C.
     public let hysteresis: Celsius
     /// Cycles measured (after the first, which only settles).
     public let cycles: Int
@@ -30,6 +34,7 @@ public struct RelayAutotune: Sendable {
     private var peaks: [Double] = []
     private var troughs: [Double] = []
 
+    /// A relay that starts heating; `cycles` is at least 2.
     public init(setpoint: Celsius, high: Watts, hysteresis: Celsius = Celsius(0.2), cycles: Int = 4) {
         self.setpoint = setpoint
         self.high = high

@@ -20,6 +20,7 @@ public struct ResolvedTemperatures: Hashable, Sendable {
         /// The room temperature, °C; `nil` when that sensor failed this tick.
         public var value: Celsius?
 
+        /// A room as a test or a report states it.
         public init(name: String, role: SensorRole, value: Celsius?) {
             self.name = name
             self.role = role

@@ -24,7 +24,10 @@ extension RoomLaw {
 /// The room laws a person can choose (`hearth simulate --controller`): the PID, or the on/off
 /// thermostat appliance heaters use (kept as the baseline the PID is measured against).
 public enum RoomLawKind: String, Hashable, Sendable, CaseIterable {
-    case pid, hysteresis
+    /// `PIDRoomLaw`.
+    case pid
+    /// `HysteresisRoomLaw`, the ±0.5 °C on/off thermostat.
+    case hysteresis
 
     /// A fresh law of this kind for `settings`: the PID with the room gains and an output range
     /// of zero to the rated power; the hysteresis law with its ±0.5 °C band.

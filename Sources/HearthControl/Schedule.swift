@@ -3,7 +3,9 @@ import HearthHAL
 /// A moment in the week, to the minute: Monday 00:00 is 0, Sunday 23:59 is 10 079. The daemon
 /// makes it from the local wall clock; everything below it takes it as a value.
 public struct WeekTime: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// 10 080.
     public static let minutesPerWeek = 7 * 24 * 60
+    /// Minutes since Monday 00:00, 0 … 10 079.
     public let minute: Int
 
     /// `weekday` 1 (Monday) … 7 (Sunday); `nil` for a day, hour or minute out of range.
@@ -12,12 +14,15 @@ public struct WeekTime: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.minute = ((weekday - 1) * 24 + hour) * 60 + minute
     }
 
+    /// Any minute count, wrapped into the week (negative counts back from Monday 00:00).
     public init(minuteOfWeek: Int) {
         minute = ((minuteOfWeek % Self.minutesPerWeek) + Self.minutesPerWeek) % Self.minutesPerWeek
     }
 
+    /// Earlier in the week (Monday first).
     public static func < (lhs: WeekTime, rhs: WeekTime) -> Bool { lhs.minute < rhs.minute }
 
+    /// E.g. "Sun 23:59".
     public var description: String {
         let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         let hour = minute / 60 % 24, minutes = minute % 60
@@ -28,10 +33,15 @@ public struct WeekTime: Hashable, Sendable, Comparable, CustomStringConvertible 
 /// A weekly schedule of setpoints and modes: each slot holds from its start until the next
 /// slot's, the last of the week running on into the first.
 public struct Schedule: Hashable, Sendable {
+    /// From `start` until the next slot's, hold `setpoint` in `mode`.
     public struct Slot: Hashable, Sendable {
+        /// When the slot begins.
         public var start: WeekTime
+        /// The room temperature to hold.
         public var setpoint: Celsius
+        /// The mode to hold it in.
         public var mode: Mode
+        /// A slot, heating by default.
         public init(start: WeekTime, setpoint: Celsius, mode: Mode = .heat) {
             self.start = start
             self.setpoint = setpoint
@@ -66,6 +76,7 @@ public struct Thermostat: Hashable, Sendable {
     /// The setpoints a person may ask for, °C.
     public static let setpointRange: ClosedRange<Double> = 5...30
 
+    /// The weekly schedule it follows when no one has set a value by hand.
     public var schedule: Schedule
     private struct Override: Hashable, Sendable {
         var setpoint: Celsius
@@ -75,6 +86,7 @@ public struct Thermostat: Hashable, Sendable {
     }
     private var manual: Override?
 
+    /// A thermostat following `schedule`, nothing set by hand.
     public init(schedule: Schedule) {
         self.schedule = schedule
     }
@@ -107,13 +119,19 @@ public struct Thermostat: Hashable, Sendable {
 /// the API: from `at` ("HH:MM") on each of `days` (every day when absent), hold `setpoint` in
 /// `mode` (heat when absent).
 public struct ScheduleEntry: Codable, Hashable, Sendable {
+    /// The day names an entry may use, Monday first.
     public static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
+    /// Day names from `dayNames` (any case); `nil`: every day.
     public var days: [String]?
+    /// "HH:MM", 00:00 to 23:59.
     public var at: String
+    /// °C, within `Thermostat.setpointRange`.
     public var setpoint: Double
+    /// A `Mode` raw value; `nil`: heat.
     public var mode: String?
 
+    /// An entry as written; checked only when made into a schedule.
     public init(days: [String]? = nil, at: String, setpoint: Double, mode: String? = nil) {
         self.days = days
         self.at = at
@@ -123,8 +141,11 @@ public struct ScheduleEntry: Codable, Hashable, Sendable {
 
     /// What is wrong with an entry: which one (`index`), which field, and why.
     public struct Problem: Error, Hashable, Sendable {
+        /// Which entry, from zero.
         public var index: Int
+        /// Which of its fields.
         public var field: String
+        /// What is wrong, in words.
         public var reason: String
     }
 

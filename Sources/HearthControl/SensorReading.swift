@@ -12,6 +12,7 @@ public struct SensorReading: Hashable, Sendable {
     /// The temperature read, °C, or the driver's error.
     public var reading: Result<Celsius, HALError>
 
+    /// A reading as the control loop takes it from a driver.
     public init(name: String, role: SensorRole, reading: Result<Celsius, HALError>) {
         self.name = name
         self.role = role

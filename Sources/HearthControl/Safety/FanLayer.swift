@@ -10,6 +10,7 @@ public struct FanLayer: Sendable {
     private var drivenSince: Duration?
     private var stalledSince: Duration?
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

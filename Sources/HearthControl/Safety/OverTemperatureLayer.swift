@@ -13,6 +13,7 @@ public struct OverTemperatureLayer: Sendable {
     private enum Heat { case normal, throttled, cooling(since: Duration), reduced(until: Duration) }
     private var heat = Heat.normal
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

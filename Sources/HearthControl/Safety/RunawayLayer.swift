@@ -10,6 +10,7 @@ public struct RunawayLayer: Sendable {
     public var limits: SafetyLimits
     private var heatingSince: Duration?
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

@@ -9,6 +9,7 @@ public struct SafetyDecision: Hashable, Sendable {
     /// What changed this tick.
     public var events: [SafetyEvent]
 
+    /// A verdict as the supervisor gives it (tests and simulations make their own).
     public init(maxPower: Watts, fansFull: Bool, events: [SafetyEvent] = []) {
         self.maxPower = maxPower
         self.fansFull = fansFull
@@ -32,6 +33,7 @@ public struct SafetyInput: Sendable {
     /// What the heater draws flat out (the powers in the limits are fractions of it).
     public var ratedPower: Watts
 
+    /// One tick's view; see the properties.
     public init(
         time: Duration, sensors: [SensorReading],
         fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts
@@ -77,6 +79,7 @@ public struct SafetySupervisor: Sendable {
     private var fan: FanLayer
     private var doubtful = false
 
+    /// A supervisor with nothing latched and nothing seen, enforcing `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
         loss = SensorLossLayer(limits: limits)

@@ -16,6 +16,7 @@ public struct SafetyVerdict: Hashable, Sendable {
     /// Whether this layer wants the fans full this tick.
     public var fansFull: Bool
 
+    /// A verdict; by default nothing found.
     public init(
         faults: [SafetyFault] = [], doubts: [String] = [], events: [SafetyEvent] = [], maxPower: Watts? = nil,
         fansFull: Bool = false

@@ -8,6 +8,7 @@ public struct SensorJumpLayer: Sendable {
     public var limits: SafetyLimits
     private var last: [String: (value: Celsius, time: Duration)] = [:]
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

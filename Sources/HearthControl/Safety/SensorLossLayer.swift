@@ -8,6 +8,7 @@ public struct SensorLossLayer: Sendable {
     public var limits: SafetyLimits
     private var failures: [String: Int] = [:]
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

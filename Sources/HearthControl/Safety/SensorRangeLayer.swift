@@ -7,6 +7,7 @@ public struct SensorRangeLayer: Sendable {
     /// The limits; this layer uses `plausible`.
     public var limits: SafetyLimits
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }

@@ -18,6 +18,7 @@ public struct StuckSensorLayer: Sendable {
     }
     private var tracks: [String: Track] = [:]
 
+    /// A layer that has seen nothing yet, judging by `limits`.
     public init(limits: SafetyLimits = SafetyLimits()) {
         self.limits = limits
     }
