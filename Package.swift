@@ -208,7 +208,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HearthRuntimeTests",
-            dependencies: ["HearthRuntime", "HearthConfig", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting", "HearthTestFixtures"],
+            dependencies: [
+                "HearthRuntime", "HearthConfig", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting", "HearthTestFixtures",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -27,9 +27,12 @@ public struct CGMinerAPI: Sendable {
             }
             command = name
         }
-        let status = backend.status()
+        guard let snapshot = backend.snapshot() else {
+            return Self.encode(["STATUS": [Self.status("E", code: 45, message: "the heater is starting: no tick yet", now: now)], "id": 1])
+        }
+        let status = HeaterStatus(snapshot, identity: backend.identity)
         let mhs = status.hashRate / 1e6
-        let chip = status.temperatures.first { $0.role == "chip" }?.celsius ?? 0
+        let chip = status.heatSink ?? 0
         let pool = status.pool
         switch command {
         case "summary":

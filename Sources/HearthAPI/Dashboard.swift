@@ -82,9 +82,8 @@ enum Dashboard {
 
         function render() {
           const s = status;
-          const room = s.temperatures.find(t => t.role === "room") || s.temperatures.find(t => t.role === "intake");
           $("hostname").textContent = s.hostname;
-          $("room").textContent = celsius(room ? room.celsius : null);
+          $("room").textContent = celsius(s.room);
           $("setpoint").textContent = celsius(s.setpoint);
           $("mode").textContent = s.mode;
           $("override").textContent = s.scheduleOverridden ? " (set by hand until the schedule's next slot)" : "";
@@ -117,8 +116,7 @@ enum Dashboard {
           g.clearRect(0, 0, w, h);
           const points = history.slice();
           if (status) {
-            const room = status.temperatures.find(t => t.role === "room");
-            points.push({ time: Date.now() / 1000, room: room ? room.celsius : null, setpoint: status.setpoint });
+            points.push({ time: Date.now() / 1000, room: status.room, setpoint: status.setpoint });
           }
           canvas.dataset.points = points.length;
           if (points.length < 2) return;

@@ -3,9 +3,28 @@ import HearthControl
 import HearthHAL
 import Hummingbird
 
+/// Who the heater is, for the readers that show it.
+public struct HeaterIdentity: Hashable, Sendable {
+    public var version: String
+    public var hostname: String
+
+    public init(version: String, hostname: String) {
+        self.version = version
+        self.hostname = hostname
+    }
+}
+
 /// What the API reads of the heater and asks of it; the daemon's control service provides it.
+/// Every reader (status, ESP-Miner's system info, metrics, cgminer's API) reads the last tick's
+/// snapshot and nothing else.
 public protocol HeaterBackend: Sendable {
-    func status() -> HeaterStatus
+    /// The last tick's snapshot; `nil` until the first tick has run.
+    func snapshot() -> TickSnapshot?
+    /// The snapshot of the first tick after the one counted `count` (so that the answer to a
+    /// change shows the heater under it), or the last one if none comes within a few ticks.
+    func snapshot(after count: Int) async -> TickSnapshot?
+    /// Who the heater is.
+    var identity: HeaterIdentity { get }
     /// Sets the setpoint and mode by hand (a schedule takes over again at its next slot).
     func set(setpoint: Celsius?, mode: Mode?)
     /// Clears the latched faults; returns those cleared.
@@ -79,6 +98,12 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
     /// The schedule's setpoint is being overridden by hand until its next slot.
     public var scheduleOverridden: Bool
     public var temperatures: [Temperature]
+    /// The room temperature the thermostat holds, °C: the board's first room sensor, else its
+    /// first intake sensor (`roomSensor` names it); `nil` when that sensor could not be read.
+    public var room: Double?
+    public var roomSensor: String?
+    /// The heat sink the fan loop and the allocator use, °C (the hottest chip sensor).
+    public var heatSink: Double?
     public var fanDuty: Double?
     public var fanRPM: Double?
     /// The power target applied to the hash engine, W.
@@ -118,6 +143,34 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
 
 extension HeaterStatus: ResponseEncodable {}
 
+extension HeaterStatus {
+    /// The status of the heater at the tick of `snapshot`: the one place the API turns a snapshot
+    /// into JSON's numbers and strings.
+    public init(_ snapshot: TickSnapshot, identity: HeaterIdentity) {
+        let temperatures = snapshot.readings.map { reading in
+            switch reading.reading {
+            case .success(let value): Temperature(name: reading.name, role: reading.role.rawValue, celsius: value.value, error: nil)
+            case .failure(let error): Temperature(name: reading.name, role: reading.role.rawValue, celsius: nil, error: "\(error)")
+            }
+        }
+        let pool = snapshot.pool.map { pool in
+            PoolStatus(
+                name: pool.name, url: pool.url, authorized: pool.authorized, difficulty: pool.difficulty, accepted: pool.accepted,
+                rejected: pool.rejected, stale: pool.stale, bestDifficulty: pool.bestDifficulty, lastError: pool.lastError)
+        }
+        self.init(
+            version: identity.version, hostname: identity.hostname, uptimeSeconds: Int(snapshot.elapsed.components.seconds),
+            setpoint: snapshot.setpoint.value, mode: snapshot.mode.rawValue, scheduleOverridden: snapshot.scheduleOverridden,
+            temperatures: temperatures, fanDuty: snapshot.output.fanDuty.value, fanRPM: snapshot.fanRPM?.value,
+            powerWatts: snapshot.appliedPower.value, supplyWatts: snapshot.measuredPower?.value,
+            hashRate: snapshot.engine?.hashRate ?? 0, hashes: snapshot.hashes ?? 0, engine: snapshot.engine?.description ?? "none",
+            pool: pool, faults: snapshot.faults)
+        room = snapshot.room?.value
+        roomSensor = snapshot.temperatures.room?.name
+        heatSink = snapshot.temperatures.heatSink?.value
+    }
+}
+
 /// The fields of ESP-Miner's `GET /api/system/info` that apply to a heater, with its names and
 /// units (hash rate in GH/s, power in W, temperatures in °C, fan speed in %), so home-miner
 /// dashboards and monitoring libraries can read it.
@@ -141,7 +194,7 @@ public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
     init(_ status: HeaterStatus, user: String) {
         power = status.supplyWatts ?? status.powerWatts
         hashRate = status.hashRate / 1e9
-        temp = status.temperatures.first { $0.role == "chip" }?.celsius
+        temp = status.heatSink
         fanspeed = status.fanDuty.map { $0 * 100 }
         fanrpm = status.fanRPM
         sharesAccepted = status.pool?.accepted ?? 0
@@ -202,13 +255,13 @@ public struct HeaterAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.html)))
         }
-        router.get("/api/status") { _, _ in backend.status() }
+        router.get("/api/status") { _, _ in try backend.status() }
         router.get("/api/history") { [history] _, _ in history.page }
-        router.get("/api/system/info") { [user] _, _ in SystemInfo(backend.status(), user: user) }
+        router.get("/api/system/info") { [user] _, _ in SystemInfo(try backend.status(), user: user) }
         router.get("/metrics") { [metrics] _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.scrape(backend.status()))))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.scrape(try backend.latest()))))
         }
         let writes = router.group("/api").add(middleware: BearerToken(token: token))
         writes.put("setpoint") { request, context in
@@ -218,8 +271,9 @@ public struct HeaterAPI: Sendable {
                     .badRequest,
                     message: "setpoint \(body.setpoint) is outside \(Thermostat.setpointRange.lowerBound)…\(Thermostat.setpointRange.upperBound) °C")
             }
+            let before = backend.snapshot()?.count ?? 0
             backend.set(setpoint: Celsius(body.setpoint), mode: nil)
-            return backend.status()
+            return try await backend.status(after: before)
         }
         writes.put("mode") { request, context in
             let body = try await request.decode(as: ModeRequest.self, context: context)
@@ -227,8 +281,9 @@ public struct HeaterAPI: Sendable {
                 throw HTTPError(
                     .badRequest, message: "mode \"\(body.mode)\" is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            let before = backend.snapshot()?.count ?? 0
             backend.set(setpoint: nil, mode: mode)
-            return backend.status()
+            return try await backend.status(after: before)
         }
         writes.post("faults/clear") { _, _ in Cleared(cleared: backend.clearFaults()) }
         router.get("/api/schedule") { _, _ in backend.schedule() }
@@ -247,6 +302,28 @@ public struct HeaterAPI: Sendable {
         }
         return router
     }
+}
+
+extension HeaterBackend {
+    /// The last tick's snapshot; before the first tick, 503 with a message.
+    func latest() throws -> TickSnapshot {
+        guard let snapshot = snapshot() else {
+            throw HTTPError(.serviceUnavailable, message: "the heater is starting: no tick has run yet")
+        }
+        return snapshot
+    }
+
+    /// The last tick's status, as `GET /api/status` shows it; before the first tick, 503.
+    public func status() throws -> HeaterStatus { HeaterStatus(try latest(), identity: identity) }
+
+    /// The status of the first tick after the one counted `count`; before the first tick, 503.
+    func status(after count: Int) async throws -> HeaterStatus {
+        guard let snapshot = await snapshot(after: count) else { return try status() }
+        return HeaterStatus(snapshot, identity: identity)
+    }
+
+    /// A backend whose every snapshot is fresh (a test's) answers at once.
+    public func snapshot(after count: Int) async -> TickSnapshot? { snapshot() }
 }
 
 /// Lets a request through only with the configured bearer token.

@@ -1,9 +1,12 @@
-import Foundation
+import HearthControl
+import HearthHAL
 import Hummingbird
 import Synchronization
 
 /// The last day of the heater, a sample every `interval`: what the dashboard's chart draws.
-/// A ring buffer of fixed size, so a heater that runs for years holds the same memory as on its
+/// Fed by the control tick: each sample is the mean of the ticks in its interval (the room over
+/// the ticks that could read it), so a sample is visible from its interval's first tick on. A
+/// ring buffer of fixed size, so a heater that runs for years holds the same memory as on its
 /// first day.
 public final class HeaterHistory: Sendable {
     public struct Sample: Codable, Hashable, Sendable {
@@ -23,47 +26,72 @@ public final class HeaterHistory: Sendable {
 
     public let interval: Duration
     public let capacity: Int
-    private let state = Mutex((samples: [Sample](), next: 0))
+
+    /// The ring, and the running sums of the newest sample's interval.
+    private struct Ring {
+        var samples: [Sample] = []
+        var next = 0
+        var newest: Int?
+        var ticks = 0
+        var roomTicks = 0
+        var sums = (room: 0.0, power: 0.0, hashRate: 0.0)
+    }
+    private let state = Mutex(Ring())
 
     public init(interval: Duration = .seconds(30), span: Duration = .seconds(24 * 3600)) {
         self.interval = interval
         self.capacity = max(Int((span / interval).rounded(.up)), 1)
     }
 
-    /// Adds a sample of `status` taken at `time`.
-    public func record(_ status: HeaterStatus, at time: Date) {
-        let room = status.temperatures.first { $0.role == "room" }?.celsius
-            ?? status.temperatures.first { $0.role == "intake" }?.celsius
-        let sample = Sample(
-            time: time.timeIntervalSince1970, room: room, setpoint: status.setpoint, powerWatts: status.powerWatts,
-            hashRate: status.hashRate)
-        state.withLock { state in
-            if state.samples.count < capacity {
-                state.samples.append(sample)
-            } else {
-                state.samples[state.next] = sample
+    /// Adds a tick: to the newest sample while the tick falls within its interval, else as the
+    /// start of a new sample (at the tick's wall time).
+    public func record(_ snapshot: TickSnapshot) {
+        let room = snapshot.room?.value
+        let power = snapshot.appliedPower.value
+        let hashRate = snapshot.engine?.hashRate ?? 0
+        state.withLock { ring in
+            if let newest = ring.newest, snapshot.wallTime >= ring.samples[newest].time,
+                snapshot.wallTime - ring.samples[newest].time < interval.seconds
+            {
+                ring.ticks += 1
+                ring.sums.power += power
+                ring.sums.hashRate += hashRate
+                if let room {
+                    ring.roomTicks += 1
+                    ring.sums.room += room
+                }
+                var sample = ring.samples[newest]
+                sample.room = ring.roomTicks > 0 ? ring.sums.room / Double(ring.roomTicks) : nil
+                sample.powerWatts = ring.sums.power / Double(ring.ticks)
+                sample.hashRate = ring.sums.hashRate / Double(ring.ticks)
+                sample.setpoint = snapshot.setpoint.value
+                ring.samples[newest] = sample
+                return
             }
-            state.next = (state.next + 1) % capacity
+            let sample = Sample(
+                time: snapshot.wallTime, room: room, setpoint: snapshot.setpoint.value, powerWatts: power, hashRate: hashRate)
+            if ring.samples.count < capacity {
+                ring.samples.append(sample)
+            } else {
+                ring.samples[ring.next] = sample
+            }
+            ring.newest = ring.next
+            ring.next = (ring.next + 1) % capacity
+            ring.ticks = 1
+            ring.roomTicks = room == nil ? 0 : 1
+            ring.sums = (room ?? 0, power, hashRate)
         }
     }
 
     /// The samples, oldest first.
     public var samples: [Sample] {
-        state.withLock { state in
-            guard state.samples.count == capacity else { return state.samples }
-            return Array(state.samples[state.next...] + state.samples[..<state.next])
+        state.withLock { ring in
+            guard ring.samples.count == capacity else { return ring.samples }
+            return Array(ring.samples[ring.next...] + ring.samples[..<ring.next])
         }
     }
 
     public var page: Page {
-        Page(intervalSeconds: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18, samples: samples)
-    }
-
-    /// Records a sample now and every `interval` until the task is cancelled.
-    public func run(_ backend: any HeaterBackend) async {
-        while !Task.isCancelled {
-            record(backend.status(), at: Date())
-            try? await Task.sleep(for: interval)
-        }
+        Page(intervalSeconds: interval.seconds, samples: samples)
     }
 }

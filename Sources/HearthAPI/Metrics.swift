@@ -1,4 +1,5 @@
 import CoreMetrics
+import HearthControl
 import Prometheus
 import Synchronization
 
@@ -6,8 +7,8 @@ import Synchronization
 ///
 /// They are swift-metrics gauges and counters made on swift-prometheus' factory over a registry
 /// of their own (not the process-wide `MetricsSystem`, so that tests and several APIs in one
-/// process do not share figures), and are brought up to date from the heater's status at each
-/// scrape: a scrape sees the heater as it is at that moment, and nothing runs between scrapes.
+/// process do not share figures), and are brought up to date from the last tick's snapshot at
+/// each scrape: a scrape sees the heater as that tick left it, and nothing runs between scrapes.
 public final class HeaterMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
@@ -19,33 +20,37 @@ public final class HeaterMetrics: Sendable {
         self.factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    /// Brings every figure up to date with `status` and returns the registry's text exposition.
-    public func scrape(_ status: HeaterStatus) -> [UInt8] {
-        update(from: status)
+    /// Brings every figure up to date with `snapshot` and returns the registry's text exposition.
+    public func scrape(_ snapshot: TickSnapshot) -> [UInt8] {
+        update(from: snapshot)
         return registry.emitToBuffer()
     }
 
-    func update(from status: HeaterStatus) {
-        gauge("hearth_setpoint_celsius", status.setpoint)
-        for mode in ["off", "heat", "eco", "boost", "night"] {
-            gauge("hearth_mode", status.mode == mode ? 1 : 0, [("mode", mode)])
+    func update(from snapshot: TickSnapshot) {
+        gauge("hearth_setpoint_celsius", snapshot.setpoint.value)
+        for mode in Mode.allCases {
+            gauge("hearth_mode", snapshot.mode == mode ? 1 : 0, [("mode", mode.rawValue)])
         }
-        gauge("hearth_schedule_overridden", status.scheduleOverridden ? 1 : 0)
-        for temperature in status.temperatures {
-            let labels = [("sensor", temperature.name), ("role", temperature.role)]
-            gauge("hearth_sensor_ok", temperature.celsius == nil ? 0 : 1, labels)
+        gauge("hearth_schedule_overridden", snapshot.scheduleOverridden ? 1 : 0)
+        for reading in snapshot.readings {
+            let labels = [("sensor", reading.name), ("role", reading.role.rawValue)]
+            gauge("hearth_sensor_ok", reading.value == nil ? 0 : 1, labels)
             // An unreadable sensor's temperature is not a number, never a stale value.
-            gauge("hearth_temperature_celsius", temperature.celsius ?? .nan, labels)
+            gauge("hearth_temperature_celsius", reading.value?.value ?? .nan, labels)
         }
-        gauge("hearth_power_target_watts", status.powerWatts)
-        if let supply = status.supplyWatts { gauge("hearth_supply_watts", supply) }
-        if let duty = status.fanDuty { gauge("hearth_fan_duty_ratio", duty) }
-        if let rpm = status.fanRPM { gauge("hearth_fan_rpm", rpm) }
-        gauge("hearth_hash_rate_hashes_per_second", status.hashRate)
-        count("hearth_hashes_total", Int64(clamping: status.hashes))
-        gauge("hearth_faults_latched", Double(status.faults.count))
-        gauge("hearth_uptime_seconds", Double(status.uptimeSeconds))
-        let pool = status.pool
+        // The room the thermostat holds, whichever sensor it is (a room sensor, else an intake).
+        if let room = snapshot.temperatures.room {
+            gauge("hearth_room_celsius", room.value?.value ?? .nan, [("sensor", room.name)])
+        }
+        gauge("hearth_power_target_watts", snapshot.appliedPower.value)
+        if let supply = snapshot.measuredPower { gauge("hearth_supply_watts", supply.value) }
+        gauge("hearth_fan_duty_ratio", snapshot.output.fanDuty.value)
+        if let rpm = snapshot.fanRPM { gauge("hearth_fan_rpm", rpm.value) }
+        gauge("hearth_hash_rate_hashes_per_second", snapshot.engine?.hashRate ?? 0)
+        count("hearth_hashes_total", Int64(clamping: snapshot.hashes ?? 0))
+        gauge("hearth_faults_latched", Double(snapshot.faults.count))
+        gauge("hearth_uptime_seconds", snapshot.elapsed.seconds.rounded(.down))
+        let pool = snapshot.pool
         gauge("hearth_pool_authorized", pool?.authorized == true ? 1 : 0)
         gauge("hearth_pool_difficulty", pool?.difficulty ?? 0)
         gauge("hearth_best_share_difficulty", pool?.bestDifficulty ?? 0)

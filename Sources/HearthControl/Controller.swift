@@ -69,6 +69,12 @@ public struct ControlOutput: Hashable, Sendable {
     public var powerTarget: Watts
     /// The fan's duty.
     public var fanDuty: DutyCycle
+
+    public init(demand: Watts, powerTarget: Watts, fanDuty: DutyCycle) {
+        self.demand = demand
+        self.powerTarget = powerTarget
+        self.fanDuty = fanDuty
+    }
 }
 
 /// The heater's control loops after the safety supervisor: the room loop (temperature error →

@@ -13,7 +13,8 @@ import Synchronization
 public final class HeaterService<C: Clock>: Service where C.Duration == Duration {
     private let hardware: Hardware
     private let clock: C
-    private let period: Duration
+    /// Time between ticks.
+    public let period: Duration
     private let maxTicks: Int?
     let logger: Logger
     /// Ticks between two summary lines in the log.

@@ -12,23 +12,35 @@ import Testing
 final class FakeHeater: HeaterBackend {
     private let state = Mutex((setpoint: 20.0, mode: Mode.heat, faults: ["fan stalled: commanded 100 % but no tach"]))
 
-    func status() -> HeaterStatus {
+    let identity = HeaterIdentity(version: "0.1.0", hostname: "den")
+
+    func snapshot() -> TickSnapshot? { tick() }
+
+    /// The heater an hour after start: a room sensor, a heat sink and an exhaust that NACKs, a
+    /// fan at 40 %, a pool.
+    func tick() -> TickSnapshot {
         let (setpoint, mode, faults) = state.withLock { ($0.setpoint, $0.mode, $0.faults) }
-        return HeaterStatus(
-            version: "0.1.0", hostname: "den", uptimeSeconds: 3600, setpoint: setpoint, mode: mode.rawValue,
-            scheduleOverridden: false,
-            temperatures: [
-                .init(name: "room", role: "room", celsius: 19.5, error: nil),
-                .init(name: "sink", role: "chip", celsius: 55.25, error: nil),
-                .init(name: "exhaust", role: "exhaust", celsius: nil, error: "NACK on address"),
-            ],
-            fanDuty: 0.4, fanRPM: 2100, powerWatts: 350, supplyWatts: 362.5, hashRate: 1.5e12, hashes: 123_456,
-            engine: "CPU",
-            pool: .init(
-                name: "fallback 1", url: "stratum+tcp://pool.example:3333", authorized: true, difficulty: 512, accepted: 41,
-                rejected: 2, stale: 1, bestDifficulty: 1_234_567, lastError: nil),
-            faults: faults)
+        let readings = [
+            SensorReading(name: "room", role: .room, reading: .success(Celsius(19.5))),
+            SensorReading(name: "sink", role: .chip, reading: .success(Celsius(55.25))),
+            SensorReading(name: "exhaust", role: .exhaust, reading: .failure(HALError(.nackAddress, "no device answered", device: "/dev/i2c-1", address: I2CAddress(0x49)))),
+        ]
+        var snapshot = TickSnapshot(
+            elapsed: .seconds(3600), readings: readings, temperatures: ResolvedTemperatures(readings),
+            power: .success(PowerReading(voltage: Volts(12), current: Amperes(362.5 / 12), power: Watts(362.5))),
+            fanSpeed: .success(RPM(2100)), fanError: nil,
+            safety: SafetyDecision(maxPower: Watts(400), fansFull: false, events: []),
+            output: ControlOutput(demand: Watts(350), powerTarget: Watts(350), fanDuty: DutyCycle(0.4)),
+            appliedPower: Watts(350), setpoint: Celsius(setpoint), mode: mode, faults: faults, energyKWh: 0.35, hashes: 123_456)
+        snapshot.engine = .init(description: "CPU", hashes: 123_456, hashRate: 1.5e12)
+        snapshot.pool = .init(
+            name: "fallback 1", url: "stratum+tcp://pool.example:3333", user: "bc1qheater.den", authorized: true, difficulty: 512,
+            accepted: 41, rejected: 2, stale: 1, discarded: 0, bestDifficulty: 1_234_567, lastError: nil)
+        return snapshot
     }
+
+    /// What `GET /api/status` shows of it.
+    func status() -> HeaterStatus { HeaterStatus(tick(), identity: identity) }
 
     func set(setpoint: Celsius?, mode: Mode?) {
         state.withLock { state in
@@ -85,7 +97,8 @@ final class FakeHeater: HeaterBackend {
                 let body = try json(response.body)
                 #expect(body["setpoint"] as? Double == 20)
                 #expect(body["faults"] as? [String] == ["fan stalled: commanded 100 % but no tach"])
-                #expect(((body["temperatures"] as? [[String: Any]])?[2])?["error"] as? String == "NACK on address")
+                #expect(((body["temperatures"] as? [[String: Any]])?[2])?["error"] as? String
+                    == "NACK on address: /dev/i2c-1 address 0x49: no device answered")
             }
             try await client.execute(uri: "/api/system/info", method: .get) { response in
                 let info = try json(response.body)
@@ -223,7 +236,7 @@ final class FakeHeater: HeaterBackend {
     /// Counters follow the heater's totals across scrapes, and never go down.
     @Test func countersAddWhatTheTotalsGained() {
         let metrics = HeaterMetrics()
-        var status = FakeHeater().status()
+        var status = FakeHeater().tick()
         func accepted() -> Double? { sample(String(decoding: metrics.scrape(status), as: UTF8.self), "hearth_shares_accepted_total") }
         #expect(accepted() == 41)
         #expect(accepted() == 41, "a second scrape adds nothing")
@@ -236,7 +249,9 @@ final class FakeHeater: HeaterBackend {
     @Test func theDashboardAndItsHistory() async throws {
         let heater = FakeHeater()
         let history = HeaterHistory(interval: .seconds(30))
-        history.record(heater.status(), at: Date(timeIntervalSince1970: 1_000))
+        var tick = heater.tick()
+        tick.wallTime = 1_000
+        history.record(tick)
         let api = HeaterAPI(backend: heater, token: nil, history: history)
         try await Application(router: api.router()).test(.live) { client in
             try await client.execute(uri: "/", method: .get) { response in
@@ -265,10 +280,11 @@ final class FakeHeater: HeaterBackend {
     @Test func theHistoryKeepsTheLastDay() {
         let history = HeaterHistory(interval: .seconds(600), span: .seconds(3600))
         #expect(history.capacity == 6)
-        var status = FakeHeater().status()
+        var status = FakeHeater().tick()
         for minute in stride(from: 0, to: 100, by: 10) {
-            status.setpoint = Double(minute)
-            history.record(status, at: Date(timeIntervalSince1970: Double(minute * 60)))
+            status.setpoint = Celsius(Double(minute))
+            status.wallTime = Double(minute * 60)
+            history.record(status)
         }
         #expect(history.samples.map(\.setpoint) == [40, 50, 60, 70, 80, 90])
         #expect(history.samples.map(\.time) == [2400, 3000, 3600, 4200, 4800, 5400])

@@ -1,4 +1,5 @@
 import HearthAPI
+import HearthConfig
 import HearthControl
 import HearthHAL
 import HearthNet
@@ -10,71 +11,52 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-import HearthConfig
 #endif
 
-/// The running heater as the API sees it.
-struct DaemonBackend: HeaterBackend {
-    let service: HeaterService<ContinuousClock>
-    let client: StratumClient?
-    /// What is hashing now: it changes when the hash board fails and the CPU takes over.
-    let engine: @Sendable () -> String
-    let started = ContinuousClock.now
+/// Which schedule holds: the configuration's, or one set through the API. Shared with the
+/// daemon, which saves the API's in the state file.
+final class Schedules: Sendable {
+    let configured: Schedule?
+    let store: StateStore?
+    private let fromAPI: Mutex<[ScheduleEntry]?>
+
+    init(configured: Schedule?, fromAPI: [ScheduleEntry]?, store: StateStore?) {
+        self.configured = configured
+        self.fromAPI = Mutex(fromAPI)
+        self.store = store
+    }
+
+    var set: [ScheduleEntry]? { fromAPI.withLock { $0 } }
+
+    /// Records the API's schedule and writes it to the state file at once, so that a crash
+    /// does not lose it.
+    func record(_ entries: [ScheduleEntry]?) throws(ConfigError) {
+        fromAPI.withLock { $0 = entries }
+        guard let store else { return }
+        var state = store.load().state
+        state.schedule = entries
+        try store.save(state)
+    }
+}
+
+/// The running heater as the API sees it: the control service's last snapshot.
+struct DaemonBackend<C: Clock>: HeaterBackend where C.Duration == Duration {
+    let service: HeaterService<C>
+    let identity = HeaterIdentity(version: HearthVersion.current, hostname: hostname)
     /// The configuration file's schedule, and the one set through the API (kept in the state file).
     let schedules: Schedules
 
-    /// Which schedule holds: the configuration's, or one set through the API. Shared with the
-    /// daemon, which saves the API's in the state file.
-    final class Schedules: Sendable {
-        let configured: Schedule?
-        let store: StateStore?
-        private let fromAPI: Mutex<[ScheduleEntry]?>
+    func snapshot() -> TickSnapshot? { service.latest }
 
-        init(configured: Schedule?, fromAPI: [ScheduleEntry]?, store: StateStore?) {
-            self.configured = configured
-            self.fromAPI = Mutex(fromAPI)
-            self.store = store
+    /// Waits for the next tick, at most four tick periods (the control task may be between ticks
+    /// or, with a stuck bus, in one).
+    func snapshot(after count: Int) async -> TickSnapshot? {
+        let deadline = ContinuousClock.now + service.period * 4
+        while ContinuousClock.now < deadline {
+            if let latest = service.latest, latest.count > count { return latest }
+            try? await Task.sleep(for: .milliseconds(10))
         }
-
-        var set: [ScheduleEntry]? { fromAPI.withLock { $0 } }
-
-        /// Records the API's schedule and writes it to the state file at once, so that a crash
-        /// does not lose it.
-        func record(_ entries: [ScheduleEntry]?) throws(ConfigError) {
-            fromAPI.withLock { $0 = entries }
-            guard let store else { return }
-            var state = store.load().state
-            state.schedule = entries
-            try store.save(state)
-        }
-    }
-
-    func status() -> HeaterStatus {
-        let report = service.latest
-        let snapshot = service.snapshot
-        let pool = client.map { client in
-            let status = client.status
-            return HeaterStatus.PoolStatus(
-                name: status.pool, url: status.url, authorized: status.authorized, difficulty: status.difficulty,
-                accepted: status.accepted, rejected: status.rejected, stale: status.stale,
-                bestDifficulty: status.bestDifficulty, lastError: status.lastError)
-        }
-        let temperatures = (report?.readings ?? []).map { reading in
-            switch reading.reading {
-            case .success(let value):
-                HeaterStatus.Temperature(name: reading.name, role: reading.role.rawValue, celsius: value.value, error: nil)
-            case .failure(let error):
-                HeaterStatus.Temperature(name: reading.name, role: reading.role.rawValue, celsius: nil, error: "\(error)")
-            }
-        }
-        let fanRPM: Double? = if case .success(let rpm?)? = report?.fanSpeed { rpm.value } else { nil }
-        let supply: Double? = if case .success(let reading)? = report?.power { reading.power.value } else { nil }
-        return HeaterStatus(
-            version: HearthVersion.current, hostname: Self.hostname, uptimeSeconds: Int(started.duration(to: .now).components.seconds),
-            setpoint: snapshot.setpoint.value, mode: snapshot.mode.rawValue, scheduleOverridden: service.scheduleOverridden,
-            temperatures: temperatures, fanDuty: report.map { $0.output.fanDuty.value }, fanRPM: fanRPM,
-            powerWatts: report?.appliedPower.value ?? 0, supplyWatts: supply, hashRate: service.hashRate,
-            hashes: report?.hashes ?? 0, engine: engine(), pool: pool, faults: snapshot.faults)
+        return service.latest
     }
 
     func set(setpoint: Celsius?, mode: Mode?) { service.set(setpoint: setpoint, mode: mode) }
@@ -96,13 +78,14 @@ struct DaemonBackend: HeaterBackend {
             service.logger.error("the schedule set through the API could not be saved: \(error)")
         }
     }
-
-    static let hostname: String = {
-        var name = [CChar](repeating: 0, count: 256)
-        guard gethostname(&name, name.count) == 0 else { return "hearth" }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
 }
+
+/// This machine's host name, as the API reports it; "hearth" if it cannot be read.
+let hostname: String = {
+    var name = [CChar](repeating: 0, count: 256)
+    guard gethostname(&name, name.count) == 0 else { return "hearth" }
+    return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}()
 
 /// The HTTP API as a service of the daemon. A port that cannot be bound is logged and the heater
 /// goes on heating without its API: a busy port must not leave a room cold.
@@ -114,16 +97,11 @@ struct APIService: Service {
     func run() async throws {
         let app = Application(
             router: api.router(), configuration: .init(address: .hostname(options.host, port: options.port)), logger: logger)
-        await withDiscardingTaskGroup { group in
-            // The dashboard's history, recorded for as long as the API runs.
-            group.addTask { [api] in await cancelWhenGracefulShutdown { await api.history.run(api.backend) } }
-            do {
-                try await app.runService()
-            } catch {
-                logger.error("HTTP API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
-                try? await gracefulShutdown()
-            }
-            group.cancelAll()
+        do {
+            try await app.runService()
+        } catch {
+            logger.error("HTTP API on \(options.host):\(options.port) could not run: \(error); the heater goes on without it")
+            try? await gracefulShutdown()
         }
     }
 }

@@ -128,11 +128,20 @@ public enum Daemon {
             }
             logger.info("feeding the kernel watchdog \(device) every tick")
         }
+        let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
+        let history = HeaterHistory()
+        let user = options.pools.first?.user ?? ""
+        let feeds = HeaterService<ContinuousClock>.Feeds(
+            engine: { [engine = hardware.engine, simulated = board.backend == .sim] in
+                engine?.status ?? (simulated ? "simulated" : "none")
+            },
+            pool: { client.map { Self.pool($0.status, user: user) } },
+            publish: history.record)
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
             schedule: schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
-            roomGains: options.roomGains, weekTime: localWeekTime)
+            roomGains: options.roomGains, weekTime: localWeekTime, feeds: feeds)
         if let gains = options.roomGains { logger.info("room loop gains: kp \(gains.kp), ki \(gains.ki), kd \(gains.kd)") }
         if let schedule {
             logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
@@ -140,15 +149,11 @@ public enum Daemon {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
         ]
-        let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
         if let client {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
         }
-        let schedules = DaemonBackend.Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
-        let backend = DaemonBackend(
-            service: service, client: client,
-            engine: { [engine = hardware.engine, simulated = board.backend == .sim] in engine?.status ?? (simulated ? "simulated" : "none") },
-            schedules: schedules)
+        let schedules = Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
+        let backend = DaemonBackend(service: service, schedules: schedules)
         if let cgminer = options.cgminer {
             services.append(.init(
                 service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
@@ -156,7 +161,7 @@ public enum Daemon {
             logger.info("cgminer API on \(cgminer.host):\(cgminer.port)")
         }
         if let api = options.api {
-            let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: options.pools.first?.user ?? "")
+            let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: user, history: history)
             services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
             logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")
         }
@@ -191,6 +196,14 @@ public enum Daemon {
             logger.info("pool: \(status.accepted) shares accepted, \(status.rejected) rejected, \(status.stale) stale, \(status.discarded) found offline")
         }
         logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
+    }
+
+    /// The pool client's status as a snapshot carries it.
+    static func pool(_ status: StratumStatus, user: String) -> TickSnapshot.Pool {
+        TickSnapshot.Pool(
+            name: status.pool, url: status.url, user: user, authorized: status.authorized, difficulty: status.difficulty,
+            accepted: status.accepted, rejected: status.rejected, stale: status.stale, discarded: status.discarded,
+            bestDifficulty: status.bestDifficulty, lastError: status.lastError)
     }
 
     /// The pool client, when pools are configured and the board hashes; its work goes to the
