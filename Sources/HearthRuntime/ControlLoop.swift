@@ -43,7 +43,7 @@ public struct ControlLoop: Sendable {
     /// One tick; `demand`, when given, replaces the room loop's (an autotune's relay).
     public mutating func tick(time: Duration, demand: Watts? = nil) -> TickSnapshot {
         let step = lastTime.map { time - $0 } ?? .zero
-        hardware.simulation?(step)
+        hardware.simulation?.advance(by: step)
         energyKWh += applied.value * step.seconds / 3_600_000
         lastTime = time
 
@@ -62,7 +62,7 @@ public struct ControlLoop: Sendable {
             time: time, setpoint: setpoint, mode: mode, temperatures: temperatures, safety: safety, demand: demand)
 
         applied = hardware.load == nil ? .zero : output.powerTarget
-        hardware.load?(applied)
+        hardware.load?.apply(applied)
         duty = output.fanDuty
         var fanError: HALError?
         if let fan = hardware.fan {
@@ -71,6 +71,6 @@ public struct ControlLoop: Sendable {
         return TickSnapshot(
             elapsed: time, readings: readings, temperatures: temperatures, power: power, fanSpeed: fanSpeed, fanError: fanError, safety: safety,
             output: output, appliedPower: applied, setpoint: setpoint, mode: mode,
-            faults: supervisor.latched.map { "\($0.fault)" }, energyKWh: energyKWh, hashes: hardware.hashes?())
+            faults: supervisor.latched.map { "\($0.fault)" }, energyKWh: energyKWh, hashes: hardware.hashes)
     }
 }

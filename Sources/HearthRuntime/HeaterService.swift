@@ -2,7 +2,6 @@ import Foundation
 import HearthConfig
 import HearthControl
 import HearthHAL
-import HearthLinux
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -21,7 +20,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let summaryEvery: Int
     private let systemd: SystemdNotifier
     /// The kernel's watchdog, when the daemon feeds it: petted every tick, disarmed on a clean stop.
-    private let hardwareWatchdog: HardwareWatchdog?
+    private let hardwareWatchdog: (any Watchdog)?
 
     /// The schedule, when there is one, and the wall clock's place in the week.
     private let weekTime: @Sendable () -> WeekTime
@@ -77,7 +76,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         hardware: Hardware, clock: C, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
-        schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: HardwareWatchdog? = nil,
+        schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: (any Watchdog)? = nil,
         roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) },
         wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, feeds: Feeds = Feeds()
     ) {

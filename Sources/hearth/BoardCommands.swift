@@ -59,7 +59,7 @@ extension Hearth {
                 }
                 defer {
                     for failure in hardware.enterSafeState() { print("safe state: \(failure)") }
-                    hardware.shutdown?()
+                    hardware.shutdown()
                 }
                 for sensor in hardware.sensors {
                     let reading = Result { () throws(HALError) in try sensor.device.readTemperature() }

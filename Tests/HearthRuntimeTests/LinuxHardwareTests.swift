@@ -42,7 +42,7 @@ import HearthTestFixtures
         i2c.addWordDevice(0x18, registers: [0x05: 0xC1C4, 0x06: 0x0054, 0x07: 0x0400, 0x08: 0x03])  // heat sink: 28.25 °C
         i2c.addWordDevice(0x40, registers: [0x01: 0x0320, 0x02: 0x2580, 0x03: 0x0258, 0xFE: 0x5449, 0xFF: 0x2270])  // 12 V, 1 A
         let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: gpio.library)
-        defer { hardware.shutdown?() }
+        defer { hardware.shutdown() }
         #expect(hardware.ratedPower == Watts(6.4 - 2.7), "no hash board driver: the CPU above idle is the load")
 
         // Levels at the instant of request: no glitch through an unsafe state.
@@ -84,11 +84,11 @@ import HearthTestFixtures
         i2c.addWordDevice(0x18, registers: [0x05: 0xC1C4, 0x06: 0x0054, 0x07: 0x0400, 0x08: 0x03])
         i2c.addWordDevice(0x40, registers: [0x01: 0x0320, 0x02: 0x2580, 0x03: 0x0258, 0xFE: 0x5449, 0xFF: 0x2270])
         let hardware = try Hardware.openLinux(board, roots: roots, sys: i2c.sys(over: sysfs.sys), gpio: fakeChip().library)
-        defer { hardware.shutdown?() }
+        defer { hardware.shutdown() }
         #expect(hardware.notes.count == 2)
         #expect(hardware.notes.first?.contains("corrected every 5 s by the energy counter package-0") == true)
-        hardware.load?(Watts(1))
-        hardware.load?(.zero)
+        hardware.load?.apply(Watts(1))
+        hardware.load?.apply(.zero)
     }
 
     @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {

@@ -30,6 +30,7 @@ extension Hardware {
             fastBaud: asic.baud, coreVolts: asic.core?.volts)
         let (shares, notices) = (shares, engineNotices)
         let engine: FallbackHashEngine
+        let rating: Watts
         do throws(HALError) {
             let (port, regulatorBus) = try open()
             let regulator: DS4432U? = asic.core.flatMap { core in
@@ -54,23 +55,15 @@ extension Hardware {
                     return .init(chain)
                 },
                 makeFallback: fallback, onSwitch: { notices.deliver("hash engine now: \($0)") })
-            ratedPower = asic.power.fullLoad
+            rating = asic.power.fullLoad
         } catch {
             let cpu = FallbackHashEngine(failedPrimary: "\(error)", makeFallback: fallback)
             notes.append("hash board on \(asic.port): \(error); \(cpu.isHashing ? "the CPU heats instead" : "compute stays off")")
             guard cpu.isHashing else { return }
             engine = cpu
-            ratedPower = fallbackRating
+            rating = fallbackRating
         }
         engine.setWork(LocalWork.template)
-        attach(.init(engine))
-    }
-
-    /// Makes an engine the load: the thermostat's power goes to it as `drive` maps it.
-    mutating func attach(_ drive: FallbackHashEngine.Drive) {
-        engine = drive.engine
-        load = { drive.engine.setPowerTarget(drive.power($0)) }
-        hashes = { drive.engine.hashes }
-        shutdown = { drive.engine.stop() }
+        load = EngineLoad(.init(engine), ratedPower: rating)
     }
 }

@@ -36,26 +36,23 @@ public struct Hardware: Sendable {
     public var missing: [String] = []
     /// How the board's parts are run, where a person would want to know (logged at start).
     public var notes: [String] = []
-    /// For a simulated board: moves the simulated world forward by the time given. The control
-    /// task calls it before each tick's readings with the time since the last tick.
-    public var simulation: (@Sendable (Duration) -> Void)?
-    /// What takes the power target: the hash engine, or on the simulated board a simulated load
-    /// that turns it into heat. `nil` until this build has a hash engine for the board: then
-    /// compute stays off whatever the loops ask.
-    public var load: (@Sendable (Watts) -> Void)?
+    /// For a simulated board, its world: the control task moves it forward by the time since the
+    /// last tick, before each tick's readings.
+    public var simulation: SimWorld?
+    /// What takes the power target. `nil` when the board has nothing to heat with (no hash board
+    /// answered and no `[cpu]` power model): then compute stays off whatever the loops ask.
+    public var load: (any Load)?
     /// The most power the load can draw; zero when there is no load.
-    public var ratedPower = Watts(0)
-    /// Hashes computed so far, when the load is a hash engine.
-    public var hashes: (@Sendable () -> UInt64)?
+    public var ratedPower: Watts { load?.ratedPower ?? .zero }
     /// The hash engine a pool's work goes to, and where its shares come out; `nil` when the
     /// board does not hash.
-    public var engine: (any HashEngine)?
+    public var engine: (any HashEngine)? { load?.engine }
+    /// Hashes computed so far, when the load hashes.
+    public var hashes: UInt64? { load?.hashes }
+    /// Where the engine's shares go.
     public var shares = ShareSink()
     /// What the hash engine says after start (the hash board failed and the CPU took over), for the log.
     public var engineNotices = Sink<String>()
-    /// Ends what runs in the background (the hash engine's threads), after the safe state.
-    public var shutdown: (@Sendable () -> Void)?
-
     public init() {}
 
     /// Puts every output and the fan in its safe state: compute off, fans full, hash board off and
@@ -63,7 +60,7 @@ public struct Hardware: Sendable {
     @discardableResult
     public func enterSafeState() -> [HALError] {
         var failures: [HALError] = []
-        load?(.zero)
+        load?.apply(.zero)
         if let fan {
             do { try fan.fan.setDuty(fan.safe) } catch { failures.append(error) }
         }
@@ -72,6 +69,9 @@ public struct Hardware: Sendable {
         }
         return failures
     }
+
+    /// Ends what runs in the background (the hash engine's threads); call it after the safe state.
+    public func shutdown() { load?.stop() }
 }
 
 extension Hardware {

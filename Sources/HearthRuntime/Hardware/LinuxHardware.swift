@@ -108,8 +108,7 @@ extension Hardware {
                 sleep: { Thread.sleep(forTimeInterval: $0.seconds) }, fallback: { cpu?() },
                 fallbackRating: board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero)
         } else if let cpu, let drive = cpu() {
-            hardware.attach(drive)
-            hardware.ratedPower = board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero
+            hardware.load = EngineLoad(drive, ratedPower: board.cpuPower.map { $0.fullLoad - $0.idle } ?? .zero)
         }
         return hardware
     }

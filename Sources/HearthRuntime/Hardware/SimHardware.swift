@@ -80,17 +80,16 @@ extension Hardware {
             world.addPowerMeter(meter.chip == .ina260 ? .ina260 : .ina219(shuntOhms: meter.shuntOhms ?? 0.1), at: meter.address)
             hardware.powerMeter = try drivers.powerMeter(meter)
         }
-        hardware.simulation = { elapsed in world.advance(by: elapsed) }
+        hardware.simulation = world
         // The hash board is simulated as a load that turns its power target into heat in the chip.
-        hardware.ratedPower = Watts(world.model.parameters.ratedPower)
         guard hashing else {
-            hardware.load = { power in world.power = power }
+            hardware.load = SimulatedLoad(world: world)
             return hardware
         }
         // It also really hashes, so a pool gets real shares from the simulated heater: on a twin
         // of its chain when the board file has one, else on one CPU thread working in proportion
         // to the power (full power: flat out). The CPU is also the chain's fallback.
-        let rated = hardware.ratedPower
+        let rated = Watts(world.model.parameters.ratedPower)
         let shares = hardware.shares
         let cpu: @Sendable () -> FallbackHashEngine.Drive? = {
             .init(CPUHashEngine.started(model: CPUPowerModel(idle: .zero, fullLoad: rated, cores: 1), sink: shares, work: LocalWork.template))
@@ -108,14 +107,9 @@ extension Hardware {
             hardware.attachASIC(
                 asic, open: { (twin, asic.core.map { $0.bus == nil ? world.bus : boardBus }) }, ticketDifficulty: Self.simulatedTicket, sleep: { _ in }, fallback: cpu, fallbackRating: rated)
         } else if let drive = cpu() {
-            hardware.attach(drive)
+            hardware.load = EngineLoad(drive, ratedPower: rated)
         }
-        hardware.ratedPower = rated
-        let engineLoad = hardware.load
-        hardware.load = { power in
-            world.power = power
-            engineLoad?(power)
-        }
+        hardware.load = SimulatedLoad(world: world, hashing: hardware.load)
         return hardware
     }
 }

@@ -80,7 +80,7 @@ public enum Daemon {
         // The owner of the hardware puts it in its safe state however the services end.
         defer {
             hardware.enterSafeState()
-            hardware.shutdown?()
+            hardware.shutdown()
         }
         for sensor in hardware.sensors {
             logger.info("sensor \(sensor.spec.name) (\(sensor.spec.role.rawValue)): \(sensor.device.name)")
@@ -119,7 +119,7 @@ public enum Daemon {
         let setpoint = options.setpoint ?? Celsius(remembered.setpoint)
         let mode = options.mode ?? remembered.mode
         logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
-        var watchdog: HardwareWatchdog?
+        var watchdog: (any Watchdog)?
         if let device = options.watchdogDevice {
             do {
                 watchdog = try HardwareWatchdog(path: device)
@@ -183,7 +183,7 @@ public enum Daemon {
             state.latchedFaults = snapshot.faults
             state.schedule = schedules.set
             state.lifetimeEnergyKWh += snapshot.energyKWh
-            state.lifetimeHashes += hardware.hashes?() ?? 0
+            state.lifetimeHashes += hardware.hashes ?? 0
             state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
             do {
                 try store.save(state)
