@@ -57,7 +57,10 @@ public struct PID: Hashable, Sendable {
 
     /// The output for a measurement at `time`. The first call, and any call whose time is not
     /// after the last, uses no elapsed time: proportional action only, the integral unchanged.
+    /// A setpoint or measurement that is not a number gives the range's low end and leaves the
+    /// state as it was: one bad reading must not poison the filter and integral for good.
     public mutating func update(time: Duration, setpoint: Double, measurement: Double) -> Double {
+        guard setpoint.isFinite, measurement.isFinite else { return outputRange.lowerBound }
         let dt = lastTime.map { max((time - $0).seconds, 0) } ?? 0
         let error = setpoint - measurement
         if dt > 0, let lastMeasurement {

@@ -57,4 +57,19 @@ import Testing
         let output = pid.update(time: .seconds(1), setpoint: 21, measurement: .nan)
         #expect(output == 0, "NaN yields the range's low end")
     }
+
+    /// After a reading that is not a number, the next good one gives what it would have given
+    /// had the bad one never come (the derivative and the integral were not touched).
+    @Test func aNaNReadingLeavesNoTrace() {
+        let gains = PIDGains(kp: 50, ki: 1, kd: 100)
+        var clean = PID(gains: gains, outputRange: 0...400)
+        var hit = PID(gains: gains, outputRange: 0...400)
+        _ = clean.update(time: .zero, setpoint: 21, measurement: 20)
+        _ = hit.update(time: .zero, setpoint: 21, measurement: 20)
+        #expect(hit.update(time: .seconds(1), setpoint: 21, measurement: .nan) == 0)
+        #expect(hit.update(time: .seconds(2), setpoint: .infinity, measurement: 20) == 0)
+        let expected = clean.update(time: .seconds(3), setpoint: 21, measurement: 19.5)
+        #expect(hit.update(time: .seconds(3), setpoint: 21, measurement: 19.5) == expected)
+        #expect(expected > 0 && expected.isFinite, "the room loop heats again: \(expected)")
+    }
 }
