@@ -161,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
-                "HearthConfig", "HearthRuntime", "HearthTools", "HearthLinux", "HearthControl", "HearthDrivers",
+                "HearthConfig", "HearthRuntime", "HearthTools", "HearthLinux", "HearthControl", "HearthDrivers", "HearthHAL",
                 "HearthMining", "HearthStratum", "HearthNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

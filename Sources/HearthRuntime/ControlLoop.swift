@@ -1,4 +1,3 @@
-import HearthConfig
 import HearthControl
 import HearthHAL
 

@@ -1,5 +1,4 @@
 import Foundation
-import HearthConfig
 import HearthControl
 import HearthHAL
 import Logging

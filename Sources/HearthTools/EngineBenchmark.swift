@@ -1,5 +1,4 @@
 import Foundation
-import HearthConfig
 import HearthHAL
 import HearthMining
 import Synchronization

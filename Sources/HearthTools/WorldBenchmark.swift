@@ -1,7 +1,5 @@
-import HearthConfig
 import HearthDrivers
 import HearthHAL
-import HearthRuntime
 import HearthSim
 
 /// The whole simulated world with a twin of every chip Hearth drives, read by the real drivers at

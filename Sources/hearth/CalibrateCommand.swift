@@ -1,16 +1,9 @@
 import ArgumentParser
 import Foundation
 import HearthConfig
-import HearthControl
 import HearthDrivers
 import HearthHAL
-import HearthLinux
-import HearthMining
-import HearthNet
-import HearthRuntime
-import HearthStratum
 import HearthTools
-import Synchronization
 
 extension Hearth {
     struct Calibrate: ParsableCommand {

@@ -1,14 +1,5 @@
 import ArgumentParser
-import Foundation
-import HearthNet
-import HearthControl
 import HearthConfig
-import HearthDrivers
-import HearthHAL
-import HearthLinux
-import HearthMining
-import HearthStratum
-import Synchronization
 
 /// `hearth`: the heater's command-line tool.
 @main

@@ -1,4 +1,3 @@
-import HearthConfig
 import HearthDrivers
 import HearthHAL
 

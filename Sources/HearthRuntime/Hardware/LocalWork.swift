@@ -1,4 +1,3 @@
-import HearthConfig
 import HearthMining
 
 /// Work to hash when there is no pool: a fixed template at difficulty 1. The heat is the same as

@@ -1,5 +1,4 @@
 import Foundation
-import HearthConfig
 
 /// systemd's readiness protocol, spoken by hand: datagrams such as `READY=1`, `WATCHDOG=1` and
 /// `STATUS=…` to the unix socket named by `$NOTIFY_SOCKET` (a path, or `@name` in the abstract
