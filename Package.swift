@@ -1,9 +1,13 @@
 // swift-tools-version: 6.2
 //
 // Hearth: firmware core of a space heater whose heating element is a Bitcoin miner.
-// Layers (see README.md): an arrow only points down.
-//   CGPIOD, CI2C (system libraries) ─► CGPIOShim ─► HearthLinux ─┐
-//   HearthHAL (protocols and units, no I/O) ─────────────────────┼─► HearthDaemon ─► hearthd, hearth
+// Layers (README.md, Layout, has the whole graph): an arrow only points down.
+//   HearthHAL (protocols and units, no I/O: buses, lines, sensors, HashBoard, Watchdog)
+//     ├─► HearthLinux (real backends; CGPIOD, CI2C, CGPIOShim)      ├─► HearthDrivers (chips, the BM13xx chain)
+//     ├─► HearthMining (kernels, engines over HashBoard) ─► HearthStratum (with HearthNet)
+//     ├─► HearthSim (thermal model, twins)                          └─► HearthControl (laws, safety, TickSnapshot)
+//   HearthAPI (reads TickSnapshot) ─┐
+//   HearthConfig ─► HearthRuntime ◄─┘ ─► HearthTools ─► hearth;  HearthRuntime ─► hearthd
 import PackageDescription
 
 /// Every Swift target of ours: Swift 6 mode (complete concurrency checking) and no warnings.
