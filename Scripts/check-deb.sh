@@ -37,4 +37,7 @@ board=$(sed -n 's/^board *= *"\(.*\)".*/\1/p' "$root/etc/hearth/hearth.toml")
 # The configuration, with its absolute paths moved into the unpacked tree.
 sed "s|\"/usr/share/hearth/|\"$root/usr/share/hearth/|" "$root/etc/hearth/hearth.toml" >"$root/hearth.toml"
 "$root/usr/bin/hearth" config check "$root/hearth.toml" >/dev/null || fail "its configuration does not pass hearth config check"
+# Outside any checkout, the packaged tool finds the simulated board beside itself (../share/hearth/Board).
+(cd / && "$root/usr/bin/hearth" simulate --scenario 400w --duration 10m >/dev/null) \
+    || fail "its hearth simulate does not find the board files it installs"
 hearth_say "$deb: ok ($(dpkg-deb --field "$deb" Architecture), Depends: $depends)"
