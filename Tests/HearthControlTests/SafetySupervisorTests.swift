@@ -166,4 +166,29 @@ import Testing
         _ = tick(0, room: .failure(nack), chip: .success(Celsius(51)))
         #expect(supervisor.latched.map(\.fault) == [.sensorLost("room", .nackAddress), .overTemperature("sink", Celsius(51))])
     }
+
+    @Test mutating func aTickOverrunLatchedFromOutsideHoldsComputeOffUntilCleared() {
+        #expect(!tick(0).computeOff)
+        let overrun = SafetyFault.tickOverrun(.milliseconds(2500))
+        #expect(supervisor.latch(overrun, at: .milliseconds(2600)) == .latched(overrun, at: .milliseconds(2600)))
+        #expect(supervisor.latch(.tickOverrun(.seconds(4)), at: .seconds(5)) == nil, "one latch per key")
+        #expect(supervisor.latched.map(\.fault) == [overrun] && supervisor.latched.map(\.at) == [.milliseconds(2600)])
+        let next = tick(3)
+        #expect(next.computeOff && next.fansFull, "every reading is fine, the latch holds")
+        #expect(next.events.isEmpty, "latched between ticks: the event was the latch's own")
+        #expect(tick(600).computeOff)
+        #expect(supervisor.clearFaults() == .cleared([overrun]))
+        let cleared = tick(601)
+        #expect(!cleared.computeOff && !cleared.fansFull)
+    }
+
+    @Test func aTickOverrunSaysHowLongTheTickRan() {
+        let overrun = SafetyFault.tickOverrun(.milliseconds(2500))
+        #expect(overrun.key == "tick-overrun")
+        #expect(overrun.description == "a control tick ran 2.5 s, over its deadline: a bus or driver hung")
+        var restarted = SafetySupervisor()
+        restarted.restore([overrun.description], at: .zero)
+        #expect(restarted.latched.map(\.fault) == [.restored(overrun.description)], "said again as it was after a restart")
+        #expect(restarted.latch(overrun, at: .seconds(1)) != nil, "a restored fault is its own key")
+    }
 }

@@ -18,6 +18,9 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
     case fanStalled
     /// The fan's speed could not be read while it was driven; the error's kind.
     case fanUnreadable(HALError.Kind)
+    /// A control tick ran this long, past its deadline: a bus or driver hung inside it. The runtime
+    /// sees this from another thread and latches it through `SafetySupervisor.latch(_:at:)`.
+    case tickOverrun(Duration)
     /// A fault that was latched when the heater last stopped, as it was said then: a restart
     /// does not clear a fault.
     case restored(String)
@@ -33,6 +36,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, _): "over:\(name)"
         case .fanStalled: "fan-stalled"
         case .fanUnreadable: "fan-unreadable"
+        case .tickOverrun: "tick-overrun"
         case .restored(let text): "restored:\(text)"
         }
     }
@@ -48,6 +52,8 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
         case .fanStalled: "fan stalled: driven but not turning"
         case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
+        case .tickOverrun(let ran):
+            "a control tick ran \((ran.seconds * 1000).rounded() / 1000) s, over its deadline: a bus or driver hung"
         case .restored(let text): text
         }
     }

@@ -52,8 +52,9 @@ public struct SafetyInput: Sendable {
 /// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
 /// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
 /// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), and the heat
-/// sink's throttle (`OverTemperatureLayer`).
-/// Pure value logic: everything comes in through `check(_:)`.
+/// sink's throttle (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran
+/// its deadline) come in through `latch(_:at:)` between ticks, and hold from the next `check(_:)`.
+/// Pure value logic: everything comes in through `check(_:)` and `latch(_:at:)`.
 public struct SafetySupervisor: Sendable {
     /// The limits every layer enforces.
     public var limits: SafetyLimits {
@@ -98,6 +99,16 @@ public struct SafetySupervisor: Sendable {
         }
     }
 
+    /// Latches a fault the runtime saw itself, outside any tick's readings (a tick that overran its
+    /// deadline, caught from another thread), at `time` on the loop's timeline: compute off and fans
+    /// full from the next `check(_:)` until a person clears it. Returns the `.latched` event for the
+    /// log, or `nil` when a fault with the same key is already latched (that one keeps its time).
+    public mutating func latch(_ fault: SafetyFault, at time: Duration) -> SafetyEvent? {
+        guard !latched.contains(where: { $0.fault.key == fault.key }) else { return nil }
+        latched.append((fault, time))
+        return .latched(fault, at: time)
+    }
+
     /// Whether a latched fault holds compute off.
     public var isLatched: Bool { !latched.isEmpty }
 
@@ -124,9 +135,8 @@ public struct SafetySupervisor: Sendable {
         var maxPower: Watts?
         var fansFull = false
         func take(_ verdict: SafetyVerdict) {
-            for fault in verdict.faults where !latched.contains(where: { $0.fault.key == fault.key }) {
-                latched.append((fault, input.time))
-                events.append(.latched(fault, at: input.time))
+            for fault in verdict.faults {
+                if let event = latch(fault, at: input.time) { events.append(event) }
             }
             doubts += verdict.doubts
             events += verdict.events
