@@ -191,4 +191,30 @@ import Testing
         #expect(restarted.latched.map(\.fault) == [.restored(overrun.description)], "said again as it was after a restart")
         #expect(restarted.latch(overrun, at: .seconds(1)) != nil, "a restored fault is its own key")
     }
+
+    @Test func aLoadThatDrawsWithComputeOffLatchesAndHoldsTheFansFull() {
+        var limits = SafetyLimits()
+        limits.idlePowerLimit = Watts(15)
+        var supervisor = SafetySupervisor(limits: limits)
+        func tick(_ second: Double, power: Double, measured: Double?) -> SafetyDecision {
+            var input = Self.input(second, [("room", .room, 20 + second / 1000), ("sink", .chip, 45 + second / 1000)])
+            input.power = Watts(power)
+            input.measuredPower = measured.map(Watts.init)
+            return supervisor.check(input)
+        }
+        #expect(!tick(0, power: 400, measured: 410).computeOff, "drawing what it was allowed")
+        for second in [0.5, 1, 1.5] {
+            let decision = tick(second, power: 0, measured: 300)
+            #expect(!decision.fansFull && decision.events.isEmpty, "still winding down at \(second) s")
+        }
+        let fourth = tick(2, power: 0, measured: 300)
+        #expect(fourth.events == [.latched(.loadWillNotTurnOff(Watts(300)), at: .seconds(2))])
+        #expect(fourth.computeOff && fourth.fansFull)
+        #expect(tick(2.5, power: 0, measured: 5).computeOff, "latched: a person looks")
+        #expect(supervisor.clearFaults() == .cleared([.loadWillNotTurnOff(Watts(300))]))
+        for second in [3, 3.5, 4] { _ = tick(second, power: 0, measured: 300) }
+        #expect(!supervisor.isLatched, "the count starts again after a clear")
+        _ = tick(4.5, power: 0, measured: 300)
+        #expect(supervisor.isLatched)
+    }
 }

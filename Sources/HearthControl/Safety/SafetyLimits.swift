@@ -59,6 +59,13 @@ public struct SafetyLimits: Hashable, Sendable {
     public var spinUp = Duration.seconds(3)
     /// See `stallDuty`.
     public var stallAfter = Duration.milliseconds(500)
+    /// The most the supply may draw with compute allowed no power (the board's idle draw with some
+    /// margin, set per board); more than this for `loadOffAfterTicks` ticks in a row latches
+    /// `loadWillNotTurnOff`. `nil` (the default): the check is off, as it must be on a board whose
+    /// meter does not measure the load.
+    public var idlePowerLimit: Watts?
+    /// See `idlePowerLimit`: a few ticks, so a supply still winding down is not a fault.
+    public var loadOffAfterTicks = 4
 
     /// The defaults.
     public init() {}

@@ -32,17 +32,22 @@ public struct SafetyInput: Sendable {
     public var power: Watts
     /// What the heater draws flat out (the powers in the limits are fractions of it).
     public var ratedPower: Watts
+    /// The supply power the meter read this tick; `nil` without a meter or when it could not be read
+    /// (then the load-off check counts afresh; a failed meter read is not itself a doubt).
+    public var measuredPower: Watts?
 
-    /// One tick's view; see the properties.
+    /// One tick's view; see the properties. `measuredPower` defaults to none.
     public init(
         time: Duration, sensors: [SensorReading],
-        fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts
+        fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts,
+        measuredPower: Watts? = nil
     ) {
         self.time = time
         self.sensors = sensors
         self.fan = fan
         self.power = power
         self.ratedPower = ratedPower
+        self.measuredPower = measuredPower
     }
 }
 
@@ -51,8 +56,9 @@ public struct SafetyInput: Sendable {
 /// sensor in board order: failed reads (`SensorLossLayer`), implausible values (`SensorRangeLayer`;
 /// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
 /// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
-/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), and the heat
-/// sink's throttle (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran
+/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), a load that
+/// draws power with none allowed (`LoadOffLayer`, on the measured power), and the heat sink's
+/// throttle (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran
 /// its deadline) come in through `latch(_:at:)` between ticks, and hold from the next `check(_:)`.
 /// Pure value logic: everything comes in through `check(_:)` and `latch(_:at:)`.
 public struct SafetySupervisor: Sendable {
@@ -66,6 +72,7 @@ public struct SafetySupervisor: Sendable {
             overTemperature.limits = limits
             runaway.limits = limits
             fan.limits = limits
+            loadOff.limits = limits
         }
     }
     /// Faults that stopped the heater, in order, until cleared.
@@ -78,6 +85,7 @@ public struct SafetySupervisor: Sendable {
     private var overTemperature: OverTemperatureLayer
     private var runaway: RunawayLayer
     private var fan: FanLayer
+    private var loadOff: LoadOffLayer
     private var doubtful = false
 
     /// A supervisor with nothing latched and nothing seen, enforcing `limits`.
@@ -90,6 +98,7 @@ public struct SafetySupervisor: Sendable {
         overTemperature = OverTemperatureLayer(limits: limits)
         runaway = RunawayLayer(limits: limits)
         fan = FanLayer(limits: limits)
+        loadOff = LoadOffLayer(limits: limits)
     }
 
     /// Latches faults carried over from before a restart, as they were said then.
@@ -124,6 +133,7 @@ public struct SafetySupervisor: Sendable {
         stuck.reset()
         runaway.reset()
         fan.reset()
+        loadOff.reset()
         return .cleared(faults)
     }
 
@@ -174,6 +184,7 @@ public struct SafetySupervisor: Sendable {
             room: ResolvedTemperatures(believed).roomTemperature, heatSink: hottestChip, power: input.power,
             ratedPower: input.ratedPower, at: input.time))
         take(fan.check(input.fan, at: input.time))
+        take(loadOff.check(power: input.power, measured: input.measuredPower))
         take(overTemperature.throttle(hottest: hottestChip, at: input.time, ratedPower: input.ratedPower))
 
         if !doubts.isEmpty && !doubtful { events.append(.doubt(doubts.joined(separator: ", "))) }
