@@ -217,4 +217,39 @@ import Testing
         _ = tick(4.5, power: 0, measured: 300)
         #expect(supervisor.isLatched)
     }
+
+    @Test mutating func aFanThatCannotBeDrivenStopsComputeAtOnceAndLatchesIfItLasts() {
+        func tick(_ second: Double, driveError: HALError?) -> SafetyDecision {
+            var input = Self.input(second, [("room", .room, 20), ("sink", .chip, 45)])
+            input.fan = (duty: DutyCycle(0.6), speed: .success(RPM(1800)))
+            input.fanDriveError = driveError
+            return supervisor.check(input)
+        }
+        let pwm = HALError(.busError, "pwm write")
+        #expect(!tick(0, driveError: nil).computeOff)
+        let doubt = tick(0.5, driveError: pwm)
+        #expect(doubt.computeOff && doubt.fansFull && doubt.events == [.doubt("fan drive: bus error")])
+        #expect(!supervisor.isLatched, "one failed write does not latch")
+        #expect(!tick(1, driveError: nil).computeOff)
+        _ = tick(1.5, driveError: pwm)
+        _ = tick(2, driveError: pwm)
+        let third = tick(2.5, driveError: pwm)
+        #expect(third.events.contains(.latched(.fanUndriveable(.busError), at: .milliseconds(2500))))
+        #expect(tick(3, driveError: nil).computeOff, "latched: a write that works again resumes nothing")
+        #expect(supervisor.clearFaults() == .cleared([.fanUndriveable(.busError)]))
+        #expect(!tick(3.5, driveError: nil).computeOff)
+    }
+
+    @Test func limitsChangedLaterReachTheFanDriveAndLoadOffLayers() {
+        var supervisor = SafetySupervisor()
+        supervisor.limits.lostAfterTicks = 1
+        supervisor.limits.idlePowerLimit = Watts(15)
+        supervisor.limits.loadOffAfterTicks = 1
+        var input = Self.input(0, [("room", .room, 20), ("sink", .chip, 45)])
+        input.power = .zero
+        input.measuredPower = Watts(300)
+        input.fanDriveError = HALError(.timeout, "pwm")
+        _ = supervisor.check(input)
+        #expect(supervisor.latched.map(\.fault) == [.fanUndriveable(.timeout), .loadWillNotTurnOff(Watts(300))], "in the supervisor's order")
+    }
 }

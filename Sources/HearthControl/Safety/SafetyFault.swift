@@ -18,6 +18,9 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
     case fanStalled
     /// The fan's speed could not be read while it was driven; the error's kind.
     case fanUnreadable(HALError.Kind)
+    /// The fan's duty could not be written for `lostAfterTicks` ticks in a row; the last error's
+    /// kind. Its speed is whatever it last took.
+    case fanUndriveable(HALError.Kind)
     /// The supply drew this much with compute allowed no power, above the board's idle limit for
     /// `loadOffAfterTicks` ticks in a row: the load does not turn off when told.
     case loadWillNotTurnOff(Watts)
@@ -39,6 +42,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, _): "over:\(name)"
         case .fanStalled: "fan-stalled"
         case .fanUnreadable: "fan-unreadable"
+        case .fanUndriveable: "fan-undriveable"
         case .loadWillNotTurnOff: "load-on"
         case .tickOverrun: "tick-overrun"
         case .restored(let text): "restored:\(text)"
@@ -56,6 +60,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
         case .fanStalled: "fan stalled: driven but not turning"
         case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
+        case .fanUndriveable(let kind): "fan cannot be driven (\(kind)): it runs at whatever duty it last took"
         case .loadWillNotTurnOff(let power): "the load draws \(power) with compute off: its supply does not turn off"
         case .tickOverrun(let ran):
             "a control tick ran \((ran.seconds * 1000).rounded() / 1000) s, over its deadline: a bus or driver hung"

@@ -9,8 +9,8 @@ public struct SafetyLimits: Hashable, Sendable {
     ]
     /// The fastest believable change, °C per second, by role.
     public var maxRate: [SensorRole: Double] = [.room: 2, .intake: 2, .exhaust: 10, .board: 5, .chip: 10]
-    /// Consecutive failed reads of one sensor that latch a fault (any failed read already stops
-    /// compute for that tick).
+    /// Consecutive failed reads of one sensor, or failed writes of the fan's duty, that latch a
+    /// fault (any failure already stops compute for that tick).
     public var lostAfterTicks = 3
     /// A sensor whose raw value does not change for this long, by role, after the power swung by
     /// `stuckPowerSwing` of the rated power is stuck (the room answers slowly, the heat sink fast).

@@ -35,12 +35,15 @@ public struct SafetyInput: Sendable {
     /// The supply power the meter read this tick; `nil` without a meter or when it could not be read
     /// (then the load-off check counts afresh; a failed meter read is not itself a doubt).
     public var measuredPower: Watts?
+    /// Why the fan could not be driven at the last tick (its duty write threw); `nil` when the write
+    /// went through or there is no fan.
+    public var fanDriveError: HALError?
 
-    /// One tick's view; see the properties. `measuredPower` defaults to none.
+    /// One tick's view; see the properties. `measuredPower` and `fanDriveError` default to none.
     public init(
         time: Duration, sensors: [SensorReading],
         fan: (duty: DutyCycle, speed: Result<RPM?, HALError>)?, power: Watts, ratedPower: Watts,
-        measuredPower: Watts? = nil
+        measuredPower: Watts? = nil, fanDriveError: HALError? = nil
     ) {
         self.time = time
         self.sensors = sensors
@@ -48,6 +51,7 @@ public struct SafetyInput: Sendable {
         self.power = power
         self.ratedPower = ratedPower
         self.measuredPower = measuredPower
+        self.fanDriveError = fanDriveError
     }
 }
 
@@ -56,10 +60,11 @@ public struct SafetyInput: Sendable {
 /// sensor in board order: failed reads (`SensorLossLayer`), implausible values (`SensorRangeLayer`;
 /// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
 /// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
-/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan (`FanLayer`), a load that
-/// draws power with none allowed (`LoadOffLayer`, on the measured power), and the heat sink's
-/// throttle (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran
-/// its deadline) come in through `latch(_:at:)` between ticks, and hold from the next `check(_:)`.
+/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan's tach (`FanLayer`), the
+/// fan's drive (`FanDriveLayer`, on the last tick's duty write), a load that draws with no power
+/// allowed (`LoadOffLayer`, on the measured power), and the heat sink's throttle
+/// (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran its deadline) come
+/// in through `latch(_:at:)` between ticks, and hold from the next `check(_:)`.
 /// Pure value logic: everything comes in through `check(_:)` and `latch(_:at:)`.
 public struct SafetySupervisor: Sendable {
     /// The limits every layer enforces.
@@ -72,6 +77,7 @@ public struct SafetySupervisor: Sendable {
             overTemperature.limits = limits
             runaway.limits = limits
             fan.limits = limits
+            fanDrive.limits = limits
             loadOff.limits = limits
         }
     }
@@ -85,6 +91,7 @@ public struct SafetySupervisor: Sendable {
     private var overTemperature: OverTemperatureLayer
     private var runaway: RunawayLayer
     private var fan: FanLayer
+    private var fanDrive: FanDriveLayer
     private var loadOff: LoadOffLayer
     private var doubtful = false
 
@@ -98,6 +105,7 @@ public struct SafetySupervisor: Sendable {
         overTemperature = OverTemperatureLayer(limits: limits)
         runaway = RunawayLayer(limits: limits)
         fan = FanLayer(limits: limits)
+        fanDrive = FanDriveLayer(limits: limits)
         loadOff = LoadOffLayer(limits: limits)
     }
 
@@ -133,6 +141,7 @@ public struct SafetySupervisor: Sendable {
         stuck.reset()
         runaway.reset()
         fan.reset()
+        fanDrive.reset()
         loadOff.reset()
         return .cleared(faults)
     }
@@ -184,6 +193,7 @@ public struct SafetySupervisor: Sendable {
             room: ResolvedTemperatures(believed).roomTemperature, heatSink: hottestChip, power: input.power,
             ratedPower: input.ratedPower, at: input.time))
         take(fan.check(input.fan, at: input.time))
+        take(fanDrive.check(input.fanDriveError))
         take(loadOff.check(power: input.power, measured: input.measuredPower))
         take(overTemperature.throttle(hottest: hottestChip, at: input.time, ratedPower: input.ratedPower))
 
