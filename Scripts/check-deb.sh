@@ -30,6 +30,8 @@ for file in usr/bin/hearthd usr/bin/hearth lib/systemd/system/hearthd.service et
 done
 exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/hearthd.service")
 [ -x "$root$exec_start" ] || fail "the unit starts $exec_start, which the package does not install"
+stop_post=$(sed -n 's/^ExecStopPost=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/hearthd.service")
+[ -n "$stop_post" ] && [ -x "$root$stop_post" ] || fail "the unit's ExecStopPost ($stop_post) is not a binary the package installs"
 board=$(sed -n 's/^board *= *"\(.*\)".*/\1/p' "$root/etc/hearth/hearth.toml")
 [ -f "$root$board" ] || fail "the configuration names the board $board, which the package does not install"
 

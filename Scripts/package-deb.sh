@@ -80,7 +80,7 @@ install -m 644 Board/*.toml Board/README.md "$root/usr/share/hearth/Board/"
 install -m 644 README.md CHANGELOG.md "$root/usr/share/doc/hearth/"
 # The unit and the configuration, pointed at where the package puts things.
 install -D -m 644 /dev/null "$root/lib/systemd/system/hearthd.service"
-sed 's|/usr/local/bin/hearthd|/usr/bin/hearthd|' Board/hearthd.service >"$root/lib/systemd/system/hearthd.service"
+sed 's|/usr/local/bin/|/usr/bin/|g' Board/hearthd.service >"$root/lib/systemd/system/hearthd.service"
 install -D -m 640 /dev/null "$root/etc/hearth/hearth.toml"
 sed 's|/usr/local/share/hearth/Board/|/usr/share/hearth/Board/|' Config/hearth.toml >"$root/etc/hearth/hearth.toml"
 

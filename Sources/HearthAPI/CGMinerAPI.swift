@@ -27,6 +27,16 @@ public struct CGMinerAPI: Sendable {
             }
             command = name
         }
+        if command == "version" {
+            return Self.encode([
+                "STATUS": [Self.status("S", code: 22, message: "CGMiner versions", now: now)],
+                "VERSION": [["CGMiner": "hearth \(backend.identity.version)", "API": "3.7", "Type": "Hearth heater"]], "id": 1,
+            ])
+        }
+        let invalid = Self.encode([
+            "STATUS": [Self.status("E", code: 14, message: "Invalid command \(command.prefix(40))", now: now)], "id": 1,
+        ])
+        guard Self.commands.contains(command) else { return invalid }
         guard let snapshot = backend.snapshot() else {
             return Self.encode(["STATUS": [Self.status("E", code: 45, message: "the heater is starting: no tick yet", now: now)], "id": 1])
         }
@@ -76,15 +86,8 @@ public struct CGMinerAPI: Sendable {
                 ] as [String: Any]],
                 "id": 1,
             ])
-        case "version":
-            return Self.encode([
-                "STATUS": [Self.status("S", code: 22, message: "CGMiner versions", now: now)],
-                "VERSION": [["CGMiner": "hearth \(status.version)", "API": "3.7", "Type": "Hearth heater"]], "id": 1,
-            ])
         default:
-            return Self.encode([
-                "STATUS": [Self.status("E", code: 14, message: "Invalid command \(command.prefix(40))", now: now)], "id": 1,
-            ])
+            return invalid
         }
     }
 

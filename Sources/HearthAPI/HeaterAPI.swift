@@ -5,9 +5,12 @@ import Hummingbird
 
 /// Who the heater is, for the readers that show it.
 public struct HeaterIdentity: Hashable, Sendable {
+    /// Hearth's version, e.g. "0.1.0".
     public var version: String
+    /// The machine's host name.
     public var hostname: String
 
+    /// The heater's version and host name.
     public init(version: String, hostname: String) {
         self.version = version
         self.hostname = hostname
@@ -20,9 +23,9 @@ public struct HeaterIdentity: Hashable, Sendable {
 public protocol HeaterBackend: Sendable {
     /// The last tick's snapshot; `nil` until the first tick has run.
     func snapshot() -> TickSnapshot?
-    /// The snapshot of the first tick after the one counted `count` (so that the answer to a
-    /// change shows the heater under it), or the last one if none comes within a few ticks.
-    func snapshot(after count: Int) async -> TickSnapshot?
+    /// The snapshot of the first tick to begin after this call (so that the answer to a change
+    /// shows the heater under it), or the last one if none comes within a few ticks.
+    func nextSnapshot() async -> TickSnapshot?
     /// Who the heater is.
     var identity: HeaterIdentity { get }
     /// Sets the setpoint and mode by hand (a schedule takes over again at its next slot).
@@ -101,8 +104,9 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
     /// The room temperature the thermostat holds, °C: the board's first room sensor, else its
     /// first intake sensor (`roomSensor` names it); `nil` when that sensor could not be read.
     public var room: Double?
+    /// The name of the sensor that is the room, as the board file gives it.
     public var roomSensor: String?
-    /// The heat sink the fan loop and the allocator use, °C (the hottest chip sensor).
+    /// The hottest heat-sink (chip role) sensor that could be read, °C; `nil` without one.
     public var heatSink: Double?
     public var fanDuty: Double?
     public var fanRPM: Double?
@@ -167,7 +171,7 @@ extension HeaterStatus {
             pool: pool, faults: snapshot.faults)
         room = snapshot.room?.value
         roomSensor = snapshot.temperatures.room?.name
-        heatSink = snapshot.temperatures.heatSink?.value
+        heatSink = snapshot.readings.filter { $0.role == .chip }.compactMap(\.value).max()?.value
     }
 }
 
@@ -271,9 +275,8 @@ public struct HeaterAPI: Sendable {
                     .badRequest,
                     message: "setpoint \(body.setpoint) is outside \(Thermostat.setpointRange.lowerBound)…\(Thermostat.setpointRange.upperBound) °C")
             }
-            let before = backend.snapshot()?.count ?? 0
             backend.set(setpoint: Celsius(body.setpoint), mode: nil)
-            return try await backend.status(after: before)
+            return try await backend.statusOfNextTick()
         }
         writes.put("mode") { request, context in
             let body = try await request.decode(as: ModeRequest.self, context: context)
@@ -281,9 +284,8 @@ public struct HeaterAPI: Sendable {
                 throw HTTPError(
                     .badRequest, message: "mode \"\(body.mode)\" is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let before = backend.snapshot()?.count ?? 0
             backend.set(setpoint: nil, mode: mode)
-            return try await backend.status(after: before)
+            return try await backend.statusOfNextTick()
         }
         writes.post("faults/clear") { _, _ in Cleared(cleared: backend.clearFaults()) }
         router.get("/api/schedule") { _, _ in backend.schedule() }
@@ -316,14 +318,14 @@ extension HeaterBackend {
     /// The last tick's status, as `GET /api/status` shows it; before the first tick, 503.
     public func status() throws -> HeaterStatus { HeaterStatus(try latest(), identity: identity) }
 
-    /// The status of the first tick after the one counted `count`; before the first tick, 503.
-    func status(after count: Int) async throws -> HeaterStatus {
-        guard let snapshot = await snapshot(after: count) else { return try status() }
+    /// The status of the first tick to begin after this call; before the first tick, 503.
+    func statusOfNextTick() async throws -> HeaterStatus {
+        guard let snapshot = await nextSnapshot() else { return try status() }
         return HeaterStatus(snapshot, identity: identity)
     }
 
     /// A backend whose every snapshot is fresh (a test's) answers at once.
-    public func snapshot(after count: Int) async -> TickSnapshot? { snapshot() }
+    public func nextSnapshot() async -> TickSnapshot? { snapshot() }
 }
 
 /// Lets a request through only with the configured bearer token.

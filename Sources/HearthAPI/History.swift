@@ -31,7 +31,8 @@ public final class HeaterHistory: Sendable {
     private struct Ring {
         var samples: [Sample] = []
         var next = 0
-        var newest: Int?
+        /// Where the newest sample is; `nil` while there is none.
+        var newest: Int? { samples.isEmpty ? nil : (next + samples.count - 1) % samples.count }
         var ticks = 0
         var roomTicks = 0
         var sums = (room: 0.0, power: 0.0, hashRate: 0.0)
@@ -75,7 +76,6 @@ public final class HeaterHistory: Sendable {
             } else {
                 ring.samples[ring.next] = sample
             }
-            ring.newest = ring.next
             ring.next = (ring.next + 1) % capacity
             ring.ticks = 1
             ring.roomTicks = room == nil ? 0 : 1

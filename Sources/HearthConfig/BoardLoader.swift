@@ -20,6 +20,7 @@ extension BoardProfile {
         let name = try board.requiredString("name")
         let description = try board.string("description") ?? ""
         let backend = try board.choice("backend", required: Backend.self)
+        let watchdog = try board.path("watchdog")
         try board.finish()
 
         var i2cBus: Int?
@@ -66,7 +67,7 @@ extension BoardProfile {
 
         let profile = BoardProfile(
             name: name, description: description, backend: backend, i2cBus: i2cBus, sensors: sensors, fan: fan,
-            powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs)
+            powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs, watchdog: watchdog)
         try profile.checkNothingIsUsedTwice(file: file)
         return profile
     }
@@ -197,7 +198,8 @@ extension BoardProfile {
                 throw reader.error("shunt_ohms", "the INA260's shunt is built in (2 mΩ); remove this key")
             }
         }
-        return PowerMeter(chip: chip, address: address, shuntOhms: shunt)
+        let idleLimit = try reader.double("idle_limit_watts", in: 0...5000).map(Watts.init)
+        return PowerMeter(chip: chip, address: address, shuntOhms: shunt, idleLimit: idleLimit)
     }
 
     private static func output(_ reader: inout TOMLReader) throws(ConfigError) -> Output {

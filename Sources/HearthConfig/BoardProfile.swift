@@ -29,6 +29,9 @@ public struct BoardProfile: Hashable, Sendable {
     public var cpuPower: CPUPower?
     /// Plain GPIO outputs (enables, resets), each with its safe state.
     public var outputs: [Output]
+    /// The kernel watchdog the daemon feeds by default on this board (`[board] watchdog`, e.g.
+    /// `/dev/watchdog` on a Pi); `nil`: none unless the configuration names one.
+    public var watchdog: String?
 }
 
 extension BoardProfile {
@@ -38,6 +41,7 @@ extension BoardProfile {
         public var line: GPIOLineSelector
         public var description: String { "\(chip) line \(line)" }
 
+        /// A line of a chip.
         public init(chip: GPIOChipSelector, line: GPIOLineSelector) {
             self.chip = chip
             self.line = line
@@ -85,6 +89,7 @@ extension BoardProfile {
         public var role: SensorRole
         public var source: SensorSource
 
+        /// A sensor as a board file names it.
         public init(name: String, role: SensorRole, source: SensorSource) {
             self.name = name
             self.role = role
@@ -128,6 +133,9 @@ extension BoardProfile {
         public var address: I2CAddress
         /// The shunt resistor (INA219 only; the INA260's is built in), ohms.
         public var shuntOhms: Double?
+        /// The most the supply may draw with compute off (`idle_limit_watts`): more than this for a
+        /// few ticks at a zero target latches "the load will not turn off". `nil`: not checked.
+        public var idleLimit: Watts?
     }
 
     /// The hash board: a chain of BM1366/BM1368/BM1370 chips on a serial port, the lines that
@@ -176,6 +184,7 @@ extension BoardProfile {
         /// The logical state that is safe: compute off, fans on.
         public var safeActive: Bool
 
+        /// An output as a board file names it.
         public init(name: String, line: Line, activeLow: Bool, safeActive: Bool) {
             self.name = name
             self.line = line

@@ -9,24 +9,43 @@ public struct DaemonOptions: Sendable {
     /// What one source (the command line or the configuration file) says; `nil`: it says nothing
     /// of that option, and the next source decides.
     public struct Given: Sendable {
+        /// The board file.
         public var board: String?
+        /// The sensors' calibration file.
         public var calibration: String?
+        /// For a simulated board: a built-in scenario's name or a scenario file.
         public var scenario: String?
+        /// The room temperature to hold.
         public var setpoint: Celsius?
+        /// What the heater is asked to do.
         public var mode: Mode?
+        /// The state file.
         public var state: String?
+        /// The pools, primary first.
         public var pools: [Pool]?
+        /// What to hash while no pool answers.
         public var offline: OfflinePolicy?
+        /// The difficulty to suggest to the pool.
         public var suggestedDifficulty: Double?
+        /// The weekly schedule (the file's only).
         public var schedule: Schedule?
+        /// The HTTP API: where, or off.
         public var api: Listener?
+        /// The token the HTTP API's writes need; only the file says it (a token on the command
+        /// line would show in the process list).
+        public var apiToken: String?
+        /// cgminer's API: where, or off.
         public var cgminer: Listener?
-        public var watchdog: String?
+        /// The kernel watchdog: a device, or off.
+        public var watchdog: WatchdogChoice?
         /// Control ticks per second.
         public var tickRate: Double?
+        /// Ticks to run before stopping (smoke tests; the command line's only).
         public var maxTicks: Int?
+        /// The room loop's PID gains (the file's only).
         public var roomGains: PIDGains?
 
+        /// A source that says nothing.
         public init() {}
     }
 
@@ -60,17 +79,19 @@ public struct DaemonOptions: Sendable {
     public var manualAtStart = false
     /// The HTTP API; `nil`: none.
     public var api: APIOptions?
-    /// The kernel watchdog device to feed every tick (e.g. `/dev/watchdog`); `nil`: none.
-    public var watchdogDevice: String?
+    /// The kernel watchdog to feed every tick (e.g. `/dev/watchdog`), or off; `nil`: the board
+    /// file's, if it names one.
+    public var watchdog: WatchdogChoice?
     /// cgminer's API (read-only; its token is unused); `nil`: none.
     public var cgminer: APIOptions?
     /// The room loop's gains; `nil`: the controller's defaults.
     public var roomGains: PIDGains?
 
-    /// The daemon's defaults where a source says nothing: 2 ticks a second, the HTTP API on
-    /// 127.0.0.1:8080 and cgminer's on 127.0.0.1:4028, heat while no pool answers.
+    /// Control ticks a second where no source says: 2.
     public static let defaultTickRate = 2.0
+    /// The HTTP API where no source says: 127.0.0.1:8080.
     public static let defaultAPI = Listener.on(APIOptions())
+    /// cgminer's API where no source says: 127.0.0.1:4028.
     public static let defaultCGMiner = Listener.on(APIOptions(port: 4028))
 
     /// Every option from the first source that says it: the command line, then the configuration
@@ -90,11 +111,11 @@ public struct DaemonOptions: Sendable {
         offline = first(\.offline) ?? .heat
         suggestedDifficulty = first(\.suggestedDifficulty)
         schedule = first(\.schedule)
-        watchdogDevice = first(\.watchdog)
+        watchdog = first(\.watchdog)
         roomGains = first(\.roomGains)
         maxTicks = first(\.maxTicks)
         period = .nanoseconds(Int64((1e9 / (first(\.tickRate) ?? Self.defaultTickRate)).rounded()))
-        let token = config.api?.options?.token
+        let token = config.apiToken
         api = (first(\.api) ?? Self.defaultAPI).options.map { APIOptions(host: $0.host, port: $0.port, token: token) }
         cgminer = (first(\.cgminer) ?? Self.defaultCGMiner).options
     }
@@ -131,6 +152,7 @@ extension HearthConfig {
         given.suggestedDifficulty = suggestedDifficulty
         given.schedule = schedule
         given.api = api
+        given.apiToken = apiToken
         given.cgminer = cgminer
         given.watchdog = watchdog
         given.tickRate = tickRate

@@ -49,12 +49,14 @@ public struct HearthConfig: Hashable, Sendable {
     public var pools: [Pool] = []
     public var offline: OfflinePolicy?
     public var suggestedDifficulty: Double?
-    /// The HTTP API (`[api] listen`, with its `token`); `nil`: the file says nothing.
+    /// The HTTP API (`[api] listen`); `nil`: the file says nothing.
     public var api: Listener?
+    /// The token the HTTP API's writes need (`[api] token`), wherever the API listens.
+    public var apiToken: String?
     /// cgminer's API (`[api] cgminer`); `nil`: the file says nothing.
     public var cgminer: Listener?
-    /// The kernel watchdog device to feed, e.g. `/dev/watchdog`.
-    public var watchdog: String?
+    /// The kernel watchdog to feed, e.g. `/dev/watchdog`, or `off` (the board file's otherwise).
+    public var watchdog: WatchdogChoice?
 
     public init() {}
 
@@ -68,7 +70,7 @@ public struct HearthConfig: Hashable, Sendable {
         config.board = try document.path("board")
         config.calibration = try document.path("calibration")
         config.state = try document.path("state")
-        config.watchdog = try document.path("watchdog")
+        config.watchdog = try document.path("watchdog").map(WatchdogChoice.init(parsing:))
         if var heater = try document.table("heater") {
             config.setpoint = try heater.double("setpoint", in: Thermostat.setpointRange).map(Celsius.init)
             config.mode = try heater.choice("mode", Mode.self)
@@ -87,9 +89,10 @@ public struct HearthConfig: Hashable, Sendable {
             if let token, token.count < 16 {
                 throw api.error("token", "is \(token.count) characters; use at least 16 (e.g. from `openssl rand -hex 16`)")
             }
+            config.apiToken = token
             let listen = try api.string("listen") ?? "127.0.0.1:8080"
             do {
-                config.api = try Listener(parsing: listen, token: token, source: file)
+                config.api = try Listener(parsing: listen, source: file)
             } catch {
                 throw api.error("listen", "\"\(listen)\" is not HOST:PORT (e.g. 127.0.0.1:8080) or off")
             }
@@ -228,7 +231,11 @@ extension HearthConfig {
             if let calibration { lines.append("calibration: \(calibration) (checked against the board when the daemon starts)") }
         }
         if let state { lines.append("state: \(state)") }
-        if let watchdog { lines.append("watchdog: \(watchdog)") }
+        switch watchdog {
+        case .device(let path): lines.append("watchdog: \(path)")
+        case .off: lines.append("watchdog: off")
+        case nil: break
+        }
         if let setpoint { lines.append("setpoint: \(setpoint)") }
         if let mode { lines.append("mode: \(mode.rawValue)") }
         if let tickRate { lines.append("tick rate: \(tickRate) Hz") }
@@ -244,7 +251,7 @@ extension HearthConfig {
         case nil: break
         }
         if api == .off { lines.append("API: off") }
-        if let api = api?.options { lines.append("API: http://\(api.host):\(api.port)\(api.token == nil ? " (read-only: no token)" : " (writes with the token)")") }
+        if let api = api?.options { lines.append("API: http://\(api.host):\(api.port)\(apiToken == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HearthControl
+import Synchronization
 
 /// What the heater remembers across restarts.
 public struct HeaterState: Codable, Hashable, Sendable {
@@ -25,13 +26,27 @@ public struct HeaterState: Codable, Hashable, Sendable {
 /// look at, and replaced by defaults: never a crash, and nothing lost.
 public struct StateStore: Sendable {
     public let path: String
+    /// The system calls its writes make (a test cuts the power there).
+    let calls: AtomicWriteCalls
 
     public init(path: String) {
-        self.path = path
+        self.init(path: path, calls: .live)
     }
 
-    /// The state, and a warning when the file was there but unusable.
+    init(path: String, calls: AtomicWriteCalls) {
+        self.path = path
+        self.calls = calls
+    }
+
+    /// The state, and a warning when the file was there but unusable. Temporary files that a
+    /// write cut short by a crash or a power cut left beside it are removed.
     public func load() -> (state: HeaterState, warning: String?) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = url.lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+        }
         guard FileManager.default.fileExists(atPath: path) else { return (HeaterState(), nil) }
         let reason: String
         do {
@@ -58,7 +73,7 @@ public struct StateStore: Sendable {
         } catch {
             throw ConfigError(file: path, key: "", reason: "cannot be encoded: \(error)")
         }
-        try writeAtomically(data, to: path)
+        try writeAtomically(data, to: path, calls: calls)
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -69,5 +84,32 @@ public struct StateStore: Sendable {
             "not valid state: \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
         @unknown default: "not valid state"
         }
+    }
+}
+
+/// The heater's remembered state, held in memory and written through on every change, one change
+/// at a time (the control task's latches, the API's schedule, the totals at a stop), so that no
+/// change overwrites another and each is on disk before `update` returns.
+public final class StateKeeper: Sendable {
+    public let store: StateStore
+    private let state: Mutex<HeaterState>
+
+    /// Keeps `state` (as loaded from `store`) from now on.
+    public init(store: StateStore, state: HeaterState) {
+        self.store = store
+        self.state = Mutex(state)
+    }
+
+    /// The state as last changed.
+    public var current: HeaterState { state.withLock { $0 } }
+
+    /// Changes the state and writes it to the file before returning. A write that fails is thrown;
+    /// the change holds in memory and goes to the file with the next one that succeeds.
+    public func update(_ change: (inout HeaterState) -> Void) throws(ConfigError) {
+        let result = state.withLock { state -> Result<Void, ConfigError> in
+            change(&state)
+            return Result { () throws(ConfigError) in try store.save(state) }
+        }
+        try result.get()
     }
 }

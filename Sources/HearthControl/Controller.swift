@@ -70,6 +70,7 @@ public struct ControlOutput: Hashable, Sendable {
     /// The fan's duty.
     public var fanDuty: DutyCycle
 
+    /// What the loops ask for.
     public init(demand: Watts, powerTarget: Watts, fanDuty: DutyCycle) {
         self.demand = demand
         self.powerTarget = powerTarget

@@ -11,14 +11,12 @@ public struct TickSnapshot: Sendable {
     public struct Engine: Hashable, Sendable {
         /// What is hashing, e.g. "CPU (shani, up to 2 threads)" or "ASIC (4 × BM1366 …)".
         public var description: String
-        /// Hashes computed since start.
-        public var hashes: UInt64
-        /// Hashes a second, smoothed over about ten seconds.
+        /// Hashes a second, smoothed over about ten seconds (the count is the snapshot's `hashes`).
         public var hashRate: Double
 
-        public init(description: String, hashes: UInt64, hashRate: Double) {
+        /// An engine as described, at a hash rate.
+        public init(description: String, hashRate: Double) {
             self.description = description
-            self.hashes = hashes
             self.hashRate = hashRate
         }
     }
@@ -27,31 +25,33 @@ public struct TickSnapshot: Sendable {
     public struct Pool: Hashable, Sendable {
         /// The pool's name (`primary`, `fallback 1`), `nil` while none is connected.
         public var name: String?
+        /// The pool's address as configured, `nil` while none is connected.
         public var url: String?
-        public var user: String
+        /// Whether the pool accepted the worker.
         public var authorized: Bool
+        /// The share difficulty the pool set.
         public var difficulty: Double
+        /// Shares the pool accepted, rejected, and found stale, since start.
         public var accepted: Int
         public var rejected: Int
         public var stale: Int
-        /// Shares found while no pool was connected: heat, not earnings.
-        public var discarded: Int
+        /// The highest difficulty of a share found since start.
         public var bestDifficulty: Double
+        /// The pool's or the connection's last error, in words.
         public var lastError: String?
 
+        /// A pool's state, as the Stratum client reports it.
         public init(
-            name: String?, url: String?, user: String, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int,
-            stale: Int, discarded: Int, bestDifficulty: Double, lastError: String?
+            name: String?, url: String?, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int, stale: Int,
+            bestDifficulty: Double, lastError: String?
         ) {
             self.name = name
             self.url = url
-            self.user = user
             self.authorized = authorized
             self.difficulty = difficulty
             self.accepted = accepted
             self.rejected = rejected
             self.stale = stale
-            self.discarded = discarded
             self.bestDifficulty = bestDifficulty
             self.lastError = lastError
         }
@@ -73,12 +73,15 @@ public struct TickSnapshot: Sendable {
     public var fanSpeed: Result<RPM?, HALError>?
     /// The fan could not be driven this tick.
     public var fanError: HALError?
+    /// A fault latched this tick and the outputs were put in their safe state: what could not be.
+    public var safeStateErrors: [HALError] = []
     /// The safety supervisor's verdict.
     public var safety: SafetyDecision
     /// What the loops asked for, and the fan duty applied.
     public var output: ControlOutput
     /// The power target that actually reached a load: zero on a board without a hash engine.
     public var appliedPower: Watts
+    /// The room temperature the loop held to, and the mode it ran in, this tick.
     public var setpoint: Celsius
     public var mode: Mode
     /// A value set by hand overrides the schedule until its next slot.
@@ -94,6 +97,8 @@ public struct TickSnapshot: Sendable {
     /// The pool, when one is configured.
     public var pool: Pool?
 
+    /// What the control loop read, decided and applied in one tick; the service adds the count,
+    /// the wall time, the schedule's state, the engine and the pool.
     public init(
         elapsed: Duration, readings: [SensorReading], temperatures: ResolvedTemperatures, power: Result<PowerReading, HALError>?,
         fanSpeed: Result<RPM?, HALError>?, fanError: HALError?, safety: SafetyDecision, output: ControlOutput,

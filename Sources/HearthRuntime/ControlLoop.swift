@@ -13,6 +13,8 @@ public struct ControlLoop: Sendable {
     private var lastTime: Duration?
     private var applied = Watts(0)
     private var duty: DutyCycle
+    /// The fan could not be driven at the last tick: the supervisor hears of it at this one.
+    private var fanError: HALError?
 
     /// Accumulated energy drawn by the load, kWh.
     public private(set) var energyKWh = 0.0
@@ -22,6 +24,7 @@ public struct ControlLoop: Sendable {
         restoredFaults: [String] = []
     ) {
         self.hardware = hardware
+        supervisor.limits.idlePowerLimit = hardware.idlePowerLimit
         supervisor.restore(restoredFaults, at: .zero)
         self.controller = HeaterController(settings: ControllerSettings(ratedPower: hardware.ratedPower), law: law)
         self.setpoint = setpoint
@@ -55,7 +58,7 @@ public struct ControlLoop: Sendable {
         let fanSpeed = hardware.fan.map { drive in Result { () throws(HALError) in try drive.fan.speed() } }
         let safety = supervisor.check(SafetyInput(
             time: time, sensors: readings, fan: fanSpeed.map { (duty: duty, speed: $0) }, power: applied,
-            ratedPower: hardware.ratedPower))
+            ratedPower: hardware.ratedPower, measuredPower: try? power?.get().power, fanDriveError: fanError))
         let temperatures = ResolvedTemperatures(readings)
         let output = controller.tick(
             time: time, setpoint: setpoint, mode: mode, temperatures: temperatures, safety: safety, demand: demand)
@@ -63,13 +66,22 @@ public struct ControlLoop: Sendable {
         applied = hardware.load == nil ? .zero : output.powerTarget
         hardware.load?.apply(applied)
         duty = output.fanDuty
-        var fanError: HALError?
+        fanError = nil
         if let fan = hardware.fan {
             do { try fan.fan.setDuty(duty) } catch { fanError = error }
         }
-        return TickSnapshot(
+        // A fault latched this tick: the control task itself puts every output in its safe state
+        // now (the hash board's supply off and its reset held, fans full), not at the engine's
+        // next step.
+        var safeStateErrors: [HALError] = []
+        if safety.events.contains(where: { if case .latched = $0 { true } else { false } }) {
+            safeStateErrors = hardware.enterSafeState()
+        }
+        var snapshot = TickSnapshot(
             elapsed: time, readings: readings, temperatures: temperatures, power: power, fanSpeed: fanSpeed, fanError: fanError, safety: safety,
             output: output, appliedPower: applied, setpoint: setpoint, mode: mode,
             faults: supervisor.latched.map { "\($0.fault)" }, energyKWh: energyKWh, hashes: hardware.hashes)
+        snapshot.safeStateErrors = safeStateErrors
+        return snapshot
     }
 }

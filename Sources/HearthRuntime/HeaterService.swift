@@ -30,21 +30,27 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
     /// Where the service's snapshots get their engine and pool, and where each goes once published.
     public struct Feeds: Sendable {
-        /// What is hashing now (it changes when the hash board fails and the CPU takes over);
-        /// `nil` when the board does not hash.
+        /// What is hashing now (it changes when the hash board fails and the CPU takes over), e.g.
+        /// "none" or "simulated" where nothing hashes; `nil` leaves the snapshot without an engine.
         public var engine: @Sendable () -> String?
         /// The pool's state; `nil` when no pool is configured.
         public var pool: @Sendable () -> TickSnapshot.Pool?
         /// Called with every snapshot, after it is published (the history records from it).
         public var publish: @Sendable (TickSnapshot) -> Void
+        /// Called with the latched faults whenever they change (a tick latched one, a person
+        /// cleared them), before the tick or the clearing returns: the state file keeps them.
+        public var faultsChanged: @Sendable ([String]) -> Void
 
+        /// Feeds; by default no engine, no pool, and nothing told.
         public init(
             engine: @escaping @Sendable () -> String? = { nil }, pool: @escaping @Sendable () -> TickSnapshot.Pool? = { nil },
-            publish: @escaping @Sendable (TickSnapshot) -> Void = { _ in }
+            publish: @escaping @Sendable (TickSnapshot) -> Void = { _ in },
+            faultsChanged: @escaping @Sendable ([String]) -> Void = { _ in }
         ) {
             self.engine = engine
             self.pool = pool
             self.publish = publish
+            self.faultsChanged = faultsChanged
         }
     }
 
@@ -57,8 +63,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var setpoint: Celsius
         var mode: Mode
         var thermostat: Thermostat?
-        /// A person cleared the faults while a tick had the loop out: cleared when it comes back.
-        var clearPending = false
+        /// The faults a person cleared while a tick had the loop out, as they were shown to them:
+        /// cleared when the loop comes back, unless the tick latched another meanwhile.
+        var clearPending: [String]?
+        /// The latched faults as last handed to `faultsChanged`.
+        var keptFaults: [String]
         /// The hash rate, smoothed over about ten seconds, and the sample it was last updated from.
         var hashRate = 0.0
         var hashSample: (elapsed: Duration, hashes: UInt64)?
@@ -90,16 +99,14 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         if manualAtStart { thermostat?.setManually(setpoint: setpoint, mode: mode, at: weekTime()) }
         var loop = ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)
         if let roomGains { loop.setRoomGains(roomGains) }
-        self.state = Mutex(State(loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat))
+        self.state = Mutex(State(
+            loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat, keptFaults: loop.supervisor.latched.map { "\($0.fault)" }))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
         self.logger = logger
         self.summaryEvery = max(summaryEvery, 1)
     }
-
-    /// Hashes a second, smoothed over about ten seconds.
-    public var hashRate: Double { state.withLock { $0.hashRate } }
 
     /// Whether a hand-set value overrides the schedule now.
     public var scheduleOverridden: Bool {
@@ -136,26 +143,33 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public func clearFaults() -> [String] {
         let cleared = state.withLock { state -> [String] in
             guard var loop = state.loop else {
-                state.clearPending = true
-                return state.latest?.faults ?? []
+                let shown = state.latest?.faults ?? []
+                state.clearPending = shown
+                return shown
             }
             let faults = loop.supervisor.latched.map { "\($0.fault)" }
             _ = loop.clearFaults()
             state.loop = loop
+            state.keptFaults = []
             return faults
         }
-        if !cleared.isEmpty { logger.notice("faults cleared by hand: \(cleared.joined(separator: "; "))") }
+        if !cleared.isEmpty {
+            feeds.faultsChanged([])
+            logger.notice("faults cleared by hand: \(cleared.joined(separator: "; "))")
+        }
         return cleared
     }
 
     /// How many ticks have run.
     public var ticks: Int { state.withLock { $0.ticks } }
+    /// The count of the first tick to begin after now: the first that sees a change made now.
+    public var nextTick: Int { state.withLock { $0.ticks + ($0.loop == nil ? 2 : 1) } }
     /// The last tick's snapshot; `nil` before the first tick.
     public var latest: TickSnapshot? { state.withLock { $0.latest } }
     /// What to remember across a restart: setpoint, mode, latched faults, energy drawn this run.
-    public var snapshot: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
+    public var persistent: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
         state.withLock { state in
-            let faults = state.clearPending ? [] : state.loop.map { $0.supervisor.latched.map { "\($0.fault)" } } ?? state.latest?.faults ?? []
+            let faults = state.clearPending != nil ? [] : state.loop.map { $0.supervisor.latched.map { "\($0.fault)" } } ?? state.latest?.faults ?? []
             let energy = state.loop?.energyKWh ?? state.latest?.energyKWh ?? 0
             return (state.setpoint, state.mode, faults, energy)
         }
@@ -164,8 +178,12 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     public func run() async throws {
         defer {
             systemd.stopping()
-            enterSafeState(reason: "the control task ended")
-            hardwareWatchdog?.stop()
+            // The kernel watchdog is let go only once the outputs are safe: otherwise it resets the board.
+            if enterSafeState(reason: "the control task ended") {
+                hardwareWatchdog?.stop()
+            } else if hardwareWatchdog != nil {
+                logger.critical("the safe state did not hold: the kernel watchdog stays armed and resets the board")
+            }
         }
         enterSafeState(reason: "start")
         do {
@@ -213,10 +231,16 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         snapshot.wallTime = wallClock()
         let engine = feeds.engine()
         snapshot.pool = feeds.pool()
-        let (count, newlyFailed, recovered) = state.withLock { state in
-            if state.clearPending {
-                _ = loop.clearFaults()
-                state.clearPending = false
+        let (count, newlyFailed, recovered, faultsChanged, clearedLate) = state.withLock { state in
+            var clearedLate: Bool?
+            if let shown = state.clearPending {
+                // Only what the person saw: a fault this tick latched meanwhile stays latched.
+                clearedLate = shown == snapshot.faults
+                if clearedLate == true {
+                    _ = loop.clearFaults()
+                    snapshot.faults = []
+                }
+                state.clearPending = nil
             }
             state.loop = loop
             state.ticks += 1
@@ -231,8 +255,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
             snapshot.count = state.ticks
             snapshot.scheduleOverridden = state.thermostat?.isOverridden(at: now) ?? false
-            snapshot.engine = engine.map { .init(description: $0, hashes: snapshot.hashes ?? 0, hashRate: state.hashRate) }
+            snapshot.engine = engine.map { .init(description: $0, hashRate: state.hashRate) }
             state.latest = snapshot
+            let faultsChanged = snapshot.faults != state.keptFaults
+            state.keptFaults = snapshot.faults
             var newlyFailed: [(String, HALError)] = []
             var recovered: [String] = []
             for reading in snapshot.readings {
@@ -243,8 +269,12 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                     if state.failing.remove(reading.name) != nil { recovered.append(reading.name) }
                 }
             }
-            return (state.ticks, newlyFailed, recovered)
+            return (state.ticks, newlyFailed, recovered, faultsChanged, clearedLate)
         }
+        if clearedLate == false {
+            logger.warning("faults not cleared: another latched while the clearing waited for the tick; clear again once seen")
+        }
+        if faultsChanged { feeds.faultsChanged(snapshot.faults) }
         feeds.publish(snapshot)
         if let scheduled {
             logger.notice("schedule at \(now): holding \(scheduled.setpoint) in mode \(scheduled.mode.rawValue)")
@@ -263,6 +293,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
         }
         if let error = snapshot.fanError { logger.error("fan could not be driven", metadata: ["error": "\(error)"]) }
+        for error in snapshot.safeStateErrors {
+            logger.critical("a fault latched, and an output could not be put in its safe state", metadata: ["error": "\(error)"])
+        }
         // systemd: ready after the first tick, alive at every tick, a status line with the summary.
         if count == 1 { systemd.ready(status: Self.summary(snapshot)) }
         systemd.watchdog()
@@ -279,31 +312,33 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         }
     }
 
-    static func summary(_ report: TickSnapshot) -> String {
-        var parts = report.readings.map { reading in
+    static func summary(_ snapshot: TickSnapshot) -> String {
+        var parts = snapshot.readings.map { reading in
             switch reading.reading {
             case .success(let value): "\(reading.name) \(value)"
             case .failure(let error): "\(reading.name) FAILED (\(error.kind))"
             }
         }
-        switch report.power {
+        switch snapshot.power {
         case .success(let power): parts.append("supply \(power.power) at \(power.voltage)")
         case .failure(let error): parts.append("supply FAILED (\(error.kind))")
         case nil: break
         }
-        switch report.fanSpeed {
+        switch snapshot.fanSpeed {
         case .success(let speed?): parts.append("fan \(Int(speed.value.rounded())) rpm")
         case .failure(let error): parts.append("fan FAILED (\(error.kind))")
         case .success(nil), nil: break
         }
-        parts.append("setpoint \(report.setpoint) (\(report.mode.rawValue))")
-        parts.append("power \(report.appliedPower)\(report.safety.computeOff ? " (compute off)" : "")")
-        parts.append("fan duty \(report.output.fanDuty)")
-        if let hashes = report.hashes { parts.append("\(hashes) hashes") }
+        parts.append("setpoint \(snapshot.setpoint) (\(snapshot.mode.rawValue))")
+        parts.append("power \(snapshot.appliedPower)\(snapshot.safety.computeOff ? " (compute off)" : "")")
+        parts.append("fan duty \(snapshot.output.fanDuty)")
+        if let hashes = snapshot.hashes { parts.append("\(hashes) hashes") }
         return parts.joined(separator: ", ")
     }
 
-    private func enterSafeState(reason: String) {
+    /// Puts the outputs in their safe state; whether every one of them got there.
+    @discardableResult
+    private func enterSafeState(reason: String) -> Bool {
         let failures = hardware.enterSafeState()
         if failures.isEmpty {
             logger.info("safe state (\(reason)): fans full, hash board off and in reset")
@@ -311,5 +346,6 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         for failure in failures {
             logger.critical("could not reach the safe state (\(reason))", metadata: ["error": "\(failure)"])
         }
+        return failures.isEmpty
     }
 }

@@ -5,10 +5,14 @@ import Synchronization
 
 /// `hearth bench hash`: SHA-256d hashes a second of one kernel on some threads, on real time.
 public struct HashRateBenchmark: Sendable {
+    /// The kernel measured.
     public var kernel: NonceScanner.Kernel
+    /// Threads hashing at once (at least one).
     public var threads: Int
+    /// How long it runs.
     public var duration: Duration
 
+    /// A run of `kernel` on `threads` threads for `duration`.
     public init(kernel: NonceScanner.Kernel, threads: Int, duration: Duration) {
         self.kernel = kernel
         self.threads = max(threads, 1)
@@ -48,6 +52,7 @@ public struct HashRateBenchmark: Sendable {
 public struct EngineBenchmark: Sendable {
     /// What one duty realised.
     public struct Duty: Sendable {
+        /// The duty asked, 0…1.
         public var asked: Double
         /// The share of the threads' time spent hashing.
         public var realised: Double
@@ -57,21 +62,30 @@ public struct EngineBenchmark: Sendable {
 
     /// What a run measured.
     public struct Result: Sendable {
+        /// Hashes a second flat out.
         public var hashesPerSecond: Double
+        /// What each duty realised.
         public var duties: [Duty]
         /// Every job switch, shortest first.
         public var switches: [Duration]
+        /// The median job switch.
         public var medianSwitch: Duration { switches.isEmpty ? .zero : switches[switches.count / 2] }
+        /// The longest job switch.
         public var worstSwitch: Duration { switches.last ?? .zero }
     }
 
+    /// The kernel the engine runs.
     public var kernel: NonceScanner.Kernel
+    /// The engine's threads (at least one).
     public var threads: Int
     /// How long each duty is measured.
     public var duration: Duration
+    /// Job switches timed (at least one).
     public var switches: Int
+    /// The duties measured, besides flat out.
     public var duties = [0.1, 0.25, 0.5, 0.75]
 
+    /// A run of the engine on `kernel` and `threads`, `duration` a duty, timing `switches` switches.
     public init(kernel: NonceScanner.Kernel, threads: Int, duration: Duration, switches: Int) {
         self.kernel = kernel
         self.threads = max(threads, 1)
@@ -79,6 +93,7 @@ public struct EngineBenchmark: Sendable {
         self.switches = max(switches, 1)
     }
 
+    /// Runs it: a few seconds a duty, on real time.
     public func run() -> Result {
         let engine = CPUHashEngine(
             model: CPUPowerModel(idle: .zero, fullLoad: Watts(Double(threads)), cores: threads), kernel: kernel, onShare: { _ in })

@@ -107,12 +107,12 @@ public struct Simulation {
             let setpoint = scenario.setpoint(at: time)
             loop.setpoint = setpoint
             let wasLatched = loop.supervisor.isLatched
-            let tickReport = loop.tick(time: time)
-            if let error = tickReport.fanError {
+            let snapshot = loop.tick(time: time)
+            if let error = snapshot.fanError {
                 report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
             }
-            if wasLatched && tickReport.appliedPower > .zero { report.resumedAfterLatch = true }
-            if let firstFault, time > firstFault, tickReport.appliedPower == .zero, report.ticksToComputeOff == nil {
+            if wasLatched && snapshot.appliedPower > .zero { report.resumedAfterLatch = true }
+            if let firstFault, time > firstFault, snapshot.appliedPower == .zero, report.ticksToComputeOff == nil {
                 report.ticksToComputeOff = Int(((time - firstFault).seconds / dt).rounded(.up))
             }
 
@@ -133,7 +133,7 @@ public struct Simulation {
                 steadyTicks += 1
                 if abs(error) <= 0.2 { steadyIn += 1 }
             }
-            report.energyKWh += tickReport.appliedPower.value * dt / 3_600_000
+            report.energyKWh += snapshot.appliedPower.value * dt / 3_600_000
             report.maxChip = max(report.maxChip, model.chip.value)
             report.maxHeatSink = max(report.maxHeatSink, model.body.value)
             report.maxExhaust = max(report.maxExhaust, model.exhaust.value)

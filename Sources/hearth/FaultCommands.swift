@@ -20,7 +20,7 @@ extension Hearth {
             @Option(help: "The API token (default: the configuration file's).") var token: String?
 
             func run() async throws {
-                let token = try token ?? HearthConfig.load(file: config).api?.options?.token
+                let token = try token ?? HearthConfig.load(file: config).apiToken
                 guard let token else {
                     throw ValidationError("no API token: \(config) has no [api] token; give --token")
                 }

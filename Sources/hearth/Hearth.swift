@@ -9,6 +9,7 @@ struct Hearth: AsyncParsableCommand {
         abstract: "Looks after a Hearth heater: checks board files, lists sensors, reports versions.",
         version: HearthVersion.current,
         subcommands: [
-            Board.self, Config.self, Fault.self, Sensors.self, Calibrate.self, Simulate.self, Autotune.self, Hash.self, Job.self, Stratum.self, Bench.self, Version.self,
+            Board.self, Config.self, Safe.self, Fault.self, Sensors.self, Calibrate.self, Simulate.self, Autotune.self, Hash.self, Job.self,
+            Stratum.self, Bench.self, Version.self,
         ])
 }

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// A line from standard input, read a byte at a time so that nothing after it is taken: a script
 /// that pipes answers to several `hearth` runs in turn gives each its own lines.
 func readLineUnbuffered() -> String? {

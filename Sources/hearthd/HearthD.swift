@@ -61,7 +61,7 @@ struct HearthD: AsyncParsableCommand {
     @Option(name: .long, help: "cgminer's API HOST:PORT, or off (default: the config's [api] cgminer, or 127.0.0.1:4028).")
     var cgminerApi: String?
 
-    @Option(name: .long, help: "Feed this kernel watchdog device every tick, e.g. /dev/watchdog (default: the config's watchdog, or none).")
+    @Option(name: .long, help: "Feed this kernel watchdog device every tick, e.g. /dev/watchdog, or off (default: the config's watchdog, else the board file's, else none).")
     var watchdog: String?
 
     @Option(name: .long, help: "Control ticks per second (default: the config's tick_rate, or 2).")
@@ -132,7 +132,7 @@ extension HearthD {
         given.setpoint = setpoint.map(Celsius.init)
         given.mode = mode.flatMap(Mode.init(rawValue:))
         given.state = state
-        given.watchdog = watchdog
+        given.watchdog = watchdog.map(WatchdogChoice.init(parsing:))
         given.suggestedDifficulty = suggestDifficulty
         given.offline = offline.flatMap(OfflinePolicy.init(rawValue:))
         given.tickRate = tickRate

@@ -32,10 +32,10 @@ final class FakeHeater: HeaterBackend {
             safety: SafetyDecision(maxPower: Watts(400), fansFull: false, events: []),
             output: ControlOutput(demand: Watts(350), powerTarget: Watts(350), fanDuty: DutyCycle(0.4)),
             appliedPower: Watts(350), setpoint: Celsius(setpoint), mode: mode, faults: faults, energyKWh: 0.35, hashes: 123_456)
-        snapshot.engine = .init(description: "CPU", hashes: 123_456, hashRate: 1.5e12)
+        snapshot.engine = .init(description: "CPU", hashRate: 1.5e12)
         snapshot.pool = .init(
-            name: "fallback 1", url: "stratum+tcp://pool.example:3333", user: "bc1qheater.den", authorized: true, difficulty: 512,
-            accepted: 41, rejected: 2, stale: 1, discarded: 0, bestDifficulty: 1_234_567, lastError: nil)
+            name: "fallback 1", url: "stratum+tcp://pool.example:3333", authorized: true, difficulty: 512, accepted: 41,
+            rejected: 2, stale: 1, bestDifficulty: 1_234_567, lastError: nil)
         return snapshot
     }
 

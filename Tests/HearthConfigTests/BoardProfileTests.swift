@@ -21,7 +21,7 @@ import Testing
         #expect(outputs["asic-power"]?.safeActive == false, "the hash board's regulator is off")
         #expect(outputs["fan-power"]?.safeActive == true, "the fans are powered")
         #expect(board.asic?.resetOutput == "asic-reset")
-        #expect(board.powerMeter == BoardProfile.PowerMeter(chip: .ina260, address: I2CAddress(0x40)!, shuntOhms: nil))
+        #expect(board.powerMeter == BoardProfile.PowerMeter(chip: .ina260, address: I2CAddress(0x40)!, shuntOhms: nil, idleLimit: Watts(10)))
         let cpu = try #require(board.cpuPower)
         #expect(cpu.fullLoad > cpu.idle)
     }
@@ -104,7 +104,7 @@ import Testing
     @Test(arguments: [
         // Unknown keys, at every level.
         Breakage("[extra]\nx = 1\n", "test.toml: extra: unknown key"),
-        Breakage("", "test.toml: board.colour: unknown key (allowed here: backend, description, name)", "[board]\nname = \"test\"", "[board]\ncolour = \"red\"\nname = \"test\""),
+        Breakage("", "test.toml: board.colour: unknown key (allowed here: backend, description, name, watchdog)", "[board]\nname = \"test\"", "[board]\ncolour = \"red\"\nname = \"test\""),
         Breakage("", "test.toml: sensor[1].colour: unknown key", "address = 0x4C", "address = 0x4C\ncolour = \"red\""),
         Breakage("", "test.toml: sensor[1].address: missing (an integer in 0…127 is required); is \"adress\" a misspelling of it?", "address = 0x4C", "adress = 0x4C"),
         Breakage("", "test.toml: fan.tach.pulses: unknown key", "line = 6", "line = 6\npulses = 2"),

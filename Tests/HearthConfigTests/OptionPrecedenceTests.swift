@@ -44,7 +44,9 @@ import Testing
         Option(
             description: "cgminer api", set: { $0.cgminer = .on(APIOptions(port: 4000 + $1)) },
             read: { $0.cgminer.map { "\($0.host):\($0.port)" } ?? "off" }, expected: ["127.0.0.1:4001", "127.0.0.1:4002"], defaultValue: "127.0.0.1:4028"),
-        Option(description: "watchdog", set: { $0.watchdog = "/dev/watchdog\($1)" }, read: { $0.watchdogDevice ?? "-" }, expected: ["/dev/watchdog1", "/dev/watchdog2"], defaultValue: "-"),
+        Option(
+            description: "watchdog", set: { $0.watchdog = $1 == 1 ? .device("/dev/watchdog1") : .off },
+            read: { $0.watchdog.map { "\($0)" } ?? "-" }, expected: [#"device("/dev/watchdog1")"#, "off"], defaultValue: "-"),
         Option(description: "tick rate", set: { $0.tickRate = Double($1 * 4) }, read: { "\($0.period)" }, expected: ["0.25 seconds", "0.125 seconds"], defaultValue: "0.5 seconds"),
         Option(description: "ticks", set: { $0.maxTicks = $1 }, read: { "\($0.maxTicks ?? 0)" }, expected: ["1", "2"], defaultValue: "0"),
         Option(

@@ -132,4 +132,60 @@ import FoundationNetworking
         #expect((saved["lifetimeHashes"] as? Int ?? 0) > 0)
         #expect((saved["bestShareDifficulty"] as? Double ?? 0) >= 0x1p-16)
     }
+
+    /// A fault latched and then the daemon killed with SIGKILL (no `defer`, no graceful stop):
+    /// the fault was on disk from the tick that latched it, and the next start comes up latched,
+    /// compute off. A state file that cannot be read at all is a fault of its own.
+    @Test func aLatchedFaultOutlivesSIGKILL() async throws {
+        let hearthd = try #require(Self.hearthd, "build hearthd first (swift build)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-kill-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenario = folder.appendingPathComponent("gone.toml")
+        try "heater = \"400w\"\n[[event]]\nat = \"1s\"\nfault = \"gone-heatsink\"\n".write(to: scenario, atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("state.json").path
+        let log = folder.appendingPathComponent("hearthd.log")
+
+        func start(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = hearthd
+            process.arguments = ["--board", "\(boardFolder)/sim.toml", "--state", state, "--api", "off", "--cgminer-api", "off"] + arguments
+            #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardError = handle
+            process.standardOutput = handle
+            try process.run()
+            return process
+        }
+        func latched() -> [String] {
+            guard let data = FileManager.default.contents(atPath: state),
+                let saved = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return [] }
+            return saved["latchedFaults"] as? [String] ?? []
+        }
+
+        let first = try start(["--scenario", scenario.path, "--tick-rate", "20"])
+        for _ in 0..<1000 where latched().isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        #expect(latched() == ["sensor heatsink lost (NACK on address)"], "on disk before the kill: \(latched())")
+
+        let second = try start(["--ticks", "2", "--tick-rate", "20"])
+        second.waitUntilExit()
+        let said = try String(contentsOf: log, encoding: .utf8)
+        #expect(second.terminationStatus == 0, "\(said.suffix(600))")
+        #expect(said.contains("fault still latched from before the restart: sensor heatsink lost"))
+        #expect(said.contains("(compute off)"), "the restart heats nothing: \(said.suffix(600))")
+        #expect(latched() == ["sensor heatsink lost (NACK on address)"], "still latched until a person clears it")
+
+        try "{\"version\": 1, \"setpo".write(toFile: state, atomically: false, encoding: .utf8)
+        let third = try start(["--ticks", "2", "--tick-rate", "20"])
+        third.waitUntilExit()
+        let unreadable = try String(contentsOf: log, encoding: .utf8)
+        #expect(unreadable.contains("fault still latched from before the restart: the state file could not be read"))
+        #expect(unreadable.contains("(compute off)"), "\(unreadable.suffix(600))")
+    }
 }

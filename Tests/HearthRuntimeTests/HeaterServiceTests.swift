@@ -128,4 +128,30 @@ final class RecordingPWM: PWMOutput {
         #expect(power.last == false)
         #expect(pwm.last == safeFan)
     }
+
+    /// The tick that latches a fault puts the outputs in their safe state itself, before it
+    /// returns; and the latched faults reach whoever keeps them before it returns too.
+    @Test func theTickThatLatchesDrivesTheOutputsSafeAndKeepsTheFault() throws {
+        let room = ScriptedSensor("room", [.success(Celsius(19.5))])
+        let chip = ScriptedSensor("chip", [.success(Celsius(40)), .success(Celsius(40)), .success(Celsius(95))])
+        let kept = Mutex<[[String]]>([])
+        let service = HeaterService(
+            hardware: hardware([room, chip]), clock: clock, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            feeds: .init(faultsChanged: { faults in kept.withLock { $0.append(faults) } }))
+        service.tick(elapsed: .zero)
+        service.tick(elapsed: .seconds(10))
+        // Meanwhile the engine's side had the hash board powered and out of reset.
+        try reset.set(active: false)
+        try power.set(active: true)
+        #expect(kept.withLock { $0 }.isEmpty, "nothing latched yet")
+        service.tick(elapsed: .seconds(20))
+        let latched = try #require(service.latest)
+        #expect(latched.faults.count == 1 && latched.faults[0].contains("chip at 95"), "\(latched.faults)")
+        #expect(reset.last == true, "held in reset by the tick that latched")
+        #expect(power.last == false, "its supply off by the tick that latched")
+        #expect(pwm.last?.duty == .full)
+        #expect(kept.withLock { $0 } == [latched.faults], "handed over to be kept before the tick returned")
+        _ = service.clearFaults()
+        #expect(kept.withLock { $0 }.last == [], "and the clearing too")
+    }
 }

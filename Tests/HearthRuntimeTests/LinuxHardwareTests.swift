@@ -91,6 +91,33 @@ import HearthTestFixtures
         hardware.load?.apply(.zero)
     }
 
+    /// `hearth safe`, with no daemon: every output at its safe level from the instant it is
+    /// requested, and the fan full, though the PWM was left off.
+    @Test func hearthSafeDrivesEveryOutputAndTheFan() throws {
+        let gpio = fakeChip()
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
+        let failures = Hardware.driveSafe(board, roots: roots, sys: sysfs.sys, gpio: gpio.library)
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(gpio.line(5).levelAtRequest == false && gpio.line(5).level == false, "asic-reset (active low) asserted")
+        #expect(gpio.line(22).levelAtRequest == false && gpio.line(22).level == false, "asic-power off")
+        #expect(gpio.line(27).levelAtRequest == true && gpio.line(27).level == true, "fan-power on")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/period") == "40000")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/duty_cycle") == "40000", "fans full")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/enable") == "1")
+        #expect(gpio.openHandles == 0, "nothing held once it returns")
+    }
+
+    /// A line that cannot be had (busy) is named; the other lines and the fan are driven all the same.
+    @Test func hearthSafeDrivesWhatItCanAndNamesTheRest() throws {
+        let gpio = fakeChip()
+        gpio.force("request", EBUSY)  // the first line requested: fan-power
+        let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
+        let failures = Hardware.driveSafe(board, roots: roots, sys: sysfs.sys, gpio: gpio.library)
+        #expect(failures.count == 1 && failures[0].hasPrefix("output fan-power on "), "\(failures)")
+        #expect(gpio.line(22).level == false && gpio.line(5).level == false, "the hash board off and in reset all the same")
+        #expect(sysfs.read("pwm/pwmchip0/pwm0/duty_cycle") == "40000", "the fan runs full all the same")
+    }
+
     @Test func aBoardWithoutItsPWMOverlayIsRefusedWithTheLineToAdd() throws {
         let board = try BoardProfile.load(file: "\(boardFolder)/raspberry-pi-4b.toml")
         try FileManager.default.removeItem(atPath: "\(sysfs.root)/pwm")

@@ -70,7 +70,7 @@ import Testing
         #expect(latched.contains { if case .runaway("sink", _) = $0 { true } else { false } }, "got \(latched)")
 
         // The HTTP API, the metrics and the history, all from the same snapshot.
-        let backend = DaemonBackend(service: service, schedules: .init(configured: nil, fromAPI: nil, store: nil))
+        let backend = DaemonBackend(service: service, schedules: .init(configured: nil, fromAPI: nil, keeper: nil))
         let api = HeaterAPI(backend: backend, token: nil, history: history)
         try await Application(router: api.router()).test(.router) { client in
             try await client.execute(uri: "/api/status", method: .get) { response in

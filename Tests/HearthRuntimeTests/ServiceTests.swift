@@ -61,23 +61,23 @@ import Testing
         let week = Week()
         let heater = service(week: week, manual: false)
         heater.tick(elapsed: .zero)
-        #expect(heater.snapshot.setpoint == Celsius(16) && heater.snapshot.mode == .night, "06:00 Monday: still Sunday night's slot")
+        #expect(heater.persistent.setpoint == Celsius(16) && heater.persistent.mode == .night, "06:00 Monday: still Sunday night's slot")
         week.set(1, 6, 30)
         heater.tick(elapsed: .seconds(1))
-        #expect(heater.snapshot.setpoint == Celsius(21) && heater.snapshot.mode == .heat)
+        #expect(heater.persistent.setpoint == Celsius(21) && heater.persistent.mode == .heat)
     }
 
     @Test func aSetpointGivenAtStartHoldsUntilTheNextSlot() {
         let week = Week()
         let heater = service(week: week, manual: true)
         heater.tick(elapsed: .zero)
-        #expect(heater.snapshot.setpoint == Celsius(19), "the hand-set value holds")
+        #expect(heater.persistent.setpoint == Celsius(19), "the hand-set value holds")
         week.set(1, 6, 29)
         heater.tick(elapsed: .seconds(1))
-        #expect(heater.snapshot.setpoint == Celsius(19))
+        #expect(heater.persistent.setpoint == Celsius(19))
         week.set(1, 6, 30)
         heater.tick(elapsed: .seconds(2))
-        #expect(heater.snapshot.setpoint == Celsius(21), "the next slot takes over")
+        #expect(heater.persistent.setpoint == Celsius(21), "the next slot takes over")
     }
 }
 
@@ -89,16 +89,16 @@ import Testing
         #expect(heater.latest?.safety.computeOff == true, "a fault from before the restart holds compute off")
         let cleared = heater.clearFaults()
         #expect(cleared.count == 1 && cleared[0].contains("fan stalled"))
-        #expect(heater.snapshot.faults.isEmpty)
+        #expect(heater.persistent.faults.isEmpty)
         #expect(heater.clearFaults().isEmpty, "nothing left to clear")
 
         heater.set(setpoint: Celsius(23), mode: .boost)
         heater.tick(elapsed: .seconds(1))
-        #expect(heater.snapshot.setpoint == Celsius(23) && heater.snapshot.mode == .boost)
+        #expect(heater.persistent.setpoint == Celsius(23) && heater.persistent.mode == .boost)
         #expect(heater.scheduleOverridden)
         week.set(1, 6, 30)
         heater.tick(elapsed: .seconds(2))
-        #expect(heater.snapshot.setpoint == Celsius(21), "the schedule's next slot ends the hand-set value")
+        #expect(heater.persistent.setpoint == Celsius(21), "the schedule's next slot ends the hand-set value")
         #expect(!heater.scheduleOverridden)
     }
 }

@@ -31,6 +31,8 @@ public struct Hardware: Sendable {
     public var fan: FanDrive?
     /// The supply's power meter, when the board has one.
     public var powerMeter: (any PowerMeter)?
+    /// The most the supply may draw with compute off (the board's `idle_limit_watts`); `nil`: not checked.
+    public var idlePowerLimit: Watts?
     /// Parts the board file names that this build cannot drive yet, each with the reason; the
     /// heater runs without them and says so.
     public var missing: [String] = []
@@ -91,7 +93,9 @@ extension Hardware {
         case .linux:
             return try openLinux(board, load: use != .sensorsOnly)
         case .sim:
-            return try openSim(board, world: SimWorld(scenario: scenario), hashing: use == .heater(hashing: true))
+            var hardware = try openSim(board, world: SimWorld(scenario: scenario), hashing: use == .heater(hashing: true))
+            if use == .sensorsOnly { hardware.load = nil }
+            return hardware
         }
     }
 }

@@ -90,6 +90,7 @@ extension Hardware {
         }
         if let meter = board.powerMeter {
             hardware.powerMeter = try i2c().powerMeter(meter)
+            hardware.idlePowerLimit = meter.idleLimit
         }
         guard load else { return hardware }
         // The board's own processor as a heating element: the load itself when no hash board is
@@ -151,5 +152,54 @@ final class MeasuredPower: Sendable {
     func command(for target: Watts, energy: UInt64?) -> Watts {
         let now = origin.duration(to: .now)
         return loop.withLock { $0.command(for: target, energy: energy, at: now) }
+    }
+}
+
+extension Hardware {
+    /// Drives every output of a `linux` board to the safe state its board file names and its fan
+    /// to its safe duty, each on its own, so that one that fails does not keep the others from it:
+    /// what `hearth safe` does after any end of `hearthd` (systemd's `ExecStopPost=`), with no
+    /// daemon alive. Sensors are not opened: a broken sensor must not stop the fans. Returns what
+    /// could not be driven, each in words; empty when everything is safe.
+    public static func driveSafe(
+        _ board: BoardProfile, roots: LinuxRoots = LinuxRoots(), sys: SystemCalls = .live, gpio: GPIOLibrary = .live
+    ) -> [String] {
+        var failures: [String] = []
+        var chips: [GPIOChipSelector: GPIOChip] = [:]
+        for output in board.outputs {
+            do throws(HALError) {
+                let chip: GPIOChip
+                if let opened = chips[output.line.chip] {
+                    chip = opened
+                } else {
+                    chip = try GPIOChip.open(output.line.chip, devices: roots.dev, sys: sys, library: gpio)
+                    chips[output.line.chip] = chip
+                }
+                // Requested at its safe level, so it passes through no other on the way.
+                let line = try chip.requestOutput(
+                    output.line.line, consumer: "hearth-safe:\(output.name)", initial: output.safeActive, activeLow: output.activeLow)
+                try line.set(active: output.safeActive)
+            } catch {
+                failures.append("output \(output.name) on \(output.line): \(error)")
+            }
+        }
+        if let fan = board.fan {
+            do throws(HALError) {
+                let device: any Fan
+                switch fan.drive {
+                case .pwm(let pwmChip, let channel, let frequency, let overlay, _):
+                    let pwm = try SysfsPWMChannel(chip: pwmChip, channel: channel, root: roots.pwm, overlayHint: overlay, sys: sys)
+                    device = GPIOFan(name: "fan", pwm: pwm, frequency: frequency, tach: nil, now: monotonicNow)
+                case .emc2101:
+                    let controller = EMC2101(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
+                    try controller.configure()
+                    device = controller
+                }
+                try device.setDuty(fan.safeDuty)
+            } catch {
+                failures.append("fan: \(error)")
+            }
+        }
+        return failures
     }
 }

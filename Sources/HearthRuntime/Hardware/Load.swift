@@ -23,16 +23,22 @@ extension Load {
 /// A hash engine as the load: the power target goes to it as its drive maps it (the CPU's above
 /// its idle draw, or corrected by a power loop).
 public struct EngineLoad: Load {
+    /// The engine, and how a power target maps to what it is asked.
     public let drive: FallbackHashEngine.Drive
+    /// The most the engine draws above idle.
     public let ratedPower: Watts
 
+    /// The engine of `drive` as the load, rated at `ratedPower`.
     public init(_ drive: FallbackHashEngine.Drive, ratedPower: Watts) {
         self.drive = drive
         self.ratedPower = ratedPower
     }
 
+    /// The engine's power target, as the drive maps it.
     public func apply(_ power: Watts) { drive.engine.setPowerTarget(drive.power(power)) }
+    /// The engine itself.
     public var engine: (any HashEngine)? { drive.engine }
+    /// Stops the engine's threads.
     public func stop() { drive.engine.stop() }
 }
 
@@ -40,21 +46,28 @@ public struct EngineLoad: Load {
 /// `hashing` load it also really hashes (a twin of the hash board, or the CPU), so a pool gets
 /// real shares from the simulated heater; the heat stays the simulation's.
 public struct SimulatedLoad: Load {
+    /// The simulated world the heat goes into.
     public let world: SimWorld
+    /// What really hashes alongside, if anything.
     public let hashing: (any Load)?
 
+    /// The simulated heater of `world`, hashing on `hashing` if given.
     public init(world: SimWorld, hashing: (any Load)? = nil) {
         self.world = world
         self.hashing = hashing
     }
 
+    /// The simulated heater's rating (the scenario's).
     public var ratedPower: Watts { Watts(world.model.parameters.ratedPower) }
 
+    /// Heats the world with `power`, and hashes in proportion to it.
     public func apply(_ power: Watts) {
         world.power = power
         hashing?.apply(power)
     }
 
+    /// The engine that hashes alongside, if any.
     public var engine: (any HashEngine)? { hashing?.engine }
+    /// Stops the hashing engine's threads.
     public func stop() { hashing?.stop() }
 }

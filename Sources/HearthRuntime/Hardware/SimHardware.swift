@@ -79,6 +79,7 @@ extension Hardware {
         if let meter = board.powerMeter {
             world.addPowerMeter(meter.chip == .ina260 ? .ina260 : .ina219(shuntOhms: meter.shuntOhms ?? 0.1), at: meter.address)
             hardware.powerMeter = try drivers.powerMeter(meter)
+            hardware.idlePowerLimit = meter.idleLimit
         }
         hardware.simulation = world
         // The hash board is simulated as a load that turns its power target into heat in the chip.

@@ -17,13 +17,13 @@ import Glibc
 /// daemon, which saves the API's in the state file.
 final class Schedules: Sendable {
     let configured: Schedule?
-    let store: StateStore?
+    let keeper: StateKeeper?
     private let fromAPI: Mutex<[ScheduleEntry]?>
 
-    init(configured: Schedule?, fromAPI: [ScheduleEntry]?, store: StateStore?) {
+    init(configured: Schedule?, fromAPI: [ScheduleEntry]?, keeper: StateKeeper?) {
         self.configured = configured
         self.fromAPI = Mutex(fromAPI)
-        self.store = store
+        self.keeper = keeper
     }
 
     var set: [ScheduleEntry]? { fromAPI.withLock { $0 } }
@@ -32,10 +32,7 @@ final class Schedules: Sendable {
     /// does not lose it.
     func record(_ entries: [ScheduleEntry]?) throws(ConfigError) {
         fromAPI.withLock { $0 = entries }
-        guard let store else { return }
-        var state = store.load().state
-        state.schedule = entries
-        try store.save(state)
+        try keeper?.update { $0.schedule = entries }
     }
 }
 
@@ -48,12 +45,13 @@ struct DaemonBackend<C: Clock>: HeaterBackend where C.Duration == Duration {
 
     func snapshot() -> TickSnapshot? { service.latest }
 
-    /// Waits for the next tick, at most four tick periods (the control task may be between ticks
-    /// or, with a stuck bus, in one).
-    func snapshot(after count: Int) async -> TickSnapshot? {
+    /// Waits for the first tick to begin after this call, at most four tick periods (a tick
+    /// already under way ends first; with a stuck bus none may come).
+    func nextSnapshot() async -> TickSnapshot? {
+        let target = service.nextTick
         let deadline = ContinuousClock.now + service.period * 4
         while ContinuousClock.now < deadline {
-            if let latest = service.latest, latest.count > count { return latest }
+            if let latest = service.latest, latest.count >= target { return latest }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return service.latest

@@ -100,9 +100,14 @@ public enum Daemon {
         if let store {
             let loaded = store.load()
             remembered = loaded.state
-            if let warning = loaded.warning { logger.error("state: \(warning)") }
+            if let warning = loaded.warning {
+                // The faults latched before are unknown: the heater stays off until a person looks.
+                logger.error("state: \(warning)")
+                remembered.latchedFaults.append(Self.unreadableState)
+            }
             for fault in remembered.latchedFaults { logger.critical("fault still latched from before the restart: \(fault)") }
         }
+        let keeper = store.map { StateKeeper(store: $0, state: remembered) }
         // A schedule set through the API holds instead of the configuration's until the API
         // returns to that one.
         var schedule = options.schedule
@@ -120,10 +125,17 @@ public enum Daemon {
         let mode = options.mode ?? remembered.mode
         logger.info("holding \(setpoint) in mode \(mode.rawValue); \(hardware.load == nil ? "no hash engine for this board yet (and no [cpu] power model): compute stays off" : "up to \(hardware.ratedPower)")")
         var watchdog: (any Watchdog)?
-        if let device = options.watchdogDevice {
+        let watchdogDevice: String? = switch options.watchdog {
+        case .off: nil
+        case .device(let path): path
+        case nil: board.watchdog
+        }
+        if let device = watchdogDevice {
             do {
                 watchdog = try HardwareWatchdog(path: device)
             } catch {
+                // A heater meant to be watched does not run unwatched without a person's word.
+                logger.critical("the kernel watchdog \(device) cannot be used; to run without one, give --watchdog off or watchdog = \"off\" in the configuration")
                 throw .hardware(error)
             }
             logger.info("feeding the kernel watchdog \(device) every tick")
@@ -135,8 +147,16 @@ public enum Daemon {
             engine: { [engine = hardware.engine, simulated = board.backend == .sim] in
                 engine?.status ?? (simulated ? "simulated" : "none")
             },
-            pool: { client.map { Self.pool($0.status, user: user) } },
-            publish: history.record)
+            pool: { client.map { Self.pool($0.status) } },
+            publish: history.record,
+            faultsChanged: { faults in
+                // On disk before the tick that latched returns: a crash now does not forget them.
+                do {
+                    try keeper?.update { $0.latchedFaults = faults }
+                } catch {
+                    logger.critical("the latched faults could not be saved: \(error)")
+                }
+            })
         let service = HeaterService(
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
@@ -152,7 +172,7 @@ public enum Daemon {
         if let client {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
         }
-        let schedules = Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, store: store)
+        let schedules = Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, keeper: keeper)
         let backend = DaemonBackend(service: service, schedules: schedules)
         if let cgminer = options.cgminer {
             services.append(.init(
@@ -175,19 +195,18 @@ public enum Daemon {
         } catch {
             logger.error("service group ended with an error: \(error)")
         }
-        if let store {
-            let snapshot = service.snapshot
-            var state = remembered
-            state.setpoint = snapshot.setpoint.value
-            state.mode = snapshot.mode
-            state.latchedFaults = snapshot.faults
-            state.schedule = schedules.set
-            state.lifetimeEnergyKWh += snapshot.energyKWh
-            state.lifetimeHashes += hardware.hashes ?? 0
-            state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
+        if let keeper {
+            let snapshot = service.persistent
             do {
-                try store.save(state)
-                logger.info("state saved to \(store.path)")
+                try keeper.update { state in
+                    state.setpoint = snapshot.setpoint.value
+                    state.mode = snapshot.mode
+                    state.latchedFaults = snapshot.faults
+                    state.lifetimeEnergyKWh += snapshot.energyKWh
+                    state.lifetimeHashes += hardware.hashes ?? 0
+                    state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
+                }
+                logger.info("state saved to \(keeper.store.path)")
             } catch {
                 logger.error("state not saved: \(error)")
             }
@@ -198,12 +217,16 @@ public enum Daemon {
         logger.info("hearth stopped after \(service.ticks) ticks; outputs in their safe state")
     }
 
+    /// The fault latched when the state file could not be read: what was latched before is unknown.
+    static let unreadableState =
+        "the state file could not be read: faults latched before the restart may be lost; look at the heater, then clear"
+
     /// The pool client's status as a snapshot carries it.
-    static func pool(_ status: StratumStatus, user: String) -> TickSnapshot.Pool {
+    static func pool(_ status: StratumStatus) -> TickSnapshot.Pool {
         TickSnapshot.Pool(
-            name: status.pool, url: status.url, user: user, authorized: status.authorized, difficulty: status.difficulty,
-            accepted: status.accepted, rejected: status.rejected, stale: status.stale, discarded: status.discarded,
-            bestDifficulty: status.bestDifficulty, lastError: status.lastError)
+            name: status.pool, url: status.url, authorized: status.authorized, difficulty: status.difficulty,
+            accepted: status.accepted, rejected: status.rejected, stale: status.stale, bestDifficulty: status.bestDifficulty,
+            lastError: status.lastError)
     }
 
     /// The pool client, when pools are configured and the board hashes; its work goes to the
