@@ -39,6 +39,9 @@ public struct ControlLoop: Sendable {
         controller = HeaterController(settings: settings, law: controller.law)
     }
 
+    /// Latches a fault the loop's owner saw itself (a tick that overran); `nil` if already latched.
+    public mutating func latch(_ fault: SafetyFault, at time: Duration) -> SafetyEvent? { supervisor.latch(fault, at: time) }
+
     /// A person clears the latched faults.
     public mutating func clearFaults() -> SafetyEvent? { supervisor.clearFaults() }
 

@@ -13,6 +13,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     private let clock: C
     /// Time between ticks.
     public let period: Duration
+    /// How long a tick may read and drive the hardware before it is taken for hung (a bus or a
+    /// driver that does not return): then another thread puts the outputs in their safe state and
+    /// latches "tick overrun", while the API goes on answering from the last snapshot.
+    public let tickDeadline: Duration
     private let maxTicks: Int?
     let logger: Logger
     /// Ticks between two summary lines in the log.
@@ -72,6 +76,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var hashRate = 0.0
         var hashSample: (elapsed: Duration, hashes: UInt64)?
         var ticks = 0
+        /// When the tick that has the loop out began.
+        var tickStart: C.Instant?
+        /// How long the running tick had run when it was taken for hung; latched when it returns.
+        var overrun: Duration?
         var latest: TickSnapshot?
         var failing: Set<String> = []
     }
@@ -86,8 +94,12 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
         schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: (any Watchdog)? = nil,
         roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) },
-        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, feeds: Feeds = Feeds()
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, feeds: Feeds = Feeds(),
+        tickDeadline: Duration? = nil
     ) {
+        // Twice the period, and never under 2 s: a loaded machine must not look hung, and a hung
+        // bus is a matter of seconds to a room, whose heat moves over minutes.
+        self.tickDeadline = tickDeadline ?? max(period * 2, .seconds(2))
         self.systemd = systemd
         self.weekTime = weekTime
         self.wallClock = wallClock
@@ -186,6 +198,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
         }
         enterSafeState(reason: "start")
+        let monitor = TickMonitor(interval: min(tickDeadline / 10, .milliseconds(100))) { [weak self] in self?.checkForOverrun() }
+        defer { monitor.stop() }
         do {
             try await cancelWhenGracefulShutdown { [self] in
                 let start = clock.now
@@ -219,6 +233,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             loop.setpoint = state.setpoint
             loop.mode = state.mode
             state.loop = nil
+            state.tickStart = clock.now
             return (loop, scheduled)
         }
         guard let taken else {
@@ -231,7 +246,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         snapshot.wallTime = wallClock()
         let engine = feeds.engine()
         snapshot.pool = feeds.pool()
-        let (count, newlyFailed, recovered, faultsChanged, clearedLate) = state.withLock { state in
+        let (count, newlyFailed, recovered, faultsChanged, clearedLate, overran) = state.withLock { state in
             var clearedLate: Bool?
             if let shown = state.clearPending {
                 // Only what the person saw: a fault this tick latched meanwhile stays latched.
@@ -242,6 +257,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                 }
                 state.clearPending = nil
             }
+            // Taken for hung meanwhile: the fault latches now, and the outputs go safe again below
+            // (the tick, returning late, gave the load its power).
+            let overran = state.overrun
+            if let overran {
+                _ = loop.latch(.tickOverrun(overran), at: elapsed)
+                snapshot.faults = loop.supervisor.latched.map { "\($0.fault)" }
+                state.overrun = nil
+            }
+            state.tickStart = nil
             state.loop = loop
             state.ticks += 1
             if let hashes = snapshot.hashes {
@@ -269,8 +293,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
                     if state.failing.remove(reading.name) != nil { recovered.append(reading.name) }
                 }
             }
-            return (state.ticks, newlyFailed, recovered, faultsChanged, clearedLate)
+            return (state.ticks, newlyFailed, recovered, faultsChanged, clearedLate, overran)
         }
+        if overran != nil { enterSafeState(reason: "the control tick that ran over its deadline returned") }
         if clearedLate == false {
             logger.warning("faults not cleared: another latched while the clearing waited for the tick; clear again once seen")
         }
@@ -336,6 +361,32 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         return parts.joined(separator: ", ")
     }
 
+    /// Looks once for a tick that has run past its deadline; the monitor thread calls it a few
+    /// times a deadline. A hung tick's loop is out of reach, so this puts the outputs in their
+    /// safe state itself, shows the fault in the snapshot the API reads, and hands it to be kept;
+    /// the supervisor latches it when the tick returns, if it ever does.
+    func checkForOverrun() {
+        let found = state.withLock { state -> (fault: SafetyFault, faults: [String])? in
+            guard let start = state.tickStart, state.overrun == nil else { return nil }
+            let running = start.duration(to: clock.now)
+            guard running > tickDeadline else { return nil }
+            state.overrun = running
+            let fault = SafetyFault.tickOverrun(running)
+            let faults = (state.latest?.faults ?? state.keptFaults) + ["\(fault)"]
+            if var latest = state.latest {
+                latest.faults = faults
+                latest.safety = SafetyDecision(maxPower: .zero, fansFull: true, events: [.latched(fault, at: latest.elapsed + running)])
+                state.latest = latest
+            }
+            state.keptFaults = faults
+            return (fault, faults)
+        }
+        guard let found else { return }
+        logger.critical("\(found.fault); outputs to their safe state from the monitor")
+        enterSafeState(reason: "a control tick ran over its deadline")
+        feeds.faultsChanged(found.faults)
+    }
+
     /// Puts the outputs in their safe state; whether every one of them got there.
     @discardableResult
     private func enterSafeState(reason: String) -> Bool {
@@ -348,4 +399,24 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         }
         return failures.isEmpty
     }
+}
+
+/// A thread of its own that runs a check at an interval until stopped: it goes on when the
+/// control task is stuck in a hung transfer (the task's thread is blocked, this one is not).
+final class TickMonitor: Sendable {
+    private let running = Atomic(true)
+
+    init(interval: Duration, check: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            while running.load(ordering: .acquiring) {
+                Thread.sleep(forTimeInterval: interval.seconds)
+                if running.load(ordering: .acquiring) { check() }
+            }
+        }
+        thread.name = "hearth tick monitor"
+        thread.start()
+    }
+
+    /// Ends the thread at its next wake.
+    func stop() { running.store(false, ordering: .releasing) }
 }

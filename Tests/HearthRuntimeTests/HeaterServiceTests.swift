@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+import HearthControl
 import HearthDrivers
 import HearthHAL
 import Logging
@@ -23,6 +26,25 @@ final class ScriptedSensor: TemperatureSensor {
     }
 }
 
+/// A sensor on a bus that hangs: once `hang()` is called, its next read blocks until `release()`.
+final class HangingSensor: TemperatureSensor {
+    let name = "room"
+    private let hanging = Mutex(false)
+    let entered = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+
+    func hang() { hanging.withLock { $0 = true } }
+    func release() { released.signal() }
+
+    func readTemperature() throws(HALError) -> Celsius {
+        if hanging.withLock({ state in defer { state = false }; return state }) {
+            entered.signal()
+            released.wait()
+        }
+        return Celsius(19.5)
+    }
+}
+
 /// An output that remembers every value it was set to.
 final class RecordingOutput: DigitalOutput {
     let history = Mutex<[Bool]>([])
@@ -44,7 +66,7 @@ final class RecordingPWM: PWMOutput {
     let clock = ManualClock()
     let safeFan = PWMSetting(frequency: Hertz(25_000), duty: .full)!
 
-    func hardware(_ sensors: [ScriptedSensor]) -> Hardware {
+    func hardware(_ sensors: [any TemperatureSensor]) -> Hardware {
         var hardware = Hardware()
         let line = BoardProfile.Line(chip: .number(0), line: .offset(5))
         hardware.outputs = [
@@ -153,5 +175,46 @@ final class RecordingPWM: PWMOutput {
         #expect(kept.withLock { $0 } == [latched.faults], "handed over to be kept before the tick returned")
         _ = service.clearFaults()
         #expect(kept.withLock { $0 }.last == [], "and the clearing too")
+    }
+
+    /// A tick stuck in a transfer that does not return: the monitor finds it past its deadline,
+    /// puts the outputs in their safe state from its own thread, and shows and keeps the fault,
+    /// while the last snapshot stays readable; when the transfer returns the fault latches.
+    @Test func aHungTickIsCaughtFromAnotherThread() throws {
+        let room = HangingSensor()
+        let chip = ScriptedSensor("chip", [.success(Celsius(40))])
+        let kept = Mutex<[[String]]>([])
+        let service = HeaterService(
+            hardware: hardware([room, chip]), clock: clock,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            feeds: .init(faultsChanged: { faults in kept.withLock { $0.append(faults) } }))
+        #expect(service.tickDeadline == .seconds(2))
+        service.tick(elapsed: .zero)
+        try power.set(active: true)  // the hash board running, as the engine would have it
+        try reset.set(active: false)
+
+        room.hang()
+        let done = DispatchSemaphore(value: 0)
+        Thread { service.tick(elapsed: .milliseconds(500)); done.signal() }.start()
+        room.entered.wait()
+        #expect(service.latest?.count == 1, "the API answers from the last snapshot meanwhile")
+        clock.advance(by: .seconds(2))
+        service.checkForOverrun()
+        #expect(power.last == true, "two seconds is not over the deadline yet")
+        clock.advance(by: .milliseconds(100))
+        service.checkForOverrun()
+        #expect(power.last == false && reset.last == true, "the hash board off and in reset, from the monitor")
+        #expect(pwm.last == safeFan, "fans full")
+        let shown = try #require(service.latest)
+        #expect(shown.safety.computeOff && shown.faults.last?.contains("a control tick ran 2.1") == true, "\(shown.faults)")
+        #expect(kept.withLock { $0 }.last == shown.faults, "kept while the tick is still stuck")
+
+        room.release()
+        done.wait()
+        #expect(service.latest?.count == 2)
+        #expect(service.latest?.faults == shown.faults, "latched by the supervisor once the tick came back")
+        #expect(power.last == false && reset.last == true, "safe again after the late tick")
+        service.tick(elapsed: .seconds(3))
+        #expect(service.latest?.safety.computeOff == true && service.latest?.appliedPower == .zero)
     }
 }
