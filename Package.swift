@@ -214,7 +214,8 @@ let package = Package(
             name: "HearthRuntimeTests",
             dependencies: [
                 "HearthRuntime", "HearthConfig", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting", "HearthTestFixtures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HearthNet", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -20,12 +20,15 @@ public enum InjectedFault: Hashable, Sendable {
     case tachLost
     /// The I²C bus locks up (SDA held low).
     case busLockup
+    /// The hash board's supply stays on at full whatever it is told (a regulator that does not
+    /// turn off): the heat, and the power meter, no longer follow the target.
+    case supplyStuckOn
 
     /// The faults by the names scenarios use (`fault-<name>`).
     public static let named: [String: InjectedFault] = [
         "stuck-room": .stuck(.air), "drift-room": .drift(.air, perHour: Celsius(20)), "jump-room": .jump(.air, by: Celsius(8)),
         "gone-room": .gone(.air), "stuck-heatsink": .stuck(.heatSink), "gone-heatsink": .gone(.heatSink),
         "off-mount": .offMount(.heatSink), "nack-burst": .nackBurst(.air, count: 2), "fan-stall": .fanStall,
-        "tach-lost": .tachLost, "bus-lockup": .busLockup,
+        "tach-lost": .tachLost, "bus-lockup": .busLockup, "supply-stuck-on": .supplyStuckOn,
     ]
 }

@@ -35,6 +35,10 @@ public final class SimWorld: Sendable {
         /// Timed changes still to come, in order.
         var events: [Scenario.Event] = []
         var power = Watts(0)
+        /// A supply that no longer follows its target (`supplyStuckOn`): what it draws instead.
+        var stuckPower: Watts?
+        /// What the hash board really draws: its target, unless its supply is stuck.
+        var drawn: Watts { stuckPower ?? power }
         var twins: [(twin: TemperatureTwin, probe: Probe, address: I2CAddress)] = []
         var meters: [PowerMeterTwin] = []
         var adcs: [I2CAddress: ADS1115Twin] = [:]
@@ -115,6 +119,7 @@ public final class SimWorld: Sendable {
         case .fanStall: fan.fault.stalled = true
         case .tachLost: fan.fault.tachLost = true
         case .busLockup: bus.inject(.lockedUp)
+        case .supplyStuckOn: state.stuckPower = Watts(state.model.parameters.ratedPower)
         default: break
         }
         for index in state.twins.indices {
@@ -168,7 +173,7 @@ public final class SimWorld: Sendable {
     }
 
     private static func updateMeters(_ state: State) {
-        let current = Amperes((state.power + baselinePower).value / supplyVoltage.value)
+        let current = Amperes((state.drawn + baselinePower).value / supplyVoltage.value)
         for meter in state.meters { meter.set(voltage: supplyVoltage, current: current) }
     }
 
@@ -236,7 +241,7 @@ public final class SimWorld: Sendable {
                     if let fault = event.fault { inject(fault, into: &state) }
                     state.events.removeFirst()
                 }
-                state.model.advance(by: chunk, power: state.power, fanSpeed: fanSpeed, step: step)
+                state.model.advance(by: chunk, power: state.drawn, fanSpeed: fanSpeed, step: step)
                 let sensed = state.sensedExhaust ?? state.model.exhaust
                 let follow = 1 - exp(-chunk.seconds / Self.exhaustSensorLag.seconds)
                 state.sensedExhaust = sensed + (state.model.exhaust - sensed) * follow

@@ -29,6 +29,9 @@ public struct SimulationReport: Hashable, Sendable, Codable {
     public var maxExhaust: Double
     /// Ticks from a scenario's first injected fault to compute off (`nil`: no fault, or never off).
     public var ticksToComputeOff: Int?
+    /// Ticks from a scenario's first injected fault to the first fault the supervisor latched
+    /// (`nil`: none latched after it).
+    public var ticksToLatch: Int?
     /// Whether compute came back on after a fault latched (it must not).
     public var resumedAfterLatch: Bool
 
@@ -49,6 +52,7 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         try container.encode(maxHeatSink, forKey: .maxHeatSink)
         try container.encode(maxExhaust, forKey: .maxExhaust)
         try container.encode(ticksToComputeOff, forKey: .ticksToComputeOff)
+        try container.encode(ticksToLatch, forKey: .ticksToLatch)
         try container.encode(resumedAfterLatch, forKey: .resumedAfterLatch)
     }
 
@@ -56,7 +60,7 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         case scenario, controller, hours, iae, faults, hashes
         case maxOvershoot = "max_overshoot", timeInBand = "time_in_band", steadyInBand = "steady_in_band"
         case energyKWh = "energy_kwh", maxChip = "max_chip", maxHeatSink = "max_heat_sink", maxExhaust = "max_exhaust"
-        case ticksToComputeOff = "ticks_to_compute_off", resumedAfterLatch = "resumed_after_latch"
+        case ticksToComputeOff = "ticks_to_compute_off", ticksToLatch = "ticks_to_latch", resumedAfterLatch = "resumed_after_latch"
     }
 }
 
@@ -115,6 +119,11 @@ public struct Simulation {
             if let firstFault, time > firstFault, snapshot.appliedPower == .zero, report.ticksToComputeOff == nil {
                 report.ticksToComputeOff = Int(((time - firstFault).seconds / dt).rounded(.up))
             }
+            if let firstFault, time > firstFault, report.ticksToLatch == nil,
+                snapshot.safety.events.contains(where: { if case .latched = $0 { true } else { false } })
+            {
+                report.ticksToLatch = Int(((time - firstFault).seconds / dt).rounded(.up))
+            }
 
             // Measures, on the world's truth.
             let model = world.model
@@ -160,6 +169,7 @@ extension SimulationReport {
             "hottest chip / heat sink / exhaust  \(f(maxChip, 1)) / \(f(maxHeatSink, 1)) / \(f(maxExhaust, 1)) °C",
         ]
         if let ticksToComputeOff { lines.append("compute off \(ticksToComputeOff) tick(s) after the fault") }
+        if let ticksToLatch { lines.append("fault latched \(ticksToLatch) tick(s) after it") }
         lines.append(faults.isEmpty ? "faults                    none" : "faults:\n  " + faults.joined(separator: "\n  "))
         return lines.joined(separator: "\n")
     }

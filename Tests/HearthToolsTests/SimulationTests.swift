@@ -68,9 +68,24 @@ import HearthTestFixtures
         default:
             break
         }
-        if fault != "nack-burst" && fault != "drift-room" {
+        // A supply stuck on while the thermostat asks for heat draws what was asked: nothing to
+        // tell until the target is zero (the next test).
+        if fault != "nack-burst" && fault != "drift-room" && fault != "supply-stuck-on" {
             #expect(!report.faults.isEmpty, "the fault is latched and named")
         }
+    }
+
+    /// A hash board whose supply stays on at full when the thermostat wants no heat (a warm room):
+    /// the power meter's reading latches it on the fourth tick at a zero target.
+    @Test func aSupplyThatWillNotTurnOffIsCaughtByThePowerMeter() throws {
+        var warm = Disturbances()
+        warm.outdoor = Celsius(8)
+        let scenario = Scenario(
+            name: "supply-stuck-on, warm room", roomStart: Celsius(18), envelopeStart: Celsius(17.5), initial: warm,
+            events: [.init(at: .seconds(600), fault: .supplyStuckOn)], setpoint: Celsius(16))
+        let report = try Simulation(scenario: scenario, board: board).run(for: .seconds(900))
+        #expect(report.ticksToLatch == 5, "the reading after the fault, then four at a zero target")
+        #expect(report.faults.first?.hasPrefix("the load draws 405.0 W with compute off: its supply does not turn off") == true, "\(report.faults)")
     }
 }
 
