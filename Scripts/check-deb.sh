@@ -25,7 +25,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 for file in usr/bin/hearthd usr/bin/hearth lib/systemd/system/hearthd.service etc/hearth/hearth.toml \
-    usr/share/hearth/Board/sim.toml usr/share/hearth/Board/raspberry-pi-4b.toml; do
+    usr/share/hearth/Board/sim.toml usr/share/hearth/Board/raspberry-pi-4b.toml lib/udev/rules.d/60-hearth.rules; do
     [ -e "$root/$file" ] || fail "does not hold /$file"
 done
 exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/hearthd.service")

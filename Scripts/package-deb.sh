@@ -81,6 +81,7 @@ install -m 644 README.md CHANGELOG.md "$root/usr/share/doc/hearth/"
 # The unit and the configuration, pointed at where the package puts things.
 install -D -m 644 /dev/null "$root/lib/systemd/system/hearthd.service"
 sed 's|/usr/local/bin/|/usr/bin/|g' Board/hearthd.service >"$root/lib/systemd/system/hearthd.service"
+install -D -m 644 Board/60-hearth.rules "$root/lib/udev/rules.d/60-hearth.rules"
 install -D -m 640 /dev/null "$root/etc/hearth/hearth.toml"
 sed 's|/usr/local/share/hearth/Board/|/usr/share/hearth/Board/|' Config/hearth.toml >"$root/etc/hearth/hearth.toml"
 
@@ -115,6 +116,8 @@ if [ "$1" = configure ]; then
     done
     chgrp hearth /etc/hearth/hearth.toml
     chmod 640 /etc/hearth/hearth.toml
+    # The watchdog devices to the hearth group now, not only at the next boot.
+    if command -v udevadm >/dev/null; then udevadm trigger --subsystem-match=watchdog || true; fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
         # An upgrade restarts a running daemon; a first install leaves enabling to the owner

@@ -60,6 +60,13 @@ public struct HearthConfig: Hashable, Sendable {
 
     public init() {}
 
+    /// Only the board a configuration file names, read without checking the rest of the file
+    /// (for `hearth safe`: a mistake elsewhere must not keep the outputs from their safe state).
+    public static func board(inFile file: String) throws(ConfigError) -> String? {
+        var document = try TOMLReader(file: file, text: try readText(file))
+        return try document.path("board")
+    }
+
     public static func load(file: String) throws(ConfigError) -> HearthConfig {
         try parse(try readText(file), file: file)
     }

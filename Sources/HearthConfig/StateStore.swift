@@ -91,6 +91,7 @@ public struct StateStore: Sendable {
 /// at a time (the control task's latches, the API's schedule, the totals at a stop), so that no
 /// change overwrites another and each is on disk before `update` returns.
 public final class StateKeeper: Sendable {
+    /// The file it writes through to.
     public let store: StateStore
     private let state: Mutex<HeaterState>
 

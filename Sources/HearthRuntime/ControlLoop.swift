@@ -39,6 +39,9 @@ public struct ControlLoop: Sendable {
         controller = HeaterController(settings: settings, law: controller.law)
     }
 
+    /// The latched faults as the supervisor says them, oldest first.
+    public var faults: [String] { supervisor.latched.map { "\($0.fault)" } }
+
     /// Latches a fault the loop's owner saw itself (a tick that overran); `nil` if already latched.
     public mutating func latch(_ fault: SafetyFault, at time: Duration) -> SafetyEvent? { supervisor.latch(fault, at: time) }
 
@@ -83,7 +86,7 @@ public struct ControlLoop: Sendable {
         var snapshot = TickSnapshot(
             elapsed: time, readings: readings, temperatures: temperatures, power: power, fanSpeed: fanSpeed, fanError: fanError, safety: safety,
             output: output, appliedPower: applied, setpoint: setpoint, mode: mode,
-            faults: supervisor.latched.map { "\($0.fault)" }, energyKWh: energyKWh, hashes: hardware.hashes)
+            faults: faults, energyKWh: energyKWh, hashes: hardware.hashes)
         snapshot.safeStateErrors = safeStateErrors
         return snapshot
     }

@@ -84,6 +84,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var failing: Set<String> = []
     }
     private let state: Mutex<State>
+    /// Held while the latched faults are handed over to be kept: whoever hands them over reads
+    /// the newest list inside it, so an older list never lands after a newer one.
+    private let keeping = Mutex(())
 
     /// - Parameters:
     ///   - period: time between ticks (default 500 ms: 2 Hz).
@@ -112,7 +115,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var loop = ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)
         if let roomGains { loop.setRoomGains(roomGains) }
         self.state = Mutex(State(
-            loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat, keptFaults: loop.supervisor.latched.map { "\($0.fault)" }))
+            loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat, keptFaults: loop.faults))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -151,23 +154,24 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     }
 
     /// Clears the latched faults on a person's word; returns them. While a tick is reading the
-    /// hardware they are cleared as soon as it ends.
+    /// hardware they are cleared (and the clearing kept) when it ends, unless that tick latched
+    /// another meanwhile: then nothing is cleared, and the log says so.
     public func clearFaults() -> [String] {
-        let cleared = state.withLock { state -> [String] in
+        let (cleared, now) = state.withLock { state -> ([String], Bool) in
             guard var loop = state.loop else {
                 let shown = state.latest?.faults ?? []
                 state.clearPending = shown
-                return shown
+                return (shown, false)
             }
-            let faults = loop.supervisor.latched.map { "\($0.fault)" }
+            let faults = loop.faults
             _ = loop.clearFaults()
             state.loop = loop
             state.keptFaults = []
-            return faults
+            return (faults, true)
         }
         if !cleared.isEmpty {
-            feeds.faultsChanged([])
-            logger.notice("faults cleared by hand: \(cleared.joined(separator: "; "))")
+            if now { keepFaults() }
+            logger.notice("faults cleared by hand\(now ? "" : " (at the end of the running tick)"): \(cleared.joined(separator: "; "))")
         }
         return cleared
     }
@@ -181,7 +185,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// What to remember across a restart: setpoint, mode, latched faults, energy drawn this run.
     public var persistent: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
         state.withLock { state in
-            let faults = state.clearPending != nil ? [] : state.loop.map { $0.supervisor.latched.map { "\($0.fault)" } } ?? state.latest?.faults ?? []
+            let faults = state.clearPending != nil ? [] : state.loop?.faults ?? state.latest?.faults ?? []
             let energy = state.loop?.energyKWh ?? state.latest?.energyKWh ?? 0
             return (state.setpoint, state.mode, faults, energy)
         }
@@ -262,7 +266,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             let overran = state.overrun
             if let overran {
                 _ = loop.latch(.tickOverrun(overran), at: elapsed)
-                snapshot.faults = loop.supervisor.latched.map { "\($0.fault)" }
+                snapshot.faults = loop.faults
                 state.overrun = nil
             }
             state.tickStart = nil
@@ -299,7 +303,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         if clearedLate == false {
             logger.warning("faults not cleared: another latched while the clearing waited for the tick; clear again once seen")
         }
-        if faultsChanged { feeds.faultsChanged(snapshot.faults) }
+        if faultsChanged { keepFaults() }
         feeds.publish(snapshot)
         if let scheduled {
             logger.notice("schedule at \(now): holding \(scheduled.setpoint) in mode \(scheduled.mode.rawValue)")
@@ -366,7 +370,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// safe state itself, shows the fault in the snapshot the API reads, and hands it to be kept;
     /// the supervisor latches it when the tick returns, if it ever does.
     func checkForOverrun() {
-        let found = state.withLock { state -> (fault: SafetyFault, faults: [String])? in
+        let found = state.withLock { state -> SafetyFault? in
             guard let start = state.tickStart, state.overrun == nil else { return nil }
             let running = start.duration(to: clock.now)
             guard running > tickDeadline else { return nil }
@@ -376,15 +380,29 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             if var latest = state.latest {
                 latest.faults = faults
                 latest.safety = SafetyDecision(maxPower: .zero, fansFull: true, events: [.latched(fault, at: latest.elapsed + running)])
+                latest.appliedPower = .zero
                 state.latest = latest
             }
             state.keptFaults = faults
-            return (fault, faults)
+            return fault
         }
         guard let found else { return }
-        logger.critical("\(found.fault); outputs to their safe state from the monitor")
-        enterSafeState(reason: "a control tick ran over its deadline")
-        feeds.faultsChanged(found.faults)
+        logger.critical("\(found); outputs to their safe state from the monitor")
+        // The lines first, then the fault kept, then the fan: a fan on the hung bus may hang too.
+        let failures = hardware.enterSafeState(fan: false)
+        keepFaults()
+        let fanFailures = hardware.enterSafeState(outputs: false)
+        for failure in failures + fanFailures {
+            logger.critical("could not reach the safe state (a control tick ran over its deadline)", metadata: ["error": "\(failure)"])
+        }
+    }
+
+    /// Hands the newest list of latched faults to be kept (the state file), one hand-over at a
+    /// time, each reading the list inside the turn.
+    private func keepFaults() {
+        keeping.withLock { _ in
+            feeds.faultsChanged(state.withLock { $0.keptFaults })
+        }
     }
 
     /// Puts the outputs in their safe state; whether every one of them got there.

@@ -32,6 +32,6 @@ public struct SimulatedAutotune {
             let report = loop.tick(time: time, demand: demand)
             if let room = report.room { demand = relay.update(time: time, measurement: room) }
         }
-        return (relay.result, time, loop.supervisor.latched.map { "\($0.fault)" })
+        return (relay.result, time, loop.faults)
     }
 }

@@ -17,7 +17,7 @@ extension Hearth {
 
         func run() throws {
             var options = DaemonOptions(boardFile: board)
-            if board == nil, let config { options.boardFile = try HearthConfig.load(file: config).board }
+            if board == nil, let config { options.boardFile = try HearthConfig.board(inFile: config) }
             let file = options.resolvedBoardFile()
             let profile = try BoardProfile.load(file: file)
             let failures: [String]

@@ -196,7 +196,7 @@ final class RecordingPWM: PWMOutput {
         room.hang()
         let done = DispatchSemaphore(value: 0)
         Thread { service.tick(elapsed: .milliseconds(500)); done.signal() }.start()
-        room.entered.wait()
+        try #require(room.entered.wait(timeout: .now() + 10) == .success, "the tick reached the hung read")
         #expect(service.latest?.count == 1, "the API answers from the last snapshot meanwhile")
         clock.advance(by: .seconds(2))
         service.checkForOverrun()
@@ -210,7 +210,7 @@ final class RecordingPWM: PWMOutput {
         #expect(kept.withLock { $0 }.last == shown.faults, "kept while the tick is still stuck")
 
         room.release()
-        done.wait()
+        try #require(done.wait(timeout: .now() + 10) == .success, "the tick returned once the read did")
         #expect(service.latest?.count == 2)
         #expect(service.latest?.faults == shown.faults, "latched by the supervisor once the tick came back")
         #expect(power.last == false && reset.last == true, "safe again after the late tick")

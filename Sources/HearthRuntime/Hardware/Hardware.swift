@@ -60,14 +60,17 @@ public struct Hardware: Sendable {
     /// Puts every output and the fan in its safe state: compute off, fans full, hash board off and
     /// held in reset. Every device is tried even if an earlier one fails; the failures are returned.
     /// The lines go before the fan: a fan on a hung I²C bus must not keep the hash board powered.
+    /// `outputs: false` or `fan: false` leaves that part for a later call.
     @discardableResult
-    public func enterSafeState() -> [HALError] {
+    public func enterSafeState(outputs includeOutputs: Bool = true, fan includeFan: Bool = true) -> [HALError] {
         var failures: [HALError] = []
-        load?.apply(.zero)
-        for output in outputs {
-            do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }
+        if includeOutputs {
+            load?.apply(.zero)
+            for output in outputs {
+                do { try output.device.set(active: output.spec.safeActive) } catch { failures.append(error) }
+            }
         }
-        if let fan {
+        if includeFan, let fan {
             do { try fan.fan.setDuty(fan.safe) } catch { failures.append(error) }
         }
         return failures

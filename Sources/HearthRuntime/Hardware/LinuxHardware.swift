@@ -32,43 +32,15 @@ extension Hardware {
         load: Bool = true
     ) throws(HALError) -> Hardware {
         var hardware = Hardware()
-        var chips: [GPIOChipSelector: GPIOChip] = [:]
-        func chip(_ selector: GPIOChipSelector) throws(HALError) -> GPIOChip {
-            if let chip = chips[selector] { return chip }
-            let chip = try GPIOChip.open(selector, devices: roots.dev, sys: sys, library: gpio)
-            chips[selector] = chip
-            return chip
-        }
-
+        let devices = LinuxDevices(board: board, roots: roots, sys: sys, gpio: gpio)
         for output in board.outputs {
-            let line = try chip(output.line.chip).requestOutput(
+            let line = try devices.chip(output.line.chip).requestOutput(
                 output.line.line, consumer: "hearth:\(output.name)", initial: output.safeActive,
                 activeLow: output.activeLow)
             hardware.outputs.append(Output(spec: output, device: line))
         }
-        var drivers: I2CDrivers?
-        func i2c() throws(HALError) -> I2CDrivers {
-            if let drivers { return drivers }
-            // The board loader refuses I²C chips on a board without a bus.
-            let opened = I2CDrivers(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
-            drivers = opened
-            return opened
-        }
         if let fan = board.fan {
-            let device: any Fan
-            switch fan.drive {
-            case .pwm(let pwmChip, let channel, let frequency, let overlay, let tach):
-                let pwm = try SysfsPWMChannel(chip: pwmChip, channel: channel, root: roots.pwm, overlayHint: overlay, sys: sys)
-                let tachLine = try tach.map { tach throws(HALError) in
-                    try chip(tach.line.chip).requestInput(
-                        tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
-                }
-                device = GPIOFan(
-                    name: "fan", pwm: pwm, frequency: frequency, tach: tachLine,
-                    pulsesPerRevolution: tach?.pulsesPerRevolution ?? 2, now: monotonicNow)
-            case .emc2101:
-                device = try i2c().emc2101()
-            }
+            let device = try devices.fan(fan, tach: true)
             try device.setDuty(fan.safeDuty)
             hardware.fan = FanDrive(fan: device, safe: fan.safeDuty)
         }
@@ -82,14 +54,14 @@ extension Hardware {
                     chip: hwmonChip, input: input, name: sensor.name, root: roots.hwmon, sys: sys)
                 hardware.sensors.append(Sensor(spec: sensor, device: device))
             case .i2c, .ntc:
-                switch try i2c().sensor(sensor) {
+                switch try devices.i2c().sensor(sensor) {
                 case .success(let device): hardware.sensors.append(Sensor(spec: sensor, device: device))
                 case .failure(let missing): hardware.missing.append(missing.reason)
                 }
             }
         }
         if let meter = board.powerMeter {
-            hardware.powerMeter = try i2c().powerMeter(meter)
+            hardware.powerMeter = try devices.i2c().powerMeter(meter)
             hardware.idlePowerLimit = meter.idleLimit
         }
         guard load else { return hardware }
@@ -103,7 +75,7 @@ extension Hardware {
                 open: { () throws(HALError) in
                     let port = try LinuxSerialPort(path: path, sys: sys)
                     guard let core = asic.core else { return (port, nil) }
-                    guard let bus = core.bus else { return (port, try i2c().bus) }
+                    guard let bus = core.bus else { return (port, try devices.i2c().bus) }
                     return (port, try LinuxI2CBus(path: "\(roots.dev)/i2c-\(bus)", sys: sys))
                 },
                 sleep: { Thread.sleep(forTimeInterval: $0.seconds) }, fallback: { cpu?() },
@@ -165,18 +137,11 @@ extension Hardware {
         _ board: BoardProfile, roots: LinuxRoots = LinuxRoots(), sys: SystemCalls = .live, gpio: GPIOLibrary = .live
     ) -> [String] {
         var failures: [String] = []
-        var chips: [GPIOChipSelector: GPIOChip] = [:]
+        let devices = LinuxDevices(board: board, roots: roots, sys: sys, gpio: gpio)
         for output in board.outputs {
             do throws(HALError) {
-                let chip: GPIOChip
-                if let opened = chips[output.line.chip] {
-                    chip = opened
-                } else {
-                    chip = try GPIOChip.open(output.line.chip, devices: roots.dev, sys: sys, library: gpio)
-                    chips[output.line.chip] = chip
-                }
                 // Requested at its safe level, so it passes through no other on the way.
-                let line = try chip.requestOutput(
+                let line = try devices.chip(output.line.chip).requestOutput(
                     output.line.line, consumer: "hearth-safe:\(output.name)", initial: output.safeActive, activeLow: output.activeLow)
                 try line.set(active: output.safeActive)
             } catch {
@@ -185,21 +150,62 @@ extension Hardware {
         }
         if let fan = board.fan {
             do throws(HALError) {
-                let device: any Fan
-                switch fan.drive {
-                case .pwm(let pwmChip, let channel, let frequency, let overlay, _):
-                    let pwm = try SysfsPWMChannel(chip: pwmChip, channel: channel, root: roots.pwm, overlayHint: overlay, sys: sys)
-                    device = GPIOFan(name: "fan", pwm: pwm, frequency: frequency, tach: nil, now: monotonicNow)
-                case .emc2101:
-                    let controller = EMC2101(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
-                    try controller.configure()
-                    device = controller
-                }
-                try device.setDuty(fan.safeDuty)
+                try devices.fan(fan, tach: false).setDuty(fan.safeDuty)
             } catch {
                 failures.append("fan: \(error)")
             }
         }
         return failures
+    }
+}
+
+/// A `linux` board's kernel devices, each opened on first use and then shared: its GPIO chips
+/// by selector, its I²C bus with the drivers on it.
+final class LinuxDevices {
+    let board: BoardProfile
+    let roots: LinuxRoots
+    let sys: SystemCalls
+    let gpio: GPIOLibrary
+    private var chips: [GPIOChipSelector: GPIOChip] = [:]
+    private var drivers: I2CDrivers?
+
+    init(board: BoardProfile, roots: LinuxRoots, sys: SystemCalls, gpio: GPIOLibrary) {
+        self.board = board
+        self.roots = roots
+        self.sys = sys
+        self.gpio = gpio
+    }
+
+    func chip(_ selector: GPIOChipSelector) throws(HALError) -> GPIOChip {
+        if let chip = chips[selector] { return chip }
+        let chip = try GPIOChip.open(selector, devices: roots.dev, sys: sys, library: gpio)
+        chips[selector] = chip
+        return chip
+    }
+
+    func i2c() throws(HALError) -> I2CDrivers {
+        if let drivers { return drivers }
+        // The board loader refuses I²C chips on a board without a bus.
+        let opened = I2CDrivers(bus: try LinuxI2CBus(path: "\(roots.dev)/i2c-\(board.i2cBus ?? 1)", sys: sys))
+        drivers = opened
+        return opened
+    }
+
+    /// The board's fan: its sysfs PWM channel (with its tach line when `tach` and the board has
+    /// one), or its EMC2101, checked and set for manual control. Its duty is the caller's to set.
+    func fan(_ fan: BoardProfile.Fan, tach withTach: Bool) throws(HALError) -> any Fan {
+        switch fan.drive {
+        case .pwm(let pwmChip, let channel, let frequency, let overlay, let tach):
+            let pwm = try SysfsPWMChannel(chip: pwmChip, channel: channel, root: roots.pwm, overlayHint: overlay, sys: sys)
+            let tachLine = try (withTach ? tach : nil).map { tach throws(HALError) in
+                try chip(tach.line.chip).requestInput(
+                    tach.line.line, consumer: "hearth:fan-tach", bias: tach.pullUp ? .pullUp : .asIs, edges: .falling)
+            }
+            return GPIOFan(
+                name: "fan", pwm: pwm, frequency: frequency, tach: tachLine, pulsesPerRevolution: tach?.pulsesPerRevolution ?? 2,
+                now: monotonicNow)
+        case .emc2101:
+            return try i2c().emc2101()
+        }
     }
 }

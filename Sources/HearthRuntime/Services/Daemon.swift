@@ -108,6 +108,14 @@ public enum Daemon {
             for fault in remembered.latchedFaults { logger.critical("fault still latched from before the restart: \(fault)") }
         }
         let keeper = store.map { StateKeeper(store: $0, state: remembered) }
+        if let keeper, remembered.latchedFaults.contains(Self.unreadableState) {
+            // On disk at once: the bad file was moved aside, and a crash now must not start clean.
+            do {
+                try keeper.update { $0.latchedFaults = remembered.latchedFaults }
+            } catch {
+                logger.critical("the latched faults could not be saved: \(error)")
+            }
+        }
         // A schedule set through the API holds instead of the configuration's until the API
         // returns to that one.
         var schedule = options.schedule
@@ -135,7 +143,7 @@ public enum Daemon {
                 watchdog = try HardwareWatchdog(path: device)
             } catch {
                 // A heater meant to be watched does not run unwatched without a person's word.
-                logger.critical("the kernel watchdog \(device) cannot be used; to run without one, give --watchdog off or watchdog = \"off\" in the configuration")
+                logger.critical("the kernel watchdog \(device) cannot be used (the package's udev rule gives the hearth group its watchdog devices); to run without one, give --watchdog off or watchdog = \"off\" in the configuration")
                 throw .hardware(error)
             }
             logger.info("feeding the kernel watchdog \(device) every tick")
