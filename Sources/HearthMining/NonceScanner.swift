@@ -35,9 +35,9 @@ public struct NonceScanner: Sendable {
             return kernels.filter(NonceScanner.passesKnownAnswer)
         }()
 
-        /// The fastest kernel this CPU can run (the scalar kernel, should every other fail its
-        /// known-answer check).
-        public static var best: Kernel { available.last ?? .scalar }
+        /// The fastest kernel this CPU runs, as measured once per process (`KernelChoice.measured`);
+        /// the scalar kernel should every other fail its known-answer check.
+        public static var best: Kernel { KernelChoice.measured.kernel }
 
         /// The widest vector kernel this CPU can run, if any.
         public static var widestSIMD: Kernel? { available.last { $0 == .avx2 || $0 == .avx512 } }

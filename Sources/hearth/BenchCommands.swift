@@ -15,27 +15,30 @@ extension Hearth {
             if name == "simd", let widest = NonceScanner.Kernel.widestSIMD { return widest }
             if let named = NonceScanner.Kernel(rawValue: name), NonceScanner.Kernel.available.contains(named) { return named }
             throw ValidationError(
-                "--kernel: \"\(name)\" is not one this CPU runs (\(NonceScanner.Kernel.available.map(\.rawValue).joined(separator: ", ")), or auto)")
+                "--kernel: \"\(name)\" is not one this CPU runs (\(NonceScanner.Kernel.available.map(\.rawValue).joined(separator: ", ")), auto, or all for bench hash)")
         }
 
         struct HashRate: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "hash", abstract: "Measures SHA-256d hashes per second on the CPU.")
 
-            @Option(help: "auto, scalar, simd, avx2, avx512, shani or armv8 (auto: the fastest this CPU has; simd: its widest vectors).")
+            @Option(help: "auto, all, scalar, simd, avx2, avx512, shani or armv8 (auto: the fastest this CPU has, measured; all: each this CPU runs, in turn; simd: its widest vectors).")
             var kernel = "auto"
             @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
-            @Option(help: "Seconds to run.") var seconds: Double = 3
-            @Flag(help: "Print one JSON object.") var json = false
+            @Option(help: "Seconds to run each kernel.") var seconds: Double = 3
+            @Flag(help: "Print one JSON object a kernel, a line each.") var json = false
 
             func run() throws {
-                let chosen = try Bench.kernel(named: kernel)
                 guard threads >= 1, seconds > 0 else { throw ValidationError("--threads and --seconds must be positive") }
-                let rate = HashRateBenchmark(kernel: chosen, threads: threads, duration: .milliseconds(Int64(seconds * 1000))).run()
-                if json {
-                    print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"\(chosen.rawValue)\",\"threads\":\(threads)}")
-                } else {
-                    print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), \(chosen.rawValue) kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
+                let kernels = kernel == "all" ? NonceScanner.Kernel.available : [try Bench.kernel(named: kernel)]
+                if kernel == "auto" && !json { print("auto took \(KernelChoice.measured)") }
+                for chosen in kernels {
+                    let rate = HashRateBenchmark(kernel: chosen, threads: threads, duration: .milliseconds(Int64(seconds * 1000))).run()
+                    if json {
+                        print("{\"hashes_per_second\":\(Int(rate)),\"kernel\":\"\(chosen.rawValue)\",\"threads\":\(threads)}")
+                    } else {
+                        print("\(String(format: "%.2f", rate / 1e6)) MH/s on \(threads) thread(s), \(chosen.rawValue) kernel (\(String(format: "%.2f", rate / 1e6 / Double(threads))) MH/s per thread)")
+                    }
                 }
             }
         }

@@ -51,3 +51,40 @@ import Testing
         }
     }
 }
+
+/// `auto` takes the kernel that measures fastest on this CPU, not the one ranked first.
+@Suite struct KernelChoiceTests {
+    /// The rates measured side by side on two machines (BENCHMARKS.md), as a fake timer.
+    @Test func theFastestByMeasureWinsWhateverTheRanking() {
+        let intel: [NonceScanner.Kernel: Double] = [.scalar: 0.9e6, .avx2: 9.5e6, .avx512: 18.9e6, .shani: 10.1e6]
+        let onIntel = KernelChoice.fastest(of: [.scalar, .avx2, .avx512, .shani]) { intel[$0] ?? 0 }
+        #expect(onIntel.kernel == .avx512, "the ranking put SHA-NI last and took it; it does half")
+        #expect(onIntel.rates.map(\.kernel) == [.scalar, .avx2, .avx512, .shani], "every candidate in the table, in order")
+        let amd: [NonceScanner.Kernel: Double] = [.scalar: 0.92e6, .avx2: 11.1e6, .shani: 21.6e6]
+        #expect(KernelChoice.fastest(of: [.scalar, .avx2, .shani]) { amd[$0] ?? 0 }.kernel == .shani)
+    }
+
+    @Test func aRateThatIsNotANumberNeverWinsAndTiesGoToTheLater() {
+        let broken = KernelChoice.fastest(of: [.scalar, .avx2, .shani]) { kernel in
+            switch kernel {
+            case .avx2: .nan
+            case .shani: .infinity
+            default: 1e6
+            }
+        }
+        #expect(broken.kernel == .scalar)
+        #expect(KernelChoice.fastest(of: [.scalar, .avx2]) { _ in 5e6 }.kernel == .avx2)
+        #expect(KernelChoice.fastest(of: []) { _ in 1 }.kernel == .scalar, "nothing measured: the scalar kernel")
+        #expect(KernelChoice.fastest(of: [.avx2]) { _ in 0 }.kernel == .scalar)
+    }
+
+    /// On this CPU: the choice is one of the kernels it runs, measured, and the table says so.
+    @Test func theMeasuredChoiceIsAKernelThisCPURuns() {
+        let choice = KernelChoice.measured
+        #expect(NonceScanner.Kernel.available.contains(choice.kernel))
+        #expect(choice.rates.map(\.kernel) == NonceScanner.Kernel.available)
+        #expect(choice.rates.allSatisfy { $0.hashesPerSecond > 0 })
+        #expect(NonceScanner.Kernel.best == choice.kernel)
+        #expect(choice.description.hasPrefix("\(choice.kernel.rawValue) (scalar "))
+    }
+}
