@@ -15,8 +15,9 @@ public struct HysteresisRoomLaw: RoomLaw, Hashable {
     }
 
     /// `ratedPower` while on, zero while off, switching at the band's edges. A room or setpoint
-    /// that is not a number changes nothing.
+    /// that is not a number asks for nothing and changes nothing.
     public mutating func demand(time: Duration, setpoint: Celsius, room: Celsius, ratedPower: Watts) -> Watts {
+        guard room.isFinite, setpoint.isFinite else { return .zero }
         if room < setpoint - band { isOn = true }
         if room > setpoint + band { isOn = false }
         return isOn ? ratedPower : .zero

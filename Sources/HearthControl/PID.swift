@@ -89,7 +89,9 @@ public struct PID: Hashable, Sendable {
 
     /// Takes over from another controller that was producing `output` (bumpless transfer): the
     /// integral is set so that, with the current error, the next output starts from there.
+    /// A setpoint or measurement that is not a number takes nothing over (the state stays as it was).
     public mutating func takeOver(output: Double, time: Duration, setpoint: Double, measurement: Double) {
+        guard setpoint.isFinite, measurement.isFinite else { return }
         let current = clampToRange(output)
         integral = clampToRange(current - gains.kp * (setpoint - measurement))
         self.output = current

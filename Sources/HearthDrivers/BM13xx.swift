@@ -301,7 +301,7 @@ public enum BM13xx {
     /// The ticket mask for a difficulty: the largest power of two not above it, less one, with
     /// each byte's bits reversed, as the chips read it. Difficulty 256 is `00 00 00 FF`.
     public static func ticketMask(difficulty: Double) -> UInt32 {
-        let whole = UInt64(min(max(difficulty, 1), 0x1_0000_0000))
+        let whole = UInt64(difficulty.isFinite ? min(max(difficulty, 1), 0x1_0000_0000) : 1)
         let mask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(63 - whole.leadingZeroBitCount)) - 1)
         return reversingBitsOfEachByte(mask)
     }

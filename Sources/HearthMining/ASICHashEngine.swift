@@ -320,6 +320,7 @@ public final class ASICHashEngine: HashEngine {
             }
             if case .failed(let reason) = miner.phase {
                 report.withLock { $0.failure = reason }
+                try? miner.board.stop()  // held in reset, unpowered, whatever failed
                 onFailure(reason)
                 return
             }

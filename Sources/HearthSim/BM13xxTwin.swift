@@ -250,7 +250,10 @@ public final class BM13xxTwin: SerialPort {
             }
             let count = min(budget, settings.noncesPerVersion - scan.offset)
             let first = scan.job.startingNonce &+ scan.window &* settings.noncesPerVersion &+ scan.offset
-            for nonce in scanner.scan(first...(first &+ (count - 1)), kernel: .best) {
+            // A window that runs past the top of the nonce space goes on from zero.
+            let last = first &+ (count - 1)
+            let ranges = last >= first ? [first...last] : [first...UInt32.max, 0...last]
+            for nonce in ranges.flatMap({ scanner.scan($0, kernel: .best) }) {
                 let smallCore = UInt8(truncatingIfNeeded: nonce)
                 let jobByte = BM13xxTwinCodec.jobByte(chipID: settings.model.rawValue, jobID: scan.job.id, smallCore: smallCore)
                 state.output += BM13xxTwinCodec.Response.nonce(nonce, jobByte: jobByte, versionBits: bits).bytes

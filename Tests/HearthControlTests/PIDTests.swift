@@ -72,4 +72,13 @@ import Testing
         #expect(hit.update(time: .seconds(3), setpoint: 21, measurement: 19.5) == expected)
         #expect(expected > 0 && expected.isFinite, "the room loop heats again: \(expected)")
     }
+
+    /// The take-over after `off` at a reading that is not a number leaves no trace either.
+    @Test func aNaNAtTheTakeOverLeavesNoTrace() {
+        var pid = PID(gains: PIDGains(kp: 50, ki: 1, kd: 100), outputRange: 0...400)
+        pid.takeOver(output: 0, time: .zero, setpoint: 21, measurement: .nan)
+        _ = pid.update(time: .seconds(1), setpoint: 21, measurement: 19)
+        let next = pid.update(time: .seconds(2), setpoint: 21, measurement: 19)
+        #expect(next > 0 && next.isFinite, "got \(next)")
+    }
 }

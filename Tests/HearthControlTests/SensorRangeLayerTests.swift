@@ -29,5 +29,6 @@ import Testing
         let lenient = SensorRangeLayer(limits: limits)
         #expect(lenient.check(name: "soc", role: .board, value: Celsius(400)) == .allClear)
         #expect(lenient.check(name: "air", role: .room, value: Celsius(400)).faults == [.implausible("air", Celsius(400))])
+        #expect(lenient.check(name: "soc", role: .board, value: Celsius(.nan)).faults.count == 1, "but never a value that is not a number")
     }
 }

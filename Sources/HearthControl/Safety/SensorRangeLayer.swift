@@ -15,7 +15,8 @@ public struct SensorRangeLayer: Sendable {
     /// Judges one value a sensor read. The other layers do not judge a value this one finds
     /// implausible.
     public func check(name: String, role: SensorRole, value: Celsius) -> SafetyVerdict {
-        guard let range = limits.plausible[role], !range.contains(value.value) || !value.isFinite else { return .allClear }
+        // A value that is not a number is never plausible, whatever the role's range (or none).
+        guard !value.isFinite || limits.plausible[role].map({ !$0.contains(value.value) }) == true else { return .allClear }
         return SafetyVerdict(faults: [.implausible(name, value)])
     }
 }

@@ -93,8 +93,6 @@ extension Hardware {
     /// energy counter where the kernel has one that can be read (noted here, at open).
     mutating func cpuDrive(_ cpu: BoardProfile.CPUPower, counter: RAPLEnergyCounter?) -> @Sendable () -> FallbackHashEngine.Drive? {
         let model = CPUPowerModel(idle: cpu.idle, fullLoad: cpu.fullLoad, cores: ProcessInfo.processInfo.activeProcessorCount)
-        // Measured once, here at start, so that the log says which kernel heats and why.
-        notes.append("CPU kernel: \(KernelChoice.measured)")
         var loop: MeasuredPower?
         if let counter {
             do {

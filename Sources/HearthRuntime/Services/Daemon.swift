@@ -92,6 +92,8 @@ public enum Daemon {
             logger.warning("not driven: \(part)")
         }
         for note in hardware.notes { logger.info("\(note)") }
+        // Measured once, at start, so that the log says which kernel heats and why.
+        if board.cpuPower != nil || board.backend == .sim { logger.info("CPU kernel: \(KernelChoice.measured)") }
         hardware.engineNotices.connect { notice in logger.critical("\(notice)") }
         if let engine = hardware.engine { logger.info("hashing on \(engine.status)") }
 
