@@ -67,31 +67,8 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
         }
     }
 
-    public struct PoolStatus: Codable, Hashable, Sendable {
-        public var name: String?
-        public var url: String?
-        public var authorized: Bool
-        public var difficulty: Double
-        public var accepted: Int
-        public var rejected: Int
-        public var stale: Int
-        public var bestDifficulty: Double
-        public var lastError: String?
-        public init(
-            name: String?, url: String?, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int, stale: Int,
-            bestDifficulty: Double, lastError: String?
-        ) {
-            self.name = name
-            self.url = url
-            self.authorized = authorized
-            self.difficulty = difficulty
-            self.accepted = accepted
-            self.rejected = rejected
-            self.stale = stale
-            self.bestDifficulty = bestDifficulty
-            self.lastError = lastError
-        }
-    }
+    /// The pool as the tick's snapshot has it (the same fields, the same JSON).
+    public typealias PoolStatus = TickSnapshot.Pool
 
     public var version: String
     public var hostname: String
@@ -157,18 +134,13 @@ extension HeaterStatus {
             case .failure(let error): Temperature(name: reading.name, role: reading.role.rawValue, celsius: nil, error: "\(error)")
             }
         }
-        let pool = snapshot.pool.map { pool in
-            PoolStatus(
-                name: pool.name, url: pool.url, authorized: pool.authorized, difficulty: pool.difficulty, accepted: pool.accepted,
-                rejected: pool.rejected, stale: pool.stale, bestDifficulty: pool.bestDifficulty, lastError: pool.lastError)
-        }
         self.init(
             version: identity.version, hostname: identity.hostname, uptimeSeconds: Int(snapshot.elapsed.components.seconds),
             setpoint: snapshot.setpoint.value, mode: snapshot.mode.rawValue, scheduleOverridden: snapshot.scheduleOverridden,
             temperatures: temperatures, fanDuty: snapshot.output.fanDuty.value, fanRPM: snapshot.fanRPM?.value,
             powerWatts: snapshot.appliedPower.value, supplyWatts: snapshot.measuredPower?.value,
             hashRate: snapshot.engine?.hashRate ?? 0, hashes: snapshot.hashes ?? 0, engine: snapshot.engine?.description ?? "none",
-            pool: pool, faults: snapshot.faults)
+            pool: snapshot.pool, faults: snapshot.faults)
         room = snapshot.room?.value
         roomSensor = snapshot.temperatures.room?.name
         heatSink = snapshot.readings.filter { $0.role == .chip }.compactMap(\.value).max()?.value

@@ -22,7 +22,7 @@ public struct TickSnapshot: Sendable {
     }
 
     /// The pool at the tick.
-    public struct Pool: Hashable, Sendable {
+    public struct Pool: Hashable, Sendable, Codable {
         /// The pool's name (`primary`, `fallback 1`), `nil` while none is connected.
         public var name: String?
         /// The pool's address as configured, `nil` while none is connected.
