@@ -252,4 +252,13 @@ import Testing
         _ = supervisor.check(input)
         #expect(supervisor.latched.map(\.fault) == [.fanUndriveable(.timeout), .loadWillNotTurnOff(Watts(300))], "in the supervisor's order")
     }
+
+    /// A board with no temperature sensor is never heated on the supervisor's word alone.
+    @Test func noSensorAtAllIsADoubt() {
+        var supervisor = SafetySupervisor()
+        let decision = supervisor.check(SafetyInput(time: .zero, sensors: [], fan: nil, power: .zero, ratedPower: Watts(400)))
+        #expect(decision.computeOff && decision.fansFull)
+        #expect(decision.events == [.doubt("no temperature sensor")])
+        #expect(supervisor.latched.isEmpty, "a doubt, not a latch")
+    }
 }

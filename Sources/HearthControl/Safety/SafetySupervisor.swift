@@ -147,7 +147,8 @@ public struct SafetySupervisor: Sendable {
     }
 
     /// Judges one tick: latches what the layers find (each fault once), and says the power and fans
-    /// allowed. Any latched fault or doubt: compute off, fans full.
+    /// allowed. Any latched fault or doubt (a tick with no temperature sensor at all is one):
+    /// compute off, fans full.
     public mutating func check(_ input: SafetyInput) -> SafetyDecision {
         var events: [SafetyEvent] = []
         var doubts: [String] = []
@@ -162,6 +163,9 @@ public struct SafetySupervisor: Sendable {
             if let limit = verdict.maxPower { maxPower = min(maxPower ?? limit, limit) }
             fansFull = fansFull || verdict.fansFull
         }
+
+        // No temperature at all is the greatest doubt: nothing would tell the heat from a fire.
+        if input.sensors.isEmpty { doubts.append("no temperature sensor") }
 
         // The readings as the layers believe them: an implausible value counts as no reading, so
         // the room the runaway check uses is never a value a layer has just thrown out.
