@@ -16,10 +16,14 @@ import HearthHAL
 public enum BM13xx {
     /// The chips this driver knows: each answers a read of register 0 with its ID.
     public enum Model: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+        /// The BM1366: chip ID 0x1366.
         case bm1366 = 0x1366
+        /// The BM1368: chip ID 0x1368.
         case bm1368 = 0x1368
+        /// The BM1370: chip ID 0x1370.
         case bm1370 = 0x1370
 
+        /// The name the board files use: `BM1366`, `BM1368` or `BM1370`.
         public var description: String { "BM" + String(rawValue, radix: 16) }
 
         /// Parses `bm1366`, `BM1368`, `1370`.
@@ -57,23 +61,35 @@ public enum BM13xx {
 
     /// The chips' registers this driver writes or reads.
     public enum Register {
+        /// The chip's model ID, in the top 16 bits of what a read returns.
         public static let chipID: UInt8 = 0x00
+        /// The PLL that makes the hashing clock (see `pll(for:model:)`).
         public static let pll0: UInt8 = 0x08
+        /// Hash counting number: written once at start, with the Bitaxe boards' value for the model.
         public static let hashCountingNumber: UInt8 = 0x10
+        /// The difficulty below which a chip keeps a nonce to itself (see `ticketMask(difficulty:)`).
         public static let ticketMask: UInt8 = 0x14
+        /// Miscellaneous control: written at start, with the Bitaxe boards' values.
         public static let miscControl: UInt8 = 0x18
+        /// The chips' UART speed: `fastUARTValue` here moves it to `fastBaud`.
         public static let fastUART: UInt8 = 0x28
+        /// The way in to the cores' own registers: written at start, with the Bitaxe boards' values.
         public static let coreRegisterControl: UInt8 = 0x3C
+        /// Analog mux control: written at start, with the Bitaxe boards' value for the model.
         public static let analogMux: UInt8 = 0x54
+        /// The output drivers' strength: written at start, with the Bitaxe boards' value for the model.
         public static let ioDriverStrength: UInt8 = 0x58
+        /// The version bits the chips may roll (see `versionMaskValue(_:)`).
         public static let versionMask: UInt8 = 0xA4
+        /// Register 0xA8, which has no name here: written at start, with the Bitaxe boards' values.
         public static let a8: UInt8 = 0xA8
     }
 
     /// The reference clock of the chips' PLLs, MHz.
     public static let referenceMHz = 25.0
-    /// The UART speed the chips wake at, and the one this driver moves them to.
+    /// The UART speed the chips wake at, bits per second.
     public static let resetBaud = 115_200
+    /// The UART speed this driver moves the chips to once they answer, bits per second.
     public static let fastBaud = 1_000_000
     /// Register 0x28's value that moves the chips' UART to `fastBaud`.
     public static let fastUARTValue: UInt32 = 0x1130_0200
@@ -110,15 +126,20 @@ public enum BM13xx {
 
     /// A command frame: to one chip (by its address) or all, with CRC-5.
     public struct Command: Hashable, Sendable {
+        /// What a command asks, in the low bits of its header byte.
         public enum Operation: UInt8, Sendable {
+            /// `setAddress`: give the first chip without an address one; `write`, `read`: a register;
+            /// `chainInactive`: stop passing commands on down the chain.
             case setAddress = 0, write = 1, read = 2, chainInactive = 3
         }
+        /// What the command asks.
         public var operation: Operation
         /// `true`: every chip of the chain obeys.
         public var all: Bool
         /// The chip address byte, register and value that follow the header.
         public var payload: [UInt8]
 
+        /// A command with its payload as sent; `bytes` adds the preamble, header byte, length and CRC-5.
         public init(_ operation: Operation, all: Bool, payload: [UInt8]) {
             self.operation = operation
             self.all = all
@@ -146,6 +167,7 @@ public enum BM13xx {
         /// Gives the first chip not yet addressed the address `address`.
         public static func setAddress(_ address: UInt8) -> Command { Command(.setAddress, all: false, payload: [address, 0]) }
 
+        /// The frame as sent: `55 AA`, the header byte, the length, the payload and the CRC-5.
         public var bytes: [UInt8] {
             let body = [0x40 | (all ? 0x10 : 0) | operation.rawValue, UInt8(payload.count + 3)] + payload
             return [0x55, 0xAA] + body + [crc5(body)]
@@ -173,13 +195,19 @@ public enum BM13xx {
         public var id: UInt8
         /// Where the chips start counting nonces.
         public var startingNonce: UInt32
+        /// The header's compact target (nBits).
         public var bits: UInt32
+        /// The header's time, seconds since 1970 (UTC).
         public var time: UInt32
-        /// The header's merkle root and previous block hash, as they sit in the header.
+        /// The header's merkle root, 32 bytes, as it sits in the header.
         public var merkleRoot: [UInt8]
+        /// The previous block's hash, 32 bytes, as it sits in the header.
         public var previousHash: [UInt8]
+        /// The header's version, before the chips roll its bits.
         public var version: UInt32
 
+        /// A job. Both hashes must be 32 bytes: `bytes` traps on any other length (`BM13xxChain.send(_:)`
+        /// refuses them first, with `outOfRange`).
         public init(
             id: UInt8, startingNonce: UInt32 = 0, bits: UInt32, time: UInt32, merkleRoot: [UInt8], previousHash: [UInt8],
             version: UInt32
@@ -233,6 +261,7 @@ public enum BM13xx {
         /// and the version bits rolled, in units of bit 13.
         case nonce(UInt32, jobByte: UInt8, versionBits: UInt16)
 
+        /// Bytes in every frame from a chip.
         public static let count = 11
 
         /// The frame, CRC included: over the first 67 bits (the nonce flag is one of them), with

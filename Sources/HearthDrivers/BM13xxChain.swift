@@ -10,7 +10,10 @@ import HearthHAL
 /// (`BM13xx.Job`, `BM13xx.Response`) stay here, and the job byte a chip sends (job ID and small
 /// core in one) is unpacked here too.
 public final class BM13xxChain: HashBoard {
+    /// How the chain is set up: the chips' model, the ticket and version masks, the line speed,
+    /// the clock's largest step and the core voltage.
     public struct Configuration: Hashable, Sendable {
+        /// The chips on the chain: `start` throws `badData` when a chip answers with another model's ID.
         public var model: BM13xx.Model
         /// The difficulty below which chips keep a nonce to themselves: a power of two ≥ 1.
         public var ticketDifficulty: Double
@@ -23,6 +26,9 @@ public final class BM13xxChain: HashBoard {
         /// The core voltage set before the supply is switched on, where the board can set it.
         public var coreVolts: Volts?
 
+        /// The defaults: ticket difficulty 256, all 16 BIP 310 version bits, 1 Mbaud, steps of 6.25 MHz,
+        /// and the regulator left as it is. A `fastBaud` other than 115 200 or 1 000 000 makes `start`
+        /// throw `notSupported`.
         public init(
             model: BM13xx.Model, ticketDifficulty: Double = 256, versionMask: UInt32 = 0x1FFF_E000,
             fastBaud: Int? = BM13xx.fastBaud, rampStep: Double = 6.25, coreVolts: Volts? = nil
@@ -36,6 +42,7 @@ public final class BM13xxChain: HashBoard {
         }
     }
 
+    /// The setup given at init.
     public let configuration: Configuration
     private let port: any SerialPort
     private let reset: (any DigitalOutput)?

@@ -5,12 +5,17 @@ import Synchronization
 /// What a hash board draws: `idle` powered up and clocked but given no work, rising in proportion
 /// to the clock up to `fullLoad` at `maxFrequency` (the core voltage is fixed).
 public struct ASICPowerModel: Hashable, Sendable {
+    /// The draw, watts, with the chips powered and clocked but given no work.
     public var idle: Watts
+    /// The draw, watts, hashing at `maxFrequency`.
     public var fullLoad: Watts
-    /// The clock range the board runs in, MHz.
+    /// The lowest clock the board runs at, MHz.
     public var minFrequency: Double
+    /// The highest clock the board runs at, MHz: where it draws `fullLoad`.
     public var maxFrequency: Double
 
+    /// A board's draw: `idle` and `fullLoad` in watts, the clock range in MHz. Nothing is checked
+    /// here (the board file's loader does).
     public init(idle: Watts, fullLoad: Watts, minFrequency: Double, maxFrequency: Double) {
         self.idle = idle
         self.fullLoad = fullLoad
@@ -18,6 +23,8 @@ public struct ASICPowerModel: Hashable, Sendable {
         self.maxFrequency = maxFrequency
     }
 
+    /// The draw at `mhz`, watts: from `idle`, in proportion to the clock, to `fullLoad` at
+    /// `maxFrequency`. A clock outside the board's range is not held to it.
     public func power(at mhz: Double) -> Watts { idle + (fullLoad - idle) * (mhz / maxFrequency) }
 
     /// The clock for a power target, within the board's range; `nil` (the chain off) for a
@@ -36,7 +43,9 @@ public struct ASICPowerModel: Hashable, Sendable {
 /// outside the mask, counts as a hardware error and goes nowhere; one for a job no longer held
 /// is stale and dropped. Tests drive it on virtual time against the twin.
 public struct ASICMiner {
+    /// How the miner drives the chain: its power model, how often it sends work, and how long it waits.
     public struct Settings: Hashable, Sendable {
+        /// The board's draw against its clock: how a power target becomes a clock.
         public var power: ASICPowerModel
         /// How long a job is hashed before the next (with a fresh extranonce2) replaces it.
         public var jobInterval: Duration
@@ -59,9 +68,11 @@ public struct ASICMiner {
         }
     }
 
+    /// Where the chain stands.
     public enum Phase: Hashable, Sendable {
         /// Held in reset with its supply off.
         case off
+        /// Started: powered, out of reset, its chips set up and given work.
         case running
         /// Given up on, with the reason; the chain is held in reset.
         case failed(String)
@@ -78,7 +89,9 @@ public struct ASICMiner {
 
     /// The hash board this miner drives; the miner's owner must not use it meanwhile.
     public let board: any HashBoard
+    /// The settings given at init.
     public let settings: Settings
+    /// Where the chain stands now. `failed` is for good: `step` does nothing after it.
     public private(set) var phase = Phase.off
     /// Hashes done, as the nonces returned at the ticket difficulty tell.
     public private(set) var hashes: UInt64 = 0
@@ -274,6 +287,8 @@ public final class ASICHashEngine: HashEngine {
         self.onFailure = onFailure
     }
 
+    /// Replaces the work (`nil`: none, and the chain goes off). A share of the old work found after
+    /// this returns is dropped.
     public func setWork(_ template: WorkTemplate?) {
         inputs.withLock { inputs in
             inputs.work = template
@@ -281,10 +296,16 @@ public final class ASICHashEngine: HashEngine {
         }
     }
 
+    /// Sets the power the chain should draw, watts. A target below half of what the lowest clock
+    /// draws (zero included) turns the chain off. The engine's thread follows at its next step.
     public func setPowerTarget(_ target: Watts) { inputs.withLock { $0.target = target } }
 
+    /// Hashes done since start, as the nonces returned at the ticket difficulty tell (the chips do
+    /// not count them).
     public var hashes: UInt64 { report.withLock { $0.hashes } }
 
+    /// What is hashing, for status: the chips, the hardware and the clock in MHz; `off` while no
+    /// chip runs; the reason once the chain failed.
     public var status: String {
         report.withLock { report in
             if let failure = report.failure { return "ASIC (\(description)): failed: \(failure)" }
@@ -293,11 +314,16 @@ public final class ASICHashEngine: HashEngine {
         }
     }
 
+    /// Starts the engine's thread, which builds the board and steps the miner; the chain stays off
+    /// until there is work and a power target. Does nothing while the thread runs, or once the
+    /// chain has failed.
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Thread { [self] in run() }.start()
     }
 
+    /// Asks the thread to end: after the step it is in, it holds the chain in reset with its supply
+    /// off. Returns without waiting for that; an error from the board's `stop` is dropped.
     public func stop() { running.store(false, ordering: .releasing) }
 
     private func run() {

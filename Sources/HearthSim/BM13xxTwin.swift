@@ -26,8 +26,12 @@ public final class BM13xxTwin: SerialPort {
         case corrupt
     }
 
+    /// The chain the twin plays, and how fast it finds nonces.
     public struct Settings: Hashable, Sendable {
+        /// The chips' model: the ID a chip-ID read answers with.
         public var model: BM13xx.Model
+        /// Chips on the chain: each answers the chip-ID read and takes one address; jobs are hashed
+        /// only once all have one.
         public var chips: Int
         /// The difficulty of the nonces returned.
         public var difficulty: Double
@@ -37,6 +41,9 @@ public final class BM13xxTwin: SerialPort {
         /// power of two.
         public var noncesPerVersion: UInt32
 
+        /// The defaults: one BM1366, a nonce about every 65 536 hashes, 32 768 hashes a read, and
+        /// 65 536 nonces under each version before the next. `difficulty` must be a positive number:
+        /// the twin traps on any other when it hashes.
         public init(
             model: BM13xx.Model = .bm1366, chips: Int = 1, difficulty: Double = 1.0 / 65536, noncesPerRead: UInt32 = 1 << 15,
             noncesPerVersion: UInt32 = 1 << 16
@@ -96,7 +103,9 @@ public final class BM13xxTwin: SerialPort {
         var powerSeen = 0
     }
 
+    /// The port's name, for messages.
     public let name: String
+    /// The settings given at init.
     public let settings: Settings
     private let reset: SimDigitalLine?
     private let power: SimDigitalLine?
@@ -126,6 +135,7 @@ public final class BM13xxTwin: SerialPort {
     /// The speed the chips' UART runs at.
     public var chipBaud: Int { state.withLock { $0.chipBaud } }
 
+    /// Starts a fault, or ends it (`nil`).
     public func inject(_ fault: Fault?) { state.withLock { $0.fault = fault } }
 
     /// Queues a frame as if a chip had sent it: a glitch, a nonce for a job long gone.
@@ -136,10 +146,16 @@ public final class BM13xxTwin: SerialPort {
 
     // MARK: SerialPort
 
+    /// Sets the host's side of the line, bits per second: bytes pass only while it matches the
+    /// chips' UART. Never throws.
     public func setBaudRate(_ baud: Int) throws(HALError) { state.withLock { $0.portBaud = baud } }
 
+    /// Drops the chips' frames not yet read. Never throws.
     public func discardInput() throws(HALError) { state.withLock { $0.output = [] } }
 
+    /// Hands the bytes to the chips, which act on each whole frame and count a broken one in
+    /// `badFrames`. The bytes are lost while the chips are unpowered, in reset, silent, or at
+    /// another speed. Never throws.
     public func write(_ bytes: [UInt8]) throws(HALError) {
         state.withLock { state in
             guard live(&state), state.fault != .silent, state.portBaud == state.chipBaud else { return }
@@ -148,6 +164,9 @@ public final class BM13xxTwin: SerialPort {
         }
     }
 
+    /// Hashes the next `noncesPerRead` nonces of the current job, then returns up to `maxCount`
+    /// of the bytes queued. Returns at once, without waiting `timeout`; nothing while the chips
+    /// are unpowered, in reset, silent, or at another speed. Never throws.
     public func read(maxCount: Int, timeout: Duration) throws(HALError) -> [UInt8] {
         state.withLock { state in
             guard live(&state), state.fault != .silent, state.portBaud == state.chipBaud else { return [] }
