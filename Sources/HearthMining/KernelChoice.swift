@@ -1,3 +1,5 @@
+import HearthHAL
+
 /// Which kernel `auto` takes: the fastest of those this CPU runs, by measuring each on one thread
 /// rather than by a fixed ranking. (On an Intel Xeon with SHA-NI and AVX-512 the ranking took
 /// SHA-NI at 10 MH/s where AVX-512 does 19; on AMD Zen, SHA-NI is the faster.)
@@ -34,22 +36,22 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
     }
 
     /// Hashes a second of `kernel` on this thread, over about `budget` of scanning: whole
-    /// chunks of nonces until the time is spent, timed on the monotonic clock.
-    public static func measure(_ kernel: NonceScanner.Kernel, budget: Duration = .milliseconds(30)) -> Double {
+    /// chunks of nonces from `first` on, until the time is spent, timed on the monotonic clock.
+    /// `hearth bench hash` runs it on each of its threads.
+    public static func measure(_ kernel: NonceScanner.Kernel, budget: Duration = .milliseconds(30), from start: UInt32 = 0) -> Double {
         let scanner = NonceScanner(header: NonceScanner.knownAnswerHeader, target: Target(difficulty: 1e15))
         let clock = ContinuousClock()
-        let start = clock.now
+        let began = clock.now
         var nonces: UInt64 = 0
-        var first: UInt32 = 0
+        var first = start
         let chunk: UInt32 = kernel == .scalar ? 1 << 10 : 1 << 14
         repeat {
             if first > UInt32.max - chunk { first = 0 }
             _ = scanner.scan(first...(first + chunk - 1), kernel: kernel)
             first += chunk
             nonces += UInt64(chunk)
-        } while start.duration(to: clock.now) < budget
-        let elapsed = start.duration(to: clock.now)
-        return Double(nonces) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        } while began.duration(to: clock.now) < budget
+        return Double(nonces) / began.duration(to: clock.now).seconds
     }
 
     /// The choice for this CPU, made once per process by measuring every kernel that passed its

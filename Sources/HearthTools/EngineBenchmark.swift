@@ -19,29 +19,16 @@ public struct HashRateBenchmark: Sendable {
         self.duration = duration
     }
 
-    /// Hashes a second over all threads: each scans its own nonce range until the time is up.
+    /// Hashes a second over all threads: each measures the kernel as `auto` does
+    /// (`KernelChoice.measure`), on its own nonce range, for the whole duration.
     public func run() -> Double {
-        let header = BlockHeader(
-            version: 0, previousHash: [UInt8](repeating: 0, count: 32), merkleRoot: [UInt8](repeating: 0, count: 32), time: 0, bits: 0,
-            nonce: 0)
-        let scanner = NonceScanner(header: header)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + duration
-        let counts = Mutex([Int](repeating: 0, count: threads))
-        let kernel = kernel
+        let rates = Mutex([Double](repeating: 0, count: threads))
+        let (kernel, duration) = (kernel, duration)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            var done = 0
-            var nonce = UInt32(thread) << 28
-            while clock.now < deadline {
-                _ = scanner.scan(nonce...nonce &+ 9_999, kernel: kernel)
-                nonce &+= 10_000
-                done += 10_000
-            }
-            counts.withLock { $0[thread] = done }
+            let rate = KernelChoice.measure(kernel, budget: duration, from: UInt32(thread % 16) << 28)
+            rates.withLock { $0[thread] = rate }
         }
-        let elapsed = start.duration(to: clock.now).seconds
-        return Double(counts.withLock { $0.reduce(0, +) }) / elapsed
+        return rates.withLock { $0.reduce(0, +) }
     }
 }
 
