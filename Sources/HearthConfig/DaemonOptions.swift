@@ -120,18 +120,6 @@ public struct DaemonOptions: Sendable {
         cgminer = (first(\.cgminer) ?? Self.defaultCGMiner).options
     }
 
-    /// Options for a test or a tool that sets what it needs: no API, no pool, nothing kept.
-    public init(
-        boardFile: String? = nil, period: Duration = .milliseconds(500), maxTicks: Int? = nil,
-        calibrationFile: String? = nil, scenario: String? = nil
-    ) {
-        self.scenario = scenario
-        self.boardFile = boardFile
-        self.period = period
-        self.maxTicks = maxTicks
-        self.calibrationFile = calibrationFile
-    }
-
     /// The board file to use: the one given, or the first default that exists.
     public func resolvedBoardFile() -> String {
         boardFile ?? BoardSearch.defaultBoardFile()

@@ -17,7 +17,7 @@ extension Hearth {
         var writeConfig: String?
 
         func run() throws {
-            let file = DaemonOptions(boardFile: board).resolvedBoardFile()
+            let file = board ?? BoardSearch.defaultBoardFile()
             let profile = try BoardProfile.load(file: file)
             guard profile.backend == .sim else {
                 throw ValidationError("autotune runs on the simulated board; \(file) is not one (on real hardware it arrives with the daemon's API)")

@@ -29,7 +29,7 @@ extension Hearth {
         @Flag(help: "Show the fit; write nothing.") var dryRun = false
 
         func run() throws {
-            let file = DaemonOptions(boardFile: board).resolvedBoardFile()
+            let file = board ?? BoardSearch.defaultBoardFile()
             let profile = try BoardProfile.load(file: file)
             let names = profile.sensors.map(\.name)
             guard names.contains(sensor) else {

@@ -16,9 +16,8 @@ extension Hearth {
         @Option(help: "The configuration file whose board to use.") var config: String?
 
         func run() throws {
-            var options = DaemonOptions(boardFile: board)
-            if board == nil, let config { options.boardFile = try HearthConfig.board(inFile: config) }
-            let file = options.resolvedBoardFile()
+            let named = try board ?? config.flatMap { config throws(ConfigError) in try HearthConfig.board(inFile: config) }
+            let file = named ?? BoardSearch.defaultBoardFile()
             let profile = try BoardProfile.load(file: file)
             let failures: [String]
             switch profile.backend {

@@ -29,7 +29,7 @@ extension Hearth {
             guard let law = RoomLawKind(rawValue: controller) else {
                 throw ValidationError("--controller: \"\(controller)\" is not one of pid, hysteresis")
             }
-            let file = DaemonOptions(boardFile: board).resolvedBoardFile()
+            let file = board ?? BoardSearch.defaultBoardFile()
             let profile = try BoardProfile.load(file: file)
             guard profile.backend == .sim else { throw ValidationError("\(file) is not a simulated board") }
             var roomGains: PIDGains?
