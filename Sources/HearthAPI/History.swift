@@ -51,35 +51,30 @@ public final class HeaterHistory: Sendable {
         let power = snapshot.appliedPower.value
         let hashRate = snapshot.engine?.hashRate ?? 0
         state.withLock { ring in
-            if let newest = ring.newest, snapshot.wallTime >= ring.samples[newest].time,
-                snapshot.wallTime - ring.samples[newest].time < interval.seconds
-            {
-                ring.ticks += 1
-                ring.sums.power += power
-                ring.sums.hashRate += hashRate
-                if let room {
-                    ring.roomTicks += 1
-                    ring.sums.room += room
+            let within = ring.newest.map { snapshot.wallTime - ring.samples[$0].time }.map { $0 >= 0 && $0 < interval.seconds }
+            if within != true {
+                // A new interval: a new sample, at this tick's wall time, the sums started again.
+                let sample = Sample(time: snapshot.wallTime, room: nil, setpoint: 0, powerWatts: 0, hashRate: 0)
+                if ring.samples.count < capacity {
+                    ring.samples.append(sample)
+                } else {
+                    ring.samples[ring.next] = sample
                 }
-                var sample = ring.samples[newest]
-                sample.room = ring.roomTicks > 0 ? ring.sums.room / Double(ring.roomTicks) : nil
-                sample.powerWatts = ring.sums.power / Double(ring.ticks)
-                sample.hashRate = ring.sums.hashRate / Double(ring.ticks)
-                sample.setpoint = snapshot.setpoint.value
-                ring.samples[newest] = sample
-                return
+                ring.next = (ring.next + 1) % capacity
+                (ring.ticks, ring.roomTicks, ring.sums) = (0, 0, (0, 0, 0))
             }
-            let sample = Sample(
-                time: snapshot.wallTime, room: room, setpoint: snapshot.setpoint.value, powerWatts: power, hashRate: hashRate)
-            if ring.samples.count < capacity {
-                ring.samples.append(sample)
-            } else {
-                ring.samples[ring.next] = sample
+            guard let newest = ring.newest else { return }
+            ring.ticks += 1
+            ring.sums.power += power
+            ring.sums.hashRate += hashRate
+            if let room {
+                ring.roomTicks += 1
+                ring.sums.room += room
             }
-            ring.next = (ring.next + 1) % capacity
-            ring.ticks = 1
-            ring.roomTicks = room == nil ? 0 : 1
-            ring.sums = (room ?? 0, power, hashRate)
+            ring.samples[newest].room = ring.roomTicks > 0 ? ring.sums.room / Double(ring.roomTicks) : nil
+            ring.samples[newest].powerWatts = ring.sums.power / Double(ring.ticks)
+            ring.samples[newest].hashRate = ring.sums.hashRate / Double(ring.ticks)
+            ring.samples[newest].setpoint = snapshot.setpoint.value
         }
     }
 

@@ -290,6 +290,22 @@ final class FakeHeater: HeaterBackend {
         #expect(history.samples.map(\.time) == [2400, 3000, 3600, 4200, 4800, 5400])
     }
 
+    /// The ticks of one interval make one sample, their mean (the room over the ticks that read it).
+    @Test func aSampleIsTheMeanOfItsTicks() {
+        let history = HeaterHistory(interval: .seconds(30))
+        var tick = FakeHeater().tick()
+        for (time, power, room) in [(0.0, 100.0, 19.0), (10, 300, 21), (29.5, 200, nil), (30, 50, 22)] as [(Double, Double, Double?)] {
+            tick.wallTime = time
+            tick.appliedPower = Watts(power)
+            tick.readings[0].reading = room.map { .success(Celsius($0)) } ?? .failure(HALError(.timeout, "slow"))
+            tick.temperatures = ResolvedTemperatures(tick.readings)
+            history.record(tick)
+        }
+        #expect(history.samples.map(\.time) == [0, 30])
+        #expect(history.samples.map(\.powerWatts) == [200, 50])
+        #expect(history.samples.map(\.room) == [20, 22], "the unread room is left out of the mean, not counted as nothing")
+    }
+
     /// `hearth fault clear`'s HTTP client against the real API: the answer, the refusal, and a
     /// port where nothing listens, each in a person's words.
     @Test func theOneRequestClientTalksToTheAPI() async throws {
