@@ -225,6 +225,8 @@ int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3]
 #define SET1(x) _mm256_set1_epi32((int)(x))
 #define LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 #define STOREU(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define AND(x, y) _mm256_and_si256((x), (y))
+#define ANY_AT_MOST(x, y) (_mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_min_epu32((x), (y)), (x))) != 0)
 #define KERNEL_NAME scan_avx2
 #define KERNEL_TARGET __attribute__((target("avx2")))
 #include "lanes.h"
@@ -239,6 +241,8 @@ int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3]
 #undef SET1
 #undef LOADU
 #undef STOREU
+#undef AND
+#undef ANY_AT_MOST
 #undef KERNEL_NAME
 #undef KERNEL_TARGET
 
@@ -254,6 +258,8 @@ int hearth_sha256d_scan_shani(const uint32_t midstate[8], const uint32_t tail[3]
 #define SET1(x) _mm512_set1_epi32((int)(x))
 #define LOADU(p) _mm512_loadu_si512((const void *)(p))
 #define STOREU(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define AND(x, y) _mm512_and_si512((x), (y))
+#define ANY_AT_MOST(x, y) (_mm512_cmple_epu32_mask((x), (y)) != 0)
 #define KERNEL_NAME scan_avx512
 #define KERNEL_TARGET __attribute__((target("avx512f")))
 #include "lanes.h"
