@@ -250,7 +250,7 @@ public struct ASICMiner {
 
 /// The ASIC engine: one plain thread owns the hash board and steps an `ASICMiner` about every 50 ms.
 /// A share is handed on only while its work is still the current one. When the chain fails, the
-/// thread holds it in reset, calls `onFailure` once with the reason, and ends.
+/// thread holds it in reset, ends, and then calls `onFailure` once with the reason.
 public final class ASICHashEngine: HashEngine {
     private struct Inputs {
         var work: WorkTemplate?
@@ -272,7 +272,7 @@ public final class ASICHashEngine: HashEngine {
     private let onFailure: @Sendable (String) -> Void
     private let inputs = Mutex(Inputs())
     private let report = Mutex(Report())
-    private let running = Atomic<Bool>(false)
+    private let thread = EngineThreads(name: "hearth asic")
 
     /// `makeBoard` is called on the engine's thread, which then owns the board; `description`
     /// names the hardware for status ("BM1366 on /dev/ttyAMA0").
@@ -314,23 +314,26 @@ public final class ASICHashEngine: HashEngine {
         }
     }
 
-    /// Starts the engine's thread, which builds the board and steps the miner; the chain stays off
-    /// until there is work and a power target. Does nothing while the thread runs, or once the
-    /// chain has failed.
+    /// Starts the engine's thread (again after a stop), which builds the board and steps the miner;
+    /// the chain stays off until there is work and a power target. Does nothing while the thread
+    /// runs, or once the chain has failed.
     public func start() {
-        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        Thread { [self] in run() }.start()
+        guard report.withLock({ $0.failure }) == nil else { return }
+        thread.start(1) { [self] _, keepGoing in run(keepGoing: keepGoing) }
     }
 
-    /// Asks the thread to end: after the step it is in, it holds the chain in reset with its supply
-    /// off. Returns without waiting for that; an error from the board's `stop` is dropped.
-    public func stop() { running.store(false, ordering: .releasing) }
+    /// Asks the thread to end and waits for it, at most `timeout`: after the step it is in, it
+    /// holds the chain in reset with its supply off, and ends. True when it has ended, so nothing
+    /// of the engine drives the board's lines any more; an error from the board's `stop` is dropped.
+    @discardableResult
+    public func stop(waitingAtMost timeout: Duration) -> Bool { thread.stop(waitingAtMost: timeout) }
 
-    private func run() {
+    /// The thread's life; what it returns (the failure's report) runs once the thread has ended.
+    private func run(keepGoing: () -> Bool) -> (@Sendable () -> Void)? {
         var miner = ASICMiner(board: makeBoard(), settings: settings)
         let clock = ContinuousClock()
         let origin = clock.now
-        while running.load(ordering: .acquiring) {
+        while keepGoing() {
             let (work, generation, target) = inputs.withLock { ($0.work, $0.generation, $0.target) }
             let shares = miner.step(now: origin.duration(to: clock.now), target: target, work: work) {
                 self.settings.power.frequency(for: self.inputs.withLock { $0.target }) != nil
@@ -347,11 +350,11 @@ public final class ASICHashEngine: HashEngine {
             if case .failed(let reason) = miner.phase {
                 report.withLock { $0.failure = reason }
                 try? miner.board.stop()  // held in reset, unpowered, whatever failed
-                onFailure(reason)
-                return
+                return { [onFailure] in onFailure(reason) }
             }
             if miner.phase == .off { Thread.sleep(forTimeInterval: 0.05) }
         }
         try? miner.board.stop()
+        return nil
     }
 }

@@ -118,7 +118,7 @@ public final class CPUHashEngine: Sendable {
     private let work = Mutex(Work())
     private let generation = Atomic<UInt64>(0)
     private let extranonce2Counter = Atomic<UInt64>(0)
-    private let running = Atomic<Bool>(false)
+    private let threads = EngineThreads(name: "hearth cpu")
     private let hashCount = Atomic<UInt64>(0)
     private let busyNanoseconds = Atomic<UInt64>(0)
     /// The generation each thread is hashing at this moment; `nil` while it rests or waits.
@@ -175,19 +175,18 @@ public final class CPUHashEngine: Sendable {
         }
     }
 
-    /// Starts the threads.
+    /// Starts the threads (again after a stop); does nothing while they run.
     public func start() {
-        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        for index in 0..<maxThreads {
-            let thread = Thread { [self] in worker(index) }
-            thread.start()
+        threads.start(maxThreads) { [self] index, keepGoing in
+            worker(index, keepGoing: keepGoing)
+            return nil
         }
     }
 
-    /// Tells the threads to stop; each ends at its next chunk or rest.
-    public func stop() {
-        running.store(false, ordering: .releasing)
-    }
+    /// Tells the threads to stop, each at the end of the chunk or rest it is in (a few
+    /// milliseconds), and waits for them, at most `timeout`; true when all ended.
+    @discardableResult
+    public func stop(waitingAtMost timeout: Duration) -> Bool { threads.stop(waitingAtMost: timeout) }
 
     /// One thread's header: the template with the next extranonce2 of the engine.
     private struct Assignment {
@@ -199,12 +198,12 @@ public final class CPUHashEngine: Sendable {
         var exhausted = false
     }
 
-    private func worker(_ index: Int) {
+    private func worker(_ index: Int, keepGoing: () -> Bool) {
         var planner = DutyPlanner()
         var assignment: Assignment?
         var chunk: UInt32 = 1 << 12
         let clock = ContinuousClock()
-        while running.load(ordering: .acquiring) {
+        while keepGoing() {
             let current = generation.load(ordering: .acquiring)
             let (template, threads, duty) = work.withLock { ($0.template, $0.threads, $0.duty) }
             guard let template, index < threads, duty > 0 else {

@@ -12,8 +12,20 @@ public protocol HashEngine: AnyObject, Sendable {
     var hashes: UInt64 { get }
     /// What is hashing, for status and logs: "CPU (avx2, up to 4 threads)".
     var status: String { get }
-    /// Ends the engine's threads, leaving the hardware in its safe state.
-    func stop()
+    /// Starts the engine's threads (again after a stop); does nothing while they run.
+    func start()
+    /// Ends the engine's threads, leaving the hardware in its safe state, and waits for them, at
+    /// most `timeout`. True when all ended: nothing of the engine touches the hardware any more.
+    /// False when one is inside a call that has not returned (a blocked driver).
+    @discardableResult func stop(waitingAtMost timeout: Duration) -> Bool
+}
+
+extension HashEngine {
+    /// How long `stop()` waits: a CPU chunk is about a millisecond, an ASIC step about 50 ms.
+    public static var stopWait: Duration { .seconds(1) }
+
+    /// Ends the engine's threads and waits for them, at most `stopWait`.
+    @discardableResult public func stop() -> Bool { stop(waitingAtMost: Self.stopWait) }
 }
 
 extension CPUHashEngine: HashEngine {
@@ -114,7 +126,12 @@ public final class FallbackHashEngine: HashEngine {
         }
     }
 
-    public func stop() { state.withLock { $0.active }?.engine.stop() }
+    public func start() { state.withLock { $0.active }?.engine.start() }
+
+    @discardableResult
+    public func stop(waitingAtMost timeout: Duration) -> Bool {
+        state.withLock { $0.active }?.engine.stop(waitingAtMost: timeout) ?? true
+    }
 }
 
 /// The engine of a board that does not hash: it takes work and targets and does nothing.
@@ -123,5 +140,6 @@ final class NoEngine: HashEngine {
     func setPowerTarget(_ target: Watts) {}
     var hashes: UInt64 { 0 }
     var status: String { "none" }
-    func stop() {}
+    func start() {}
+    func stop(waitingAtMost timeout: Duration) -> Bool { true }
 }

@@ -194,7 +194,11 @@ import Testing
         func setPowerTarget(_ target: Watts) { seen.withLock { $0.targets.append(target) } }
         var hashes: UInt64 { count }
         var status: String { name }
-        func stop() { seen.withLock { $0.stopped = true } }
+        func start() {}
+        func stop(waitingAtMost timeout: Duration) -> Bool {
+            seen.withLock { $0.stopped = true }
+            return true
+        }
     }
 
     @Test func theFallbackTakesTheWorkAndTargetAndTheStatusSaysWhy() {
@@ -275,5 +279,39 @@ import Testing
         for _ in 0..<6000 where engine.hashes == before { try await Task.sleep(for: .milliseconds(10)) }
         #expect(engine.hashes > before, "the CPU hashes on")
         engine.stop()
+    }
+
+    /// `stop` returns once the engine's thread has ended: the chain is already in reset with its
+    /// supply off, and nothing of the engine writes those lines any more. A start after the stop
+    /// brings the chain up again.
+    @Test func stopReturnsWithTheChainOffAndAStartBringsItBack() async throws {
+        let reset = SimDigitalLine(name: "asic-reset")
+        let power = SimDigitalLine(name: "asic-power")
+        let twin = BM13xxTwin(settings: .init(difficulty: ASICMinerTests.ticket), reset: reset, power: power)
+        let shares = Mutex(0)
+        let engine = ASICHashEngine(
+            description: "BM1366 on sim-uart",
+            settings: .init(
+                power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
+                silenceLimit: .seconds(60), readTimeout: .milliseconds(5)),
+            makeBoard: {
+                BM13xxChain(
+                    port: twin, reset: reset, power: power,
+                    configuration: .init(model: .bm1366, ticketDifficulty: ASICMinerTests.ticket), sleep: { _ in })
+            },
+            onShare: { _ in shares.withLock { $0 += 1 } }, onFailure: { _ in })
+        var template = Fixture.template(height: 99960, extranonce1Size: 4, extranonce2Size: 4)
+        template.shareTarget = Target(difficulty: 1.0 / 16384)
+        engine.setWork(template)
+        engine.setPowerTarget(Watts(15))
+        for round in 0..<2 {
+            engine.start()
+            shares.withLock { $0 = 0 }
+            for _ in 0..<6000 where shares.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(shares.withLock { $0 } > 0 && power.isActive == true, "run \(round): the chain hashes")
+            #expect(engine.stop(waitingAtMost: .seconds(60)), "run \(round): the thread ended")
+            #expect(reset.isActive == true && power.isActive == false, "run \(round): off the moment stop returns")
+            #expect(engine.status == "ASIC (BM1366 on sim-uart, off)" || engine.status.hasPrefix("ASIC (1 ×"))
+        }
     }
 }

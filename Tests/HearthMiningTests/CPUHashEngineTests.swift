@@ -117,6 +117,26 @@ import Testing
         #expect(engine.hashes > 0)
     }
 
+    /// A stop returns once every thread has ended, so the count stands still from then on; a
+    /// start after it hashes again (the control loop stops the engine on a latched fault and
+    /// starts it once the fault is cleared).
+    @Test func aStopWaitsForEveryThreadAndAStartResumes() async throws {
+        let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { _ in }
+        engine.setPowerTarget(Watts(8))
+        engine.setWork(work("a", time: 1))
+        for _ in 0..<2 {
+            let before = engine.hashes
+            engine.start()
+            engine.start()  // a second start while running adds no threads
+            await wait { engine.hashes > before }
+            #expect(engine.hashes > before)
+            #expect(engine.stop(waitingAtMost: .seconds(60)))
+            let atStop = engine.hashes
+            try await Task.sleep(for: .milliseconds(30))
+            #expect(engine.hashes == atStop, "no thread hashes after stop returned")
+        }
+    }
+
     @Test func noPowerNoHashing() async throws {
         let collector = Collector()
         let engine = CPUHashEngine(model: CPUPowerModel(idle: Watts(3), fullLoad: Watts(8), cores: 2)) { collector.add($0) }
