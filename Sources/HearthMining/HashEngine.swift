@@ -21,12 +21,13 @@ public protocol HashEngine: AnyObject, Sendable {
 }
 
 extension HashEngine {
-    /// How long `stop()` waits: a CPU chunk is about a millisecond, an ASIC step about 50 ms.
-    public static var stopWait: Duration { .seconds(1) }
-
-    /// Ends the engine's threads and waits for them, at most `stopWait`.
-    @discardableResult public func stop() -> Bool { stop(waitingAtMost: Self.stopWait) }
+    /// Ends the engine's threads and waits for them, at most `hashEngineStopWait`.
+    @discardableResult public func stop() -> Bool { stop(waitingAtMost: hashEngineStopWait) }
 }
+
+/// How long `HashEngine.stop()` waits for the threads: a CPU chunk takes about a millisecond and
+/// an ASIC step about 50 ms, so only a thread stuck in a driver call takes longer.
+public let hashEngineStopWait = Duration.seconds(1)
 
 extension CPUHashEngine: HashEngine {
     public var status: String { "CPU (\(kernel.rawValue), up to \(maxThreads) thread\(maxThreads == 1 ? "" : "s"))" }

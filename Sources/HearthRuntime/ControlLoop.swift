@@ -15,6 +15,8 @@ public struct ControlLoop: Sendable {
     private var duty: DutyCycle
     /// The fan could not be driven at the last tick: the supervisor hears of it at this one.
     private var fanError: HALError?
+    /// The load's engine was stopped for a latched fault, to start again once it is cleared.
+    private var loadStopped = false
 
     /// Accumulated energy drawn by the load, kWh.
     public private(set) var energyKWh = 0.0
@@ -76,12 +78,25 @@ public struct ControlLoop: Sendable {
         if let fan = hardware.fan {
             do { try fan.fan.setDuty(duty) } catch { fanError = error }
         }
-        // A fault latched this tick: the control task itself puts every output in its safe state
-        // now (the hash board's supply off and its reset held, fans full), not at the engine's
-        // next step.
+        // While a fault is latched the engine's threads are stopped, and joined, so that the
+        // control task is the one writer of every output; once a person clears the fault the
+        // engine starts again. A fault latched this tick: the engine ends first (its thread puts
+        // the hash board in reset, supply off, as it ends), then the control task itself puts every
+        // output in its safe state now (fans full too), not at the engine's next step.
         var safeStateErrors: [HALError] = []
-        if safety.events.contains(where: { if case .latched = $0 { true } else { false } }) {
-            safeStateErrors = hardware.enterSafeState()
+        if !supervisor.latched.isEmpty {
+            if !loadStopped, let load = hardware.load {
+                loadStopped = true
+                if !load.stop() {
+                    safeStateErrors.append(HALError(.timeout, "the hash engine's thread did not end when stopped; the outputs are driven safe beside it"))
+                }
+            }
+            if safety.events.contains(where: { if case .latched = $0 { true } else { false } }) {
+                safeStateErrors += hardware.enterSafeState()
+            }
+        } else if loadStopped {
+            loadStopped = false
+            hardware.load?.start()
         }
         var snapshot = TickSnapshot(
             elapsed: time, readings: readings, temperatures: temperatures, power: power, fanSpeed: fanSpeed, fanError: fanError, safety: safety,

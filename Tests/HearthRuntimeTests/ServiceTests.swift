@@ -2,6 +2,7 @@ import HearthConfig
 import HearthControl
 import HearthDrivers
 import HearthHAL
+import HearthMining
 import HearthSim
 import HearthTestFixtures
 import Logging
@@ -100,5 +101,64 @@ import Testing
         heater.tick(elapsed: .seconds(2))
         #expect(heater.persistent.setpoint == Celsius(21), "the schedule's next slot ends the hand-set value")
         #expect(!heater.scheduleOverridden)
+    }
+}
+
+/// While a fault is latched the engine's threads are stopped (and joined) by the control task, so
+/// that it alone drives the outputs; the engine starts again once a person clears the fault.
+@Suite struct LatchedEngineTests {
+    final class RecordingLoad: Load {
+        let events = Mutex<[String]>([])
+        var ratedPower: Watts { Watts(400) }
+        func apply(_ power: Watts) {}
+        var engine: (any HashEngine)? { nil }
+        func start() { events.withLock { $0.append("start") } }
+        func stop() -> Bool {
+            events.withLock { $0.append("stop") }
+            return true
+        }
+    }
+
+    func loop(restoredFaults: [String] = []) throws -> (ControlLoop, RecordingLoad, SimWorld) {
+        let board = try BoardProfile.load(file: "\(boardFolder)/sim.toml")
+        let world = SimWorld(model: ThermalModel(start: Celsius(18)))
+        var hardware = try Hardware.openSim(board, world: world)
+        let engine = RecordingLoad()
+        hardware.load = SimulatedLoad(world: world, hashing: engine)
+        return (ControlLoop(hardware: hardware, restoredFaults: restoredFaults), engine, world)
+    }
+
+    @Test func theTickThatLatchesStopsTheEngineAndAClearingStartsIt() throws {
+        var (loop, engine, world) = try loop()
+        var time = Duration.zero
+        _ = loop.tick(time: time)
+        #expect(engine.events.withLock { $0 }.isEmpty, "nothing latched: the engine runs on")
+        world.inject(.gone(.air))
+        var latchingTick: TickSnapshot?
+        for _ in 0..<20 where latchingTick == nil {
+            time += .milliseconds(500)
+            let snapshot = loop.tick(time: time)
+            if !loop.faults.isEmpty { latchingTick = snapshot }
+        }
+        #expect(latchingTick?.safety.events.contains { if case .latched = $0 { true } else { false } } == true)
+        #expect(engine.events.withLock { $0 } == ["stop"], "stopped in the tick that latched")
+        for _ in 0..<3 {
+            time += .milliseconds(500)
+            _ = loop.tick(time: time)
+        }
+        #expect(engine.events.withLock { $0 } == ["stop"], "stopped once, not again every tick")
+    }
+
+    @Test func aFaultLatchedBeforeTheStartOrBesideTheTickStopsTheEngineUntilCleared() throws {
+        var (loop, engine, _) = try loop(restoredFaults: ["fan stalled: driven but not turning"])
+        _ = loop.tick(time: .zero)
+        #expect(engine.events.withLock { $0 } == ["stop"], "a restored latch: the first tick stops the engine")
+        #expect(loop.clearFaults() != nil)
+        _ = loop.tick(time: .milliseconds(500))
+        #expect(engine.events.withLock { $0 } == ["stop", "start"])
+        #expect(loop.latch(.tickOverrun(.seconds(3)), at: .seconds(1)) != nil)
+        _ = loop.tick(time: .milliseconds(1000))
+        _ = loop.tick(time: .milliseconds(1500))
+        #expect(engine.events.withLock { $0 } == ["stop", "start", "stop"])
     }
 }

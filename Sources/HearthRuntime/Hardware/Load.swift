@@ -11,8 +11,12 @@ public protocol Load: Sendable {
     func apply(_ power: Watts)
     /// The hash engine a pool's work goes to and whose shares come out, when the load hashes.
     var engine: (any HashEngine)? { get }
-    /// Ends what runs in the background (the engine's threads), after the safe state.
-    func stop()
+    /// Starts what runs in the background (the engine's threads) again after a `stop`; does
+    /// nothing while it runs.
+    func start()
+    /// Ends what runs in the background (the engine's threads) and waits for it, at most
+    /// `hashEngineStopWait`: true when it has ended, so nothing of it drives the board's lines.
+    @discardableResult func stop() -> Bool
 }
 
 extension Load {
@@ -38,8 +42,10 @@ public struct EngineLoad: Load {
     public func apply(_ power: Watts) { drive.engine.setPowerTarget(drive.power(power)) }
     /// The engine itself.
     public var engine: (any HashEngine)? { drive.engine }
-    /// Stops the engine's threads.
-    public func stop() { drive.engine.stop() }
+    /// Starts the engine's threads again.
+    public func start() { drive.engine.start() }
+    /// Stops the engine's threads and waits for them.
+    @discardableResult public func stop() -> Bool { drive.engine.stop() }
 }
 
 /// The simulated heater as the load: its power becomes heat in the simulated world. With a
@@ -68,6 +74,8 @@ public struct SimulatedLoad: Load {
 
     /// The engine that hashes alongside, if any.
     public var engine: (any HashEngine)? { hashing?.engine }
-    /// Stops the hashing engine's threads.
-    public func stop() { hashing?.stop() }
+    /// Starts the hashing engine's threads again.
+    public func start() { hashing?.start() }
+    /// Stops the hashing engine's threads and waits for them.
+    @discardableResult public func stop() -> Bool { hashing?.stop() ?? true }
 }
