@@ -42,6 +42,9 @@ public struct CGMinerAPI: Sendable {
         }
         let status = HeaterStatus(snapshot, identity: backend.identity)
         let mhs = status.hashRate / 1e6
+        // cgminer's average is over the whole run: the hashes since start over the time since.
+        let elapsed = snapshot.elapsed.seconds
+        let average = elapsed > 0 ? Double(status.hashes) / elapsed / 1e6 : 0
         let chip = status.heatSink ?? 0
         let pool = status.pool
         switch command {
@@ -49,7 +52,7 @@ public struct CGMinerAPI: Sendable {
             return Self.encode([
                 "STATUS": [Self.status("S", code: 11, message: "Summary", now: now)],
                 "SUMMARY": [[
-                    "Elapsed": status.uptimeSeconds, "MHS av": mhs, "MHS 5s": mhs, "Accepted": pool?.accepted ?? 0,
+                    "Elapsed": status.uptimeSeconds, "MHS av": average, "MHS 5s": mhs, "Accepted": pool?.accepted ?? 0,
                     "Rejected": pool?.rejected ?? 0, "Stale": pool?.stale ?? 0, "Best Share": pool?.bestDifficulty ?? 0,
                     "Hardware Errors": 0, "Temperature": chip, "Total MH": Double(status.hashes) / 1e6,
                 ] as [String: Any]],
@@ -60,7 +63,7 @@ public struct CGMinerAPI: Sendable {
                 "STATUS": [Self.status("S", code: 9, message: "1 ASC(s)", now: now)],
                 "DEVS": [[
                     "ASC": 0, "Name": status.engine, "ID": 0, "Enabled": "Y",
-                    "Status": status.faults.isEmpty ? "Alive" : "Sick", "Temperature": chip, "MHS av": mhs, "MHS 5s": mhs,
+                    "Status": status.faults.isEmpty ? "Alive" : "Sick", "Temperature": chip, "MHS av": average, "MHS 5s": mhs,
                     "Accepted": pool?.accepted ?? 0, "Rejected": pool?.rejected ?? 0, "Device Elapsed": status.uptimeSeconds,
                 ] as [String: Any]],
                 "id": 1,

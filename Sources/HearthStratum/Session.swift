@@ -208,7 +208,11 @@ public struct StratumSession: Sendable {
     private mutating func currentWork(clean: Bool) -> [Event] {
         guard isReady, let job = latestJob, let extranonce1 else { return [] }
         var template = job.template(extranonce1: extranonce1, extranonce2Size: extranonce2Size, difficulty: difficulty)
-        template.versionMask = versionMask
+        // Only the mask's bits that are zero in the job's version are rolled: the job's own bits
+        // under the mask (BIP 9 signalling) stay set in every header hashed, so a pool that ORs
+        // the submitted bits into the job's version and one that replaces the masked bits (BIP
+        // 310's formula) rebuild the same header.
+        template.versionMask = versionMask & ~job.version
         if clean { jobs.removeAll() }
         jobs.removeAll { $0.job.id == job.id }
         jobs.append((job, template))
@@ -242,7 +246,8 @@ public struct StratumSession: Sendable {
                 throw StratumError("mining.set_version_mask \(params.first?.brief ?? "without a mask") is not 8 hex digits")
             }
             versionMask = bytes.reduce(0) { $0 << 8 | UInt32($1) } & Self.versionRollingMask
-            return [.versionMask(versionMask)]
+            // The work in hand was made with the old mask: it is made again with the new one.
+            return [.versionMask(versionMask)] + currentWork(clean: false)
         case "client.reconnect":
             // Only a reconnection to the same pool is honoured: a pool may not send the heater elsewhere.
             let wait = params.count > 2 ? params[2].integer ?? 0 : 0
@@ -275,8 +280,9 @@ public struct StratumSession: Sendable {
             .string(options.user), .string(share.jobID), .string(share.extranonce2.hex),
             .string(share.header.time.stratumHex), .string(share.nonce.stratumHex),
         ]
-        let rolled = share.header.version ^ entry.template.version
-        if versionMask != 0, rolled != 0 {
+        // Once version rolling is agreed, every share names its version bits (BIP 310), rolled or
+        // not: the header's bits under the mask, the job's own included.
+        if versionMask != 0 {
             params.append(.string((share.header.version & versionMask).stratumHex))
         }
         let record = SubmittedShare(jobID: share.jobID, nonce: share.nonce, difficulty: share.difficulty)

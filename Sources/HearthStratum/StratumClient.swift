@@ -77,6 +77,7 @@ public struct StratumConfiguration: Sendable {
 public struct StratumStatus: Hashable, Sendable {
     /// The pool connected to, if any.
     public var pool: String?
+    /// The address of the pool connected to or, during an outage, of the one being tried.
     public var url: String?
     public var authorized = false
     public var difficulty = 0.0
@@ -90,6 +91,7 @@ public struct StratumStatus: Hashable, Sendable {
     public var bestDifficulty = 0.0
     /// Moves from one pool to another.
     public var failovers = 0
+    /// Why the last connection failed or ended; cleared once a pool authorizes the worker again.
     public var lastError: String?
 }
 
@@ -225,6 +227,7 @@ public final class StratumClient: Sendable {
 
     /// One connection to one pool, from connect to its end.
     func mine(on pool: Pool, isPrimary: Bool) async -> Outcome {
+        state.withLock { $0.status.url = pool.address.description }
         let channel: NIOAsyncChannel<String, ByteBuffer>
         do {
             channel = try await Self.connect(pool.address, configuration: configuration)
@@ -246,7 +249,6 @@ public final class StratumClient: Sendable {
             state.withLock { state in
                 state.live = nil
                 state.status.pool = nil
-                state.status.url = nil
                 state.status.authorized = false
             }
         }
@@ -300,7 +302,10 @@ public final class StratumClient: Sendable {
             case .subscribed(let extranonce1, let size):
                 logger.debug("subscribed: extranonce1 \(extranonce1.hex), extranonce2 \(size) bytes", metadata: metadata)
             case .authorized:
-                state.withLock { $0.status.authorized = true }
+                state.withLock { state in
+                    state.status.authorized = true
+                    state.status.lastError = nil
+                }
                 logger.info("worker \(pool.user) authorized", metadata: metadata)
             case .refused(let reason):
                 return .failed(reason)

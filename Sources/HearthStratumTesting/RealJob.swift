@@ -23,16 +23,20 @@ public struct RealJob: Sendable {
         return words.reversed().joined()
     }
 
-    public func notifyParams(id: String = "job1", clean: Bool = true, time: UInt32? = nil) -> [JSON] {
+    public func notifyParams(id: String = "job1", clean: Bool = true, time: UInt32? = nil, version: UInt32? = nil) -> [JSON] {
         [
             .string(id), .string(stratumPreviousHash), .string(template.coinbase1.hex), .string(template.coinbase2.hex),
-            .array(template.merkleBranch.map { .string($0.hex) }), .string(template.version.stratumHex),
+            .array(template.merkleBranch.map { .string($0.hex) }), .string((version ?? template.version).stratumHex),
             .string(template.bits.stratumHex), .string((time ?? template.time).stratumHex), .bool(clean),
         ]
     }
 
-    public func notifyLine(id: String = "job1", clean: Bool = true, time: UInt32? = nil) -> String {
-        JSON.object(["id": .null, "method": .string("mining.notify"), "params": .array(notifyParams(id: id, clean: clean, time: time))]).text
+    /// `version`, when given, replaces the block's own (a job signalling BIP 9 bits, say).
+    public func notifyLine(id: String = "job1", clean: Bool = true, time: UInt32? = nil, version: UInt32? = nil) -> String {
+        JSON.object([
+            "id": .null, "method": .string("mining.notify"),
+            "params": .array(notifyParams(id: id, clean: clean, time: time, version: version)),
+        ]).text
     }
 
     public var subscribeResult: JSON {

@@ -13,6 +13,15 @@ import HearthStratum
 public final class TestPool: Sendable {
     /// The BIP 310 version bits it lets miners roll.
     public static let versionMask: UInt32 = 0x1FFF_E000
+
+    /// How a pool rebuilds a share's version from the job's and the bits submitted: pools differ.
+    public enum VersionFormula: Sendable, CaseIterable {
+        /// BIP 310's: the job's version with its bits under the mask replaced by the submitted ones.
+        case replacesMaskedBits
+        /// The job's version ORed with the submitted bits (what some ckpool-based pools do).
+        case orsSubmittedBits
+    }
+
     public struct Behaviour: Sendable {
         /// Accept connections at all (false: close each at once).
         public var accepting = true
@@ -20,14 +29,25 @@ public final class TestPool: Sendable {
         public var answering = true
         public var authorizes = true
         public var difficulty = 0x1p-16
+        public var versionFormula = VersionFormula.replacesMaskedBits
+        /// Bits ORed into every job's version (BIP 9 signalling; may lie under the mask).
+        public var jobVersionBits: UInt32 = 0
 
-        public init(accepting: Bool = true, answering: Bool = true, authorizes: Bool = true, difficulty: Double = 0x1p-16) {
+        public init(
+            accepting: Bool = true, answering: Bool = true, authorizes: Bool = true, difficulty: Double = 0x1p-16,
+            versionFormula: VersionFormula = .replacesMaskedBits, jobVersionBits: UInt32 = 0
+        ) {
             self.accepting = accepting
             self.answering = answering
             self.authorizes = authorizes
             self.difficulty = difficulty
+            self.versionFormula = versionFormula
+            self.jobVersionBits = jobVersionBits
         }
     }
+
+    /// The version of every job this pool hands out.
+    public var jobVersion: UInt32 { real.template.version | behaviour.withLock { $0.jobVersionBits } }
 
     public struct ReceivedShare: Sendable {
         public var jobID: String
@@ -50,6 +70,8 @@ public final class TestPool: Sendable {
         var live: [any Channel] = []
         /// The jobs handed out, by id, with their ntime.
         var jobs: [String: UInt32] = ["job1": 0]
+        /// The connections that agreed on version rolling (`mining.configure`).
+        var versionRolling: Set<ObjectIdentifier> = []
     }
 
     public var port: Int { server.port }
@@ -95,7 +117,7 @@ public final class TestPool: Sendable {
     /// Sends a new job (the same block at another ntime) to every miner.
     public func newJob(_ id: String, ntime offset: UInt32, clean: Bool) {
         state.withLock { $0.jobs[id] = offset }
-        broadcast(real.notifyLine(id: id, clean: clean, time: real.template.time + offset))
+        broadcast(real.notifyLine(id: id, clean: clean, time: real.template.time + offset, version: jobVersion))
     }
 
     private func serve(_ connection: NIOAsyncChannel<String, ByteBuffer>) async {
@@ -120,6 +142,7 @@ public final class TestPool: Sendable {
                 guard self.behaviour.withLock({ $0.answering }) else { continue }
                 switch method {
                 case "mining.configure":
+                    state.withLock { _ = $0.versionRolling.insert(ObjectIdentifier(channel)) }
                     reply(id, .object(["version-rolling": .bool(true), "version-rolling.mask": .string(String(Self.versionMask, radix: 16))]))
                 case "mining.subscribe":
                     reply(id, real.subscribeResult)
@@ -129,12 +152,12 @@ public final class TestPool: Sendable {
                         state.withLock { $0.authorized += 1 }
                         let difficulty = self.behaviour.withLock { $0.difficulty }
                         send(.object(["id": .null, "method": .string("mining.set_difficulty"), "params": .array([.number(difficulty)])]))
-                        channel.writeAndFlush(ByteBuffer(string: real.notifyLine(id: "job1") + "\n"), promise: nil)
+                        channel.writeAndFlush(ByteBuffer(string: real.notifyLine(id: "job1", version: jobVersion) + "\n"), promise: nil)
                     } else {
                         reply(id, .null, .array([.integer(24), .string("Unauthorized worker"), .null]))
                     }
                 case "mining.submit":
-                    let share = check(params)
+                    let share = check(params, versionRolling: state.withLock { $0.versionRolling.contains(ObjectIdentifier(channel)) })
                     state.withLock { $0.shares.append(share) }
                     if share.valid {
                         reply(id, .bool(true))
@@ -146,11 +169,16 @@ public final class TestPool: Sendable {
                 }
             }
         }
-        state.withLock { $0.live.removeAll { $0 === channel } }
+        state.withLock { state in
+            state.live.removeAll { $0 === channel }
+            state.versionRolling.remove(ObjectIdentifier(channel))
+        }
     }
 
-    /// Rebuilds the share's header independently of the miner's code and checks its hash.
-    private func check(_ params: [JSON]) -> ReceivedShare {
+    /// Rebuilds the share's header independently of the miner's code and checks its hash. Once
+    /// version rolling is agreed, a share without its version bits is refused (BIP 310: the miner
+    /// sends them).
+    private func check(_ params: [JSON], versionRolling: Bool) -> ReceivedShare {
         let strings = params.compactMap(\.string)
         guard strings.count >= 5, let offset = state.withLock({ $0.jobs[strings[1]] }),
             let extranonce2 = [UInt8](hex: strings[2]), let ntime = UInt32(strings[3], radix: 16),
@@ -158,12 +186,15 @@ public final class TestPool: Sendable {
         else { return ReceivedShare(jobID: strings.count > 1 ? strings[1] : "?", valid: false, difficulty: 0) }
         // BIP 310: rolled version bits come sixth, and must lie within the mask granted.
         let mask = Self.versionMask
-        var version = real.template.version
-        if strings.count >= 6 {
-            guard let bits = UInt32(strings[5], radix: 16), bits & ~mask == 0 else {
+        var version = jobVersion
+        if versionRolling {
+            guard strings.count >= 6, let bits = UInt32(strings[5], radix: 16), bits & ~mask == 0 else {
                 return ReceivedShare(jobID: strings[1], valid: false, difficulty: 0)
             }
-            version = version & ~mask | bits
+            switch behaviour.withLock({ $0.versionFormula }) {
+            case .replacesMaskedBits: version = version & ~mask | bits
+            case .orsSubmittedBits: version |= bits
+            }
         }
         func sha256d(_ bytes: [UInt8]) -> [UInt8] { Array(Crypto.SHA256.hash(data: Array(Crypto.SHA256.hash(data: bytes)))) }
         func le(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }

@@ -39,7 +39,8 @@ import Testing
 
         let summary = try await ask(port, #"{"command":"summary"}"#)
         let figures = try #require((summary["SUMMARY"] as? [[String: Any]])?.first)
-        #expect(figures["MHS av"] as? Double == 1.5e6, "1.5 TH/s in MH/s")
+        #expect(figures["MHS 5s"] as? Double == 1.5e6, "1.5 TH/s in MH/s")
+        #expect(figures["MHS av"] as? Double == 123_456 / 3600 / 1e6, "the average since start: hashes over the hour")
         #expect(figures["Accepted"] as? Int == 41 && figures["Rejected"] as? Int == 2)
         #expect(figures["Temperature"] as? Double == 55.25)
         #expect((summary["STATUS"] as? [[String: Any]])?.first?["STATUS"] as? String == "S")

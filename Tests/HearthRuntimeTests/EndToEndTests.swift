@@ -39,6 +39,19 @@ import FoundationNetworking
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Starts `hearthd` with `arguments`, its output going to a fresh file at `log`.
+    static func launch(_ hearthd: URL, _ arguments: [String], log: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = hearthd
+        process.arguments = arguments
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        return process
+    }
+
     func request(_ method: String, _ url: String, body: String? = nil) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
@@ -74,15 +87,8 @@ import FoundationNetworking
             user = "bc1qheater.den"
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = hearthd
-        process.arguments = ["--config", config.path, "--log-level", "info"]
         let log = folder.appendingPathComponent("hearthd.log")
-        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
-        let logHandle = try FileHandle(forWritingTo: log)
-        process.standardError = logHandle
-        process.standardOutput = logHandle
-        try process.run()
+        let process = try Self.launch(hearthd, ["--config", config.path, "--log-level", "info"], log: log)
         defer { if process.isRunning { process.terminate() } }
 
         let api = "http://127.0.0.1:\(apiPort)/api"
@@ -147,15 +153,8 @@ import FoundationNetworking
         let log = folder.appendingPathComponent("hearthd.log")
 
         func start(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = hearthd
-            process.arguments = ["--board", "\(boardFolder)/sim.toml", "--state", state, "--api", "off", "--cgminer-api", "off"] + arguments
-            #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardError = handle
-            process.standardOutput = handle
-            try process.run()
-            return process
+            try Self.launch(
+                hearthd, ["--board", "\(boardFolder)/sim.toml", "--state", state, "--api", "off", "--cgminer-api", "off"] + arguments, log: log)
         }
         func latched() -> [String] {
             guard let data = FileManager.default.contents(atPath: state),
@@ -187,5 +186,34 @@ import FoundationNetworking
         let unreadable = try String(contentsOf: log, encoding: .utf8)
         #expect(unreadable.contains("fault still latched from before the restart: the state file could not be read"))
         #expect(unreadable.contains("(compute off)"), "\(unreadable.suffix(600))")
+    }
+
+    /// The hash chain's twin rolls version bits, and the job signals a BIP 9 bit under the mask:
+    /// a pool that ORs the submitted bits into the job's version and one that replaces the masked
+    /// bits (BIP 310) both rebuild the header the chips hashed, so every share is accepted.
+    @Test(arguments: TestPool.VersionFormula.allCases)
+    func theChainsSharesPassEitherKindOfPoolWithAJobBitUnderTheMask(formula: TestPool.VersionFormula) async throws {
+        let hearthd = try #require(Self.hearthd, "build hearthd first (swift build)")
+        let pool = try await TestPool(name: "bip9", behaviour: .init(versionFormula: formula, jobVersionBits: 0x1000_0000))
+        defer { Task { await pool.stop() } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bip9-\(getpid())-\(formula)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("hearthd.log")
+        let process = try Self.launch(
+            hearthd,
+            [
+                "--board", "\(boardFolder)/sim.toml", "--state", folder.appendingPathComponent("state.json").path,
+                "--api", "off", "--cgminer-api", "off", "--setpoint", "25", "--tick-rate", "10",
+                "--pool", "stratum+tcp://127.0.0.1:\(pool.port)", "--user", "bc1qheater.den",
+            ], log: log)
+        defer { if process.isRunning { process.terminate() } }
+        for _ in 0..<3000 where pool.shares.count < 5 { try await Task.sleep(for: .milliseconds(20)) }
+        process.terminate()
+        process.waitUntilExit()
+        let said = try String(contentsOf: log, encoding: .utf8)
+        #expect(pool.shares.count >= 5, "\(said.suffix(800))")
+        #expect(pool.shares.allSatisfy { $0.valid }, "every share rebuilt to the header the chips hashed")
+        #expect(said.contains("4 × BM1366 answered on sim-uart"))
     }
 }

@@ -31,12 +31,14 @@ import Testing
         return configuration
     }
 
-    /// Runs `body` with the client mining in a task, then stops it.
+    /// Runs `body` with the client mining in a task, then stops it; what the client logs goes to
+    /// `log`.
     func mining(
-        _ configuration: StratumConfiguration, work: WorkLog = WorkLog(),
+        _ configuration: StratumConfiguration, work: WorkLog = WorkLog(), log: RecordingLogHandler.Lines = .init(),
         _ body: (StratumClient) async throws -> Void
     ) async rethrows {
-        let client = StratumClient(configuration: configuration, logger: quiet, onWork: work.record)
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(lines: log) }
+        let client = StratumClient(configuration: configuration, logger: logger, onWork: work.record)
         let task = Task { await client.run() }
         defer { task.cancel() }
         try await body(client)
@@ -44,8 +46,11 @@ import Testing
         await task.value
     }
 
-    @Test func minesARealJobAndThePoolVerifiesEveryShare() async throws {
-        let pool = try await TestPool(name: "primary")
+    /// Against both kinds of pool (BIP 310's formula for the version, and ORing the bits), with
+    /// and without a BIP 9 bit of the job's version under the mask.
+    @Test(arguments: TestPool.VersionFormula.allCases, [UInt32(0), 0x1000_0000])
+    func minesARealJobAndThePoolVerifiesEveryShare(formula: TestPool.VersionFormula, jobBits: UInt32) async throws {
+        let pool = try await TestPool(name: "primary", behaviour: .init(versionFormula: formula, jobVersionBits: jobBits))
         defer { Task { await pool.stop() } }
         let engine = Mutex<CPUHashEngine?>(nil)
         let client = StratumClient(configuration: configuration([pool]), logger: quiet) { work in
@@ -81,18 +86,35 @@ import Testing
         let primary = try await TestPool(name: "primary", behaviour: .init(accepting: false))
         let fallback = try await TestPool(name: "fallback")
         defer { Task { await primary.stop(); await fallback.stop() } }
-        await mining(configuration([primary, fallback])) { client in
+        let log = RecordingLogHandler.Lines()
+        await mining(configuration([primary, fallback]), log: log) { client in
             await eventually { fallback.authorized >= 1 }
             #expect(fallback.authorized >= 1, "on the fallback after the primary closed three attempts")
             #expect(client.status.pool == "fallback")
-            let reason = client.status.lastError ?? ""
-            #expect(reason.contains("closed the connection") || reason.contains("reset the connection"), "\(reason)")
+            #expect(log.contains("closed the connection") || log.contains("reset the connection"), "\(log.all)")
 
             primary.update { $0.accepting = true }
             await eventually { primary.authorized >= 1 && client.status.pool == "primary" }
             #expect(primary.authorized >= 1, "back on the primary once it answers a probe")
             #expect(client.status.pool == "primary")
             #expect(client.status.failovers >= 2)
+        }
+    }
+
+    /// During an outage the status names the pool being tried and why the last try failed; once a
+    /// pool takes the worker again the old error is no longer shown.
+    @Test func anOutageShowsThePoolTriedAndItsErrorUntilItIsBack() async throws {
+        let pool = try await TestPool(name: "primary", behaviour: .init(accepting: false))
+        defer { Task { await pool.stop() } }
+        await mining(configuration([pool])) { client in
+            await eventually { client.status.lastError != nil }
+            #expect(client.status.url == pool.address.description && client.status.pool == nil && !client.status.authorized)
+            let reason = client.status.lastError ?? ""
+            #expect(reason.contains("closed the connection") || reason.contains("reset the connection"), "\(reason)")
+            pool.update { $0.accepting = true }
+            await eventually { client.status.authorized }
+            #expect(client.status.authorized && client.status.lastError == nil, "\(client.status.lastError ?? "")")
+            #expect(client.status.url == pool.address.description)
         }
     }
 
@@ -104,12 +126,13 @@ import Testing
             $0.silenceDeadline = .milliseconds(300)
             $0.primaryProbeInterval = .seconds(3600)
         }
-        await mining(settings) { client in
+        let log = RecordingLogHandler.Lines()
+        await mining(settings, log: log) { client in
             await eventually { fallback.authorized >= 1 }
             #expect(silent.connections == 1, "a silent pool is left at once, not retried")
             #expect(fallback.authorized >= 1)
             #expect(client.status.pool == "fallback")
-            #expect(client.status.lastError?.hasPrefix("nothing from the pool for") == true)
+            #expect(log.contains("nothing from the pool for"), "\(log.all)")
         }
     }
 
@@ -128,12 +151,13 @@ import Testing
     @Test func anEndlessLineDisconnectsThePoolNotTheHeater() async throws {
         let pool = try await TestPool(name: "primary")
         defer { Task { await pool.stop() } }
-        await mining(configuration([pool]) { $0.maxLineLength = 4096 }) { client in
+        let log = RecordingLogHandler.Lines()
+        await mining(configuration([pool]) { $0.maxLineLength = 4096 }, log: log) { client in
             await eventually { pool.authorized >= 1 }
             pool.broadcast(String(repeating: "x", count: 100_000))
             await eventually { pool.authorized >= 2 }
             #expect(pool.connections == 2, "dropped and reconnected")
-            #expect(client.status.lastError == "the pool sent a line longer than 4096 bytes: disconnected")
+            #expect(log.contains("the pool sent a line longer than 4096 bytes: disconnected"), "\(log.all)")
         }
     }
 

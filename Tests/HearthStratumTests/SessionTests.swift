@@ -167,8 +167,8 @@ import Testing
         #expect(submit["method"] == .string("mining.submit"))
         #expect(submit["params"] == .array([
             .string("bc1qheater.den"), .string("job1"), .string("00000007"), .string(template.time.stratumHex),
-            .string(share.nonce.stratumHex),
-        ]), "no version bits when the version was not rolled")
+            .string(share.nonce.stratumHex), .string((template.version & 0x1FFF_E000).stratumHex),
+        ]), "version bits once rolling is agreed, even for a share whose version was not rolled (BIP 310)")
         let id = submit["id"]!
         #expect(session.receive(JSON.object(["id": id, "result": .bool(true), "error": .null]).text, now: .seconds(1))
             == [.accepted(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty))])
@@ -200,6 +200,50 @@ import Testing
         let params = try JSON(parsing: line).object!["params"]!.array!
         #expect(params.count == 6)
         #expect(params[5] == .string((rolled.version & 0x1FFF_E000).stratumHex))
+    }
+
+    /// A job signalling a BIP 9 bit under the mask (version 0x30000010, mask 1fffe000): the bit
+    /// stays set in every header hashed, only the mask's other bits are rolled, and the bits sent
+    /// rebuild the hashed header under both formulas pools use.
+    @Test func aJobsOwnBitsUnderTheMaskAreKeptAndBothPoolFormulasAgree() throws {
+        var session = StratumSession(options: options, now: .zero)
+        _ = session.start(now: .zero)
+        _ = session.receive(#"{"id":1,"result":{"version-rolling":true,"version-rolling.mask":"1fffe000"},"error":null}"#, now: .zero)
+        _ = session.receive(JSON.object(["id": .integer(2), "result": real.subscribeResult, "error": .null]).text, now: .zero)
+        _ = session.receive(#"{"id":null,"method":"mining.set_difficulty","params":[0.0000152587890625]}"#, now: .zero)
+        _ = session.receive(#"{"id":3,"result":true,"error":null}"#, now: .zero)
+        let jobVersion: UInt32 = 0x3000_0010
+        let events = session.receive(real.notifyLine(version: jobVersion), now: .zero)
+        guard case .work(let template, true) = events.first else {
+            Issue.record("no work: \(events)")
+            return
+        }
+        #expect(template.version == jobVersion)
+        #expect(template.versionMask == 0x0FFF_E000, "the job's own bit 28 is not the miner's to roll")
+        var rolled = template
+        rolled.version |= 0x0000_6000 & template.versionMask
+        let share = findShare(rolled, extranonce2: [0, 0, 0, 4], target: template.shareTarget)
+        guard case .success(let line) = session.submit(share, now: .zero) else {
+            Issue.record("the share was not sent")
+            return
+        }
+        let params = try JSON(parsing: line).object!["params"]!.array!
+        let bits = try #require(params.count == 6 ? params[5].string.flatMap { UInt32($0, radix: 16) } : nil)
+        #expect(bits == 0x1000_6000)
+        let mask: UInt32 = 0x1FFF_E000
+        #expect(jobVersion & ~mask | bits == share.header.version, "BIP 310's formula rebuilds the hashed version")
+        #expect(jobVersion | bits == share.header.version, "so does ORing the bits into the job's version")
+    }
+
+    @Test func aNewVersionMaskRemakesTheWork() {
+        var (session, template) = ready()
+        let events = session.receive(#"{"id":null,"method":"mining.set_version_mask","params":["00ffe000"]}"#, now: .zero)
+        #expect(events.first == .versionMask(0x00FF_E000))
+        guard events.count == 2, case .work(let remade, clean: false) = events[1] else {
+            Issue.record("the work was not made again: \(events)")
+            return
+        }
+        #expect(remade.jobID == template.jobID && remade.versionMask == 0x00FF_E000 & ~template.version)
     }
 
     @Test func cleanJobsMakeEarlierSharesStale() {

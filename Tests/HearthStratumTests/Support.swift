@@ -1,4 +1,6 @@
 import HearthMining
+import Logging
+import Synchronization
 import HearthStratumTesting
 import HearthTestFixtures
 @testable import HearthStratum
@@ -22,4 +24,25 @@ func findShare(_ template: WorkTemplate, extranonce2: [UInt8], target: Target) -
 /// condition itself, so nothing here asserts on time.
 func eventually(_ condition: @Sendable () -> Bool) async {
     for _ in 0..<3000 where !condition() { try? await Task.sleep(for: .milliseconds(10)) }
+}
+
+/// A log handler that keeps every message, for tests that check what the client said.
+struct RecordingLogHandler: LogHandler {
+    final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
+        func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+    }
+
+    let lines: Lines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { lines.append("\(event.level): \(event.message)") }
 }
