@@ -68,4 +68,33 @@ import Testing
         _ = check(.chip, 45, at: 2, power: 100)
         #expect(check(.chip, 45, at: 400, power: 100).isEmpty, "no swing seen")
     }
+
+    @Test mutating func aRoomFlatToTheBitForFiveMinutesAtFullPowerIsStuck() {
+        layer.limits.flatWhileHeatedAfter = .seconds(300)
+        _ = check(.room, 18.5, at: 0, power: 400)
+        #expect(check(.room, 18.5, at: 299.5, power: 400).isEmpty)
+        #expect(check(.room, 18.5, at: 300, power: 400) == [.stuck("s", Celsius(18.5))], "five minutes at full power")
+    }
+
+    @Test mutating func theFlatRoomRuleNeedsFullPowerAllAlongAndARoomAndItsLimit() {
+        layer.limits.flatWhileHeatedAfter = .seconds(300)
+        // 90 % of 400 W is 360 W: a thermostat holding the room at 200 W is not heating hard.
+        _ = check(.room, 18.5, at: 0, power: 200)
+        #expect(check(.room, 18.5, at: 400, power: 200).isEmpty)
+        // Full power from 400 s: the five minutes count from there.
+        #expect(check(.room, 18.5, at: 400.5, power: 400).isEmpty)
+        #expect(check(.room, 18.5, at: 500, power: 300).isEmpty, "a dip starts the count again")
+        #expect(check(.room, 18.5, at: 500.5, power: 400).isEmpty)
+        #expect(check(.room, 18.5, at: 800, power: 400) == [.stuck("s", Celsius(18.5))])
+        // A flicker starts it again too.
+        _ = check(.room, 18.5625, at: 801, power: 400)
+        #expect(check(.room, 18.5625, at: 1100, power: 400).isEmpty)
+        // A heat sink held flat by its fan loop at full power is not judged by it.
+        _ = check(.chip, 60, at: 0, power: 400)
+        #expect(check(.chip, 60, at: 299, power: 400).isEmpty)
+        // Without the board's limit the rule is off.
+        var off = StuckSensorLayer()
+        _ = off.check(name: "r", role: .room, value: Celsius(18.5), at: .zero, power: Watts(400), ratedPower: rated)
+        #expect(off.check(name: "r", role: .room, value: Celsius(18.5), at: .seconds(600), power: Watts(400), ratedPower: rated).faults.isEmpty)
+    }
 }

@@ -12,6 +12,11 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
     case stuck(String, Celsius)
     /// The heat sink (by name, at the value) does not sit above the room as its power demands.
     case runaway(String, Celsius)
+    /// The room sensor (by name) disagrees with the heater's thermal model: the heat sink named
+    /// `against`, with the measured power and the fan, puts the room `residual` away from where
+    /// the room sensor reads it (negative: the sensor reads low), beyond the board's bound for
+    /// longer than its time. Either sensor may be the one that lies; both stop compute.
+    case sensorDisagreesWithModel(String, residual: Celsius, against: String)
     /// A sensor (by name, at the value) reached its role's dangerous limit.
     case overTemperature(String, Celsius)
     /// The fan was driven and spun up, yet its tach showed it not turning.
@@ -39,6 +44,7 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .jump(let name, _, _): "jump:\(name)"
         case .stuck(let name, _): "stuck:\(name)"
         case .runaway(let name, _): "runaway:\(name)"
+        case .sensorDisagreesWithModel(let name, _, _): "model:\(name)"
         case .overTemperature(let name, _): "over:\(name)"
         case .fanStalled: "fan-stalled"
         case .fanUnreadable: "fan-unreadable"
@@ -58,6 +64,11 @@ public enum SafetyFault: Hashable, Sendable, CustomStringConvertible {
         case .stuck(let name, let value): "sensor \(name) stuck at \(value): no change where the heat would have moved it"
         case .runaway(let name, let value): "thermal runaway: \(name) at \(value) does not warm with the power (off its mount?)"
         case .overTemperature(let name, let value): "\(name) at \(value): over its dangerous limit"
+        case .sensorDisagreesWithModel(let name, let residual, let against):
+            "sensor disagrees with the model: \(name) reads \(abs(residual.value).rounded(toPlaces: 1)) °C "
+                + (residual.value < 0 ? "below" : "above")
+                + " the room that \(against) and the measured power imply (or \(against) reads "
+                + (residual.value < 0 ? "high" : "low") + ")"
         case .fanStalled: "fan stalled: driven but not turning"
         case .fanUnreadable(let kind): "fan speed unreadable (\(kind))"
         case .fanUndriveable(let kind): "fan cannot be driven (\(kind)): it runs at whatever duty it last took"

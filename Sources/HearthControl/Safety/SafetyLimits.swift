@@ -66,6 +66,30 @@ public struct SafetyLimits: Hashable, Sendable {
     public var idlePowerLimit: Watts?
     /// See `idlePowerLimit`: a few ticks, so a supply still winding down is not a fault.
     public var loadOffAfterTicks = 4
+    /// What the board knows of its heater's heat sink, for the model-based plausibility check
+    /// (`ModelPlausibilityLayer`). `nil` (the default): no basis, and that check stays silent.
+    public var heatSinkModel: HeatSinkModel?
+    /// The model-based check: a heat sink that sits more than this (K) off where the observer puts
+    /// it, from the room reading, the measured power and the fan drive, for `modelResidualFor`,
+    /// latches `sensorDisagreesWithModel`. It widens by `modelTransientShare` of how far the
+    /// observer is from its own steady state, so a transient the model times a little wrongly
+    /// is not a fault.
+    public var modelResidual = 2.0
+    /// See `modelResidual`.
+    public var modelResidualFor = Duration.seconds(60)
+    /// See `modelResidual`.
+    public var modelTransientShare = 0.25
+    /// How long the observer learns the heater's scale (steady heating counts) before it judges
+    /// a heated heat sink; until then only the heat-free part of the model is trusted.
+    public var modelLearnFor = Duration.seconds(120)
+    /// A room (or intake) reading that does not change at all for this long while compute is
+    /// allowed at least `flatWhileHeatedPower` of the rated power the whole time is stuck: the
+    /// room's energy balance moves an air mass heated at full power, and the stirred air of a
+    /// heated room makes a working sensor's last bit flicker. `nil` (the default): off, for a
+    /// board whose room sensor may read steady to the bit (set per board: `flat_room_seconds`).
+    public var flatWhileHeatedAfter: Duration?
+    /// See `flatWhileHeatedAfter`.
+    public var flatWhileHeatedPower = 0.9
 
     /// The defaults.
     public init() {}

@@ -60,7 +60,9 @@ public struct SafetyInput: Sendable {
 /// sensor in board order: failed reads (`SensorLossLayer`), implausible values (`SensorRangeLayer`;
 /// the rest skip such a value), jumps (`SensorJumpLayer`), stuck values (`StuckSensorLayer`),
 /// dangerous temperatures (`OverTemperatureLayer`); then for the tick: thermal runaway
-/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the fan's tach (`FanLayer`), the
+/// (`RunawayLayer`, on the room `ResolvedTemperatures` picks), the heater's thermal model run as an
+/// observer on that room, the heat sink, the measured power and the fan (`ModelPlausibilityLayer`;
+/// silent without the board's `HeatSinkModel` or a measured power), the fan's tach (`FanLayer`), the
 /// fan's drive (`FanDriveLayer`, on the last tick's duty write), a load that draws with no power
 /// allowed (`LoadOffLayer`, on the measured power), and the heat sink's throttle
 /// (`OverTemperatureLayer`). Faults the runtime sees itself (a tick that overran its deadline) come
@@ -79,6 +81,7 @@ public struct SafetySupervisor: Sendable {
             fan.limits = limits
             fanDrive.limits = limits
             loadOff.limits = limits
+            model.limits = limits
         }
     }
     /// Faults that stopped the heater, in order, until cleared.
@@ -93,6 +96,7 @@ public struct SafetySupervisor: Sendable {
     private var fan: FanLayer
     private var fanDrive: FanDriveLayer
     private var loadOff: LoadOffLayer
+    private var model: ModelPlausibilityLayer
     private var doubtful = false
 
     /// A supervisor with nothing latched and nothing seen, enforcing `limits`.
@@ -107,6 +111,7 @@ public struct SafetySupervisor: Sendable {
         fan = FanLayer(limits: limits)
         fanDrive = FanDriveLayer(limits: limits)
         loadOff = LoadOffLayer(limits: limits)
+        model = ModelPlausibilityLayer(limits: limits)
     }
 
     /// Latches faults carried over from before a restart, as they were said then.
@@ -126,6 +131,12 @@ public struct SafetySupervisor: Sendable {
         return .latched(fault, at: time)
     }
 
+    /// The model-based check's last judgement: the heat sink reading less the observer's, K, and
+    /// the bound it was judged against; `nil` when it judged nothing (no basis). For reports.
+    public var modelJudgement: (residual: Double, bound: Double)? { model.lastJudged }
+    /// The model-based check's observer as it stands (its prediction, learned scale), for reports.
+    public var modelObserver: ModelPlausibilityLayer { model }
+
     /// Whether a latched fault holds compute off.
     public var isLatched: Bool { !latched.isEmpty }
 
@@ -143,6 +154,7 @@ public struct SafetySupervisor: Sendable {
         fan.reset()
         fanDrive.reset()
         loadOff.reset()
+        model.reset()
         return .cleared(faults)
     }
 
@@ -193,9 +205,12 @@ public struct SafetySupervisor: Sendable {
             if sensor.role == .chip, hottestChip.map({ value > $0.value }) ?? true { hottestChip = (sensor.name, value) }
         }
 
+        let room = ResolvedTemperatures(believed).room
         take(runaway.check(
-            room: ResolvedTemperatures(believed).roomTemperature, heatSink: hottestChip, power: input.power,
-            ratedPower: input.ratedPower, at: input.time))
+            room: room?.value, heatSink: hottestChip, power: input.power, ratedPower: input.ratedPower, at: input.time))
+        take(model.check(
+            room: room.flatMap { room in room.value.map { (room.name, $0) } }, heatSink: hottestChip,
+            measuredPower: input.measuredPower, allowedPower: input.power, fan: input.fan?.duty, ratedPower: input.ratedPower, at: input.time))
         take(fan.check(input.fan, at: input.time))
         take(fanDrive.check(input.fanDriveError))
         take(loadOff.check(power: input.power, measured: input.measuredPower))
