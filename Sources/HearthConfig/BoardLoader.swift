@@ -1,4 +1,5 @@
 import Foundation
+import HearthControl
 import HearthDrivers
 import HearthHAL
 import HearthMining
@@ -63,11 +64,17 @@ extension BoardProfile {
             cpuPower = CPUPower(idle: Watts(idle), fullLoad: Watts(full))
             try reader.finish()
         }
+        var plausibility: Plausibility?
+        if var reader = try document.table("plausibility") {
+            plausibility = try Self.plausibility(&reader)
+            try reader.finish()
+        }
         try document.finish()
 
         let profile = BoardProfile(
             name: name, description: description, backend: backend, i2cBus: i2cBus, sensors: sensors, fan: fan,
-            powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs, watchdog: watchdog)
+            powerMeter: powerMeter, asic: asic, cpuPower: cpuPower, outputs: outputs, watchdog: watchdog,
+            plausibility: plausibility)
         try profile.checkNothingIsUsedTwice(file: file)
         return profile
     }
@@ -200,6 +207,31 @@ extension BoardProfile {
         }
         let idleLimit = try reader.double("idle_limit_watts", in: 0...5000).map(Watts.init)
         return PowerMeter(chip: chip, address: address, shuntOhms: shunt, idleLimit: idleLimit)
+    }
+
+    private static func plausibility(_ reader: inout TOMLReader) throws(ConfigError) -> Plausibility {
+        var settings = Plausibility()
+        let full = try reader.double("heat_sink_rise_full_fan", in: 0.5...200)
+        let still = try reader.double("heat_sink_rise_still", in: 0.5...2000)
+        let settle = try reader.double("heat_sink_settle_seconds", in: 1...3600)
+        switch (full, still, settle) {
+        case let (full?, still?, settle?):
+            guard still > full else {
+                throw reader.error(
+                    "heat_sink_rise_still", "\(still) K must be above heat_sink_rise_full_fan (\(full) K): a fan carries heat away")
+            }
+            settings.heatSink = HeatSinkModel(riseFullFan: full, riseStill: still, settleFullFan: .seconds(settle))
+        case (nil, nil, nil):
+            break
+        default:
+            throw reader.missing(
+                full == nil ? "heat_sink_rise_full_fan" : still == nil ? "heat_sink_rise_still" : "heat_sink_settle_seconds",
+                "give all three of heat_sink_rise_full_fan, heat_sink_rise_still and heat_sink_settle_seconds, or none")
+        }
+        if let residual = try reader.double("residual_kelvin", in: 0.5...20) { settings.residual = residual }
+        if let seconds = try reader.double("residual_seconds", in: 1...3600) { settings.residualFor = .seconds(seconds) }
+        if let seconds = try reader.double("flat_room_seconds", in: 60...3600) { settings.flatRoomAfter = .seconds(seconds) }
+        return settings
     }
 
     private static func output(_ reader: inout TOMLReader) throws(ConfigError) -> Output {

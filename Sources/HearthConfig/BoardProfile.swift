@@ -1,3 +1,4 @@
+import HearthControl
 import HearthDrivers
 import HearthHAL
 import HearthMining
@@ -32,6 +33,10 @@ public struct BoardProfile: Hashable, Sendable {
     /// The kernel watchdog the daemon feeds by default on this board (`[board] watchdog`, e.g.
     /// `/dev/watchdog` on a Pi); `nil`: none unless the configuration names one.
     public var watchdog: String?
+    /// The model-based plausibility check's figures and bounds (`[plausibility]`); `nil` when the
+    /// file has no such table: the heat-sink observer has no basis and stays silent, and the
+    /// flat-room rule is off.
+    public var plausibility: Plausibility?
 }
 
 extension BoardProfile {
@@ -169,6 +174,41 @@ extension BoardProfile {
         public var output: Int
         public var volts: Volts
         public var network: DS4432U.Network
+    }
+
+    /// What `[plausibility]` says: the heater's heat-sink figures the safety supervisor's observer
+    /// runs on, and the bounds it and the flat-room rule judge by.
+    public struct Plausibility: Hashable, Sendable {
+        /// The heat sink's figures (`heat_sink_rise_full_fan`, `heat_sink_rise_still`,
+        /// `heat_sink_settle_seconds`); `nil`: not given, no observer.
+        public var heatSink: HeatSinkModel?
+        /// The residual bound, K (`residual_kelvin`, default 2).
+        public var residual: Double
+        /// How long a residual must stay past the bound to latch (`residual_seconds`, default 60 s).
+        public var residualFor: Duration
+        /// A room reading unchanged this long at full power is stuck (`flat_room_seconds`); `nil`: off.
+        public var flatRoomAfter: Duration?
+
+        /// The check's settings; by default no heat-sink figures, the default bounds, no flat-room rule.
+        public init(
+            heatSink: HeatSinkModel? = nil, residual: Double = SafetyLimits().modelResidual,
+            residualFor: Duration = SafetyLimits().modelResidualFor, flatRoomAfter: Duration? = nil
+        ) {
+            self.heatSink = heatSink
+            self.residual = residual
+            self.residualFor = residualFor
+            self.flatRoomAfter = flatRoomAfter
+        }
+
+        /// `limits` with these settings in them.
+        public func applied(to limits: SafetyLimits) -> SafetyLimits {
+            var limits = limits
+            limits.heatSinkModel = heatSink
+            limits.modelResidual = residual
+            limits.modelResidualFor = residualFor
+            limits.flatWhileHeatedAfter = flatRoomAfter
+            return limits
+        }
     }
 
     public struct CPUPower: Hashable, Sendable {

@@ -27,6 +27,7 @@ public struct ControlLoop: Sendable {
     ) {
         self.hardware = hardware
         supervisor.limits.idlePowerLimit = hardware.idlePowerLimit
+        if let plausibility = hardware.plausibility { supervisor.limits = plausibility.applied(to: supervisor.limits) }
         supervisor.restore(restoredFaults, at: .zero)
         self.controller = HeaterController(settings: ControllerSettings(ratedPower: hardware.ratedPower), law: law)
         self.setpoint = setpoint

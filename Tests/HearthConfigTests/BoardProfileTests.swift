@@ -1,6 +1,7 @@
 import Foundation
 import HearthTestFixtures
 @testable import HearthConfig
+import HearthControl
 import HearthHAL
 import HearthMining
 import Testing
@@ -22,6 +23,8 @@ import Testing
         #expect(outputs["fan-power"]?.safeActive == true, "the fans are powered")
         #expect(board.asic?.resetOutput == "asic-reset")
         #expect(board.powerMeter == BoardProfile.PowerMeter(chip: .ina260, address: I2CAddress(0x40)!, shuntOhms: nil, idleLimit: Watts(10)))
+        // Only the simulated heater's heat sink is known: a Pi board's heater is the builder's.
+        #expect((board.plausibility?.heatSink != nil) == (name == "sim"))
         let cpu = try #require(board.cpuPower)
         #expect(cpu.fullLoad > cpu.idle)
     }
@@ -94,6 +97,23 @@ import Testing
         }
     }
 
+    @Test func thePlausibilityTableSetsTheModelBasedCheck() throws {
+        let board = try BoardProfile.parse(
+            Self.valid + "\n[plausibility]\nheat_sink_rise_full_fan = 15\nheat_sink_rise_still = 160\nheat_sink_settle_seconds = 65\nresidual_kelvin = 1.5\nflat_room_seconds = 300\n",
+            file: "test.toml")
+        let settings = try #require(board.plausibility)
+        #expect(settings.heatSink == HeatSinkModel(riseFullFan: 15, riseStill: 160, settleFullFan: .seconds(65)))
+        #expect(settings.residual == 1.5 && settings.residualFor == .seconds(60), "the time keeps its default")
+        let limits = settings.applied(to: SafetyLimits())
+        #expect(limits.heatSinkModel == settings.heatSink && limits.modelResidual == 1.5)
+        #expect(limits.flatWhileHeatedAfter == .seconds(300))
+        // Without the table: no basis for the observer, no flat-room rule.
+        #expect(try BoardProfile.parse(Self.valid, file: "test.toml").plausibility == nil)
+        // Bounds alone: still no observer.
+        let bounds = try BoardProfile.parse(Self.valid + "\n[plausibility]\nresidual_seconds = 90\n", file: "test.toml")
+        #expect(bounds.plausibility?.heatSink == nil && bounds.plausibility?.residualFor == .seconds(90))
+    }
+
     @Test func theBaseBoardIsValid() throws {
         let board = try BoardProfile.parse(Self.valid, file: "test.toml")
         #expect(board.sensors.count == 2)
@@ -144,6 +164,12 @@ import Testing
         Breakage("[cpu]\nidle_watts = 5\nfull_load_watts = 4\n", "test.toml: cpu.full_load_watts: 4.0 W must be above idle_watts (5.0 W)"),
         Breakage("", "test.toml: sensor[0].chip: tmp102 is an I²C chip, but the board has no [i2c] bus", "[i2c]\nbus = 1", ""),
         Breakage("", "test.toml: board: missing: every board file starts with a [board] table", "[board]\nname = \"test\"\nbackend = \"linux\"", ""),
+        // The model-based plausibility check.
+        Breakage("[plausibility]\nheat_sink_rise_full_fan = 15\nheat_sink_rise_still = 160\n", "test.toml: plausibility.heat_sink_settle_seconds: missing (give all three of heat_sink_rise_full_fan, heat_sink_rise_still and heat_sink_settle_seconds, or none)"),
+        Breakage("[plausibility]\nheat_sink_rise_full_fan = 15\nheat_sink_rise_still = 12\nheat_sink_settle_seconds = 65\n", "test.toml: plausibility.heat_sink_rise_still: 12.0 K must be above heat_sink_rise_full_fan (15.0 K): a fan carries heat away"),
+        Breakage("[plausibility]\nresidual_kelvin = 0.1\n", "test.toml: plausibility.residual_kelvin: 0.1 is outside the allowed 0.5…20.0"),
+        Breakage("[plausibility]\nflat_room_seconds = 10\n", "test.toml: plausibility.flat_room_seconds: 10.0 is outside the allowed 60.0…3600.0"),
+        Breakage("[plausibility]\nresidual = 2\n", "test.toml: plausibility.residual: unknown key"),
     ])
     func aBrokenBoardIsRefusedWithFileKeyAndReason(_ breakage: Breakage) {
         var text = Self.valid

@@ -33,6 +33,8 @@ public struct Hardware: Sendable {
     public var powerMeter: (any PowerMeter)?
     /// The most the supply may draw with compute off (the board's `idle_limit_watts`); `nil`: not checked.
     public var idlePowerLimit: Watts?
+    /// The board's model-based plausibility figures and bounds (`[plausibility]`); `nil`: none.
+    public var plausibility: BoardProfile.Plausibility?
     /// Parts the board file names that this build cannot drive yet, each with the reason; the
     /// heater runs without them and says so.
     public var missing: [String] = []
@@ -91,13 +93,21 @@ extension Hardware {
         case sensorsOnly
     }
 
+    /// The measurement noise of a simulated heater's sensors (uniform, ±0.05 °C), as `hearth
+    /// simulate` gives them.
+    public static let simulatedSensorNoise = Celsius(0.05)
+
     /// The devices of a board, by backend, opened for `use`.
     public static func open(_ board: BoardProfile, scenario: Scenario, use: Use) throws(HALError) -> Hardware {
         switch board.backend {
         case .linux:
             return try openLinux(board, load: use != .sensorsOnly)
         case .sim:
-            var hardware = try openSim(board, world: SimWorld(scenario: scenario), hashing: use == .heater(hashing: true))
+            // A heater's sensors flicker by their last bit as real ones do (the supervisor's stuck
+            // and flat-room checks rely on it); read for calibration, they read the truth.
+            let noise = use == .sensorsOnly ? Celsius(0) : Self.simulatedSensorNoise
+            var hardware = try openSim(
+                board, world: SimWorld(scenario: scenario, sensorNoise: noise), hashing: use == .heater(hashing: true))
             if use == .sensorsOnly { hardware.load = nil }
             return hardware
         }

@@ -32,6 +32,7 @@ extension Hardware {
         load: Bool = true
     ) throws(HALError) -> Hardware {
         var hardware = Hardware()
+        hardware.plausibility = board.plausibility
         let devices = LinuxDevices(board: board, roots: roots, sys: sys, gpio: gpio)
         for output in board.outputs {
             let line = try devices.chip(output.line.chip).requestOutput(

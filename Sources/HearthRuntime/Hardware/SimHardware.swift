@@ -18,6 +18,7 @@ extension Hardware {
     /// the simulated heater. The heat stays the simulation's.
     public static func openSim(_ board: BoardProfile, world: SimWorld = SimWorld(), hashing: Bool = false) throws(HALError) -> Hardware {
         var hardware = Hardware()
+        hardware.plausibility = board.plausibility
         for output in board.outputs {
             let line = switch output.line.line {
             case .name(let name): world.line(name)
