@@ -4,7 +4,7 @@ import HearthHAL
 public enum InjectedFault: Hashable, Sendable {
     /// The sensors on a probe freeze at their current reading.
     case stuck(SimWorld.Probe)
-    /// The sensors on a probe wander off at this rate an hour.
+    /// The sensors on a probe wander off at this rate an hour (negative: downwards).
     case drift(SimWorld.Probe, perHour: Celsius)
     /// The sensors on a probe jump by this much and stay there.
     case jump(SimWorld.Probe, by: Celsius)
@@ -26,7 +26,8 @@ public enum InjectedFault: Hashable, Sendable {
 
     /// The faults by the names scenarios use (`fault-<name>`).
     public static let named: [String: InjectedFault] = [
-        "stuck-room": .stuck(.air), "drift-room": .drift(.air, perHour: Celsius(20)), "jump-room": .jump(.air, by: Celsius(8)),
+        "stuck-room": .stuck(.air), "drift-room": .drift(.air, perHour: Celsius(20)),
+        "drift-room-down": .drift(.air, perHour: Celsius(-20)), "jump-room": .jump(.air, by: Celsius(8)),
         "gone-room": .gone(.air), "stuck-heatsink": .stuck(.heatSink), "gone-heatsink": .gone(.heatSink),
         "off-mount": .offMount(.heatSink), "nack-burst": .nackBurst(.air, count: 2), "fan-stall": .fanStall,
         "tach-lost": .tachLost, "bus-lockup": .busLockup, "supply-stuck-on": .supplyStuckOn,

@@ -22,7 +22,7 @@ public struct SimulatedAutotune {
     /// Runs the relay until it has its cycles or `limit` passes; `nil` when the room never
     /// oscillated (the heater cannot reach the setpoint, or cannot get away from it).
     public func run(limit: Duration = .seconds(24 * 3600)) throws(HALError) -> (result: RelayAutotune.Result?, took: Duration, faults: [String]) {
-        let world = SimWorld(scenario: scenario, sensorNoise: Celsius(0.05))
+        let world = SimWorld(scenario: scenario, sensorNoise: Hardware.simulatedSensorNoise)
         var loop = ControlLoop(hardware: try Hardware.openSim(board, world: world), setpoint: setpoint)
         var relay = RelayAutotune(setpoint: setpoint, high: loop.hardware.ratedPower)
         var demand = Watts(0)

@@ -34,6 +34,9 @@ public struct SimulationReport: Hashable, Sendable, Codable {
     public var ticksToLatch: Int?
     /// Whether compute came back on after a fault latched (it must not).
     public var resumedAfterLatch: Bool
+    /// The closest the model-based check came to its bound while nothing was latched: the largest
+    /// |residual| / bound it judged (under 1: silent; `nil`: it never judged, e.g. no basis).
+    public var modelPeak: Double?
 
     /// Every key is written, `null` included, so readers can rely on them.
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +57,7 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         try container.encode(ticksToComputeOff, forKey: .ticksToComputeOff)
         try container.encode(ticksToLatch, forKey: .ticksToLatch)
         try container.encode(resumedAfterLatch, forKey: .resumedAfterLatch)
+        try container.encode(modelPeak.map { $0.rounded(toPlaces: 3) }, forKey: .modelPeak)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -61,6 +65,7 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         case maxOvershoot = "max_overshoot", timeInBand = "time_in_band", steadyInBand = "steady_in_band"
         case energyKWh = "energy_kwh", maxChip = "max_chip", maxHeatSink = "max_heat_sink", maxExhaust = "max_exhaust"
         case ticksToComputeOff = "ticks_to_compute_off", ticksToLatch = "ticks_to_latch", resumedAfterLatch = "resumed_after_latch"
+        case modelPeak = "model_peak"
     }
 }
 
@@ -88,7 +93,7 @@ public struct Simulation {
 
     public func run(for duration: Duration) throws(HALError) -> SimulationReport {
         // Sensors with the flicker of real ones (±0.05 °C), so a frozen value stands out.
-        let world = SimWorld(scenario: scenario, sensorNoise: Celsius(0.05))
+        let world = SimWorld(scenario: scenario, sensorNoise: Hardware.simulatedSensorNoise)
         var loop = ControlLoop(hardware: try Hardware.openSim(board, world: world), law: law, setpoint: scenario.setpoint)
         if let roomGains { loop.setRoomGains(roomGains) }
         let firstFault = scenario.events.first { $0.fault != nil }?.at
@@ -116,6 +121,9 @@ public struct Simulation {
                 report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
             }
             if wasLatched && snapshot.appliedPower > .zero { report.resumedAfterLatch = true }
+            if !wasLatched, let judged = loop.supervisor.modelJudgement, judged.bound > 0 {
+                report.modelPeak = max(report.modelPeak ?? 0, abs(judged.residual) / judged.bound)
+            }
             if let firstFault, time > firstFault, snapshot.appliedPower == .zero, report.ticksToComputeOff == nil {
                 report.ticksToComputeOff = Int(((time - firstFault).seconds / dt).rounded(.up))
             }
@@ -170,6 +178,7 @@ extension SimulationReport {
         ]
         if let ticksToComputeOff { lines.append("compute off \(ticksToComputeOff) tick(s) after the fault") }
         if let ticksToLatch { lines.append("fault latched \(ticksToLatch) tick(s) after it") }
+        if let modelPeak { lines.append("model check peak          \(f(modelPeak * 100, 1)) % of its bound (before any latch)") }
         lines.append(faults.isEmpty ? "faults                    none" : "faults:\n  " + faults.joined(separator: "\n  "))
         return lines.joined(separator: "\n")
     }
