@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the build needs, builds everything (warnings are errors),
 # runs the test suite, checks the shipped board files, starts the daemon for two ticks, checks
-# the web dashboard in headless Chromium, packs and checks the Debian package, checks the ARMv8
+# the web dashboard in headless Chromium, reads the ESP-Miner API with pyasic, packs and checks the Debian package, checks the ARMv8
 # SHA-2 kernel under QEMU's arm64 emulation, then builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
 # runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
@@ -23,6 +23,9 @@ grep -q "hash board: 4 × BM1366 answered on sim-uart" <<<"$probe" || hearth_die
 
 hearth_say "the web dashboard in headless Chromium"
 Scripts/dashboard-check.sh "$bin"
+
+hearth_say "ESP-Miner's API as pyasic reads it"
+Scripts/pyasic-check.sh "$bin"
 
 hearth_say "packing the Debian package (from this debug build) and checking it"
 deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --bin "$bin" --output .build/deb --allow-unpackaged-libraries | tail -n 1)

@@ -10,6 +10,7 @@ enum Dashboard {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="Hearth, with the AxeOS API (ESP-Miner) at /api/system/info">
         <title>Hearth</title>
         <style>
           :root { --bg: #15110e; --card: #221b16; --text: #f3e9df; --dim: #a8978a; --warm: #ff8a3d; --set: #7cc4ff; --bad: #ff5a5a; }

@@ -9,11 +9,30 @@ public struct HeaterIdentity: Hashable, Sendable {
     public var version: String
     /// The machine's host name.
     public var hostname: String
+    /// The machine's network hardware address, "aa:bb:cc:dd:ee:ff"; empty when unknown.
+    public var macAddress: String
+    /// The board file's name, e.g. "raspberry-pi-4b"; empty when unknown.
+    public var board: String
 
-    /// The heater's version and host name.
-    public init(version: String, hostname: String) {
+    /// The heater's version and host name, its hardware address and board.
+    public init(version: String, hostname: String, macAddress: String = "", board: String = "") {
         self.version = version
         self.hostname = hostname
+        self.macAddress = macAddress
+        self.board = board
+    }
+}
+
+/// A pool as configured, for ESP-Miner's system info (host and port apart, as AxeOS shows them).
+public struct PoolSetting: Hashable, Sendable {
+    public var host: String
+    public var port: Int
+    public var user: String
+
+    public init(host: String, port: Int, user: String) {
+        self.host = host
+        self.port = port
+        self.user = user
     }
 }
 
@@ -147,42 +166,81 @@ extension HeaterStatus {
     }
 }
 
-/// The fields of ESP-Miner's `GET /api/system/info` that apply to a heater, with its names and
-/// units (hash rate in GH/s, power in W, temperatures in °C, fan speed in %), so home-miner
-/// dashboards and monitoring libraries can read it.
+/// ESP-Miner's `GET /api/system/info` (the AxeOS API), with its names, units and JSON types
+/// (hash rate in GH/s, power in W, temperatures in °C, fan speed in %, clock in MHz, flags as 0
+/// or 1), so that home-miner dashboards and monitoring libraries (pyasic, and through it Home
+/// Assistant's miner integration) read the heater as they read a Bitaxe. The fields that say what
+/// a heater does not have (Wi-Fi, the ESP32's heap and display, a voltage regulator's
+/// temperature) are left out rather than made up: every client reads those as optional.
 public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
     public var power: Double
     public var hashRate: Double
+    /// What the chips should hash at their clock, GH/s; absent without a hash board.
+    public var expectedHashrate: Double?
     public var temp: Double?
-    public var fanspeed: Double?
-    public var fanrpm: Double?
+    public var autofanspeed: Int
+    public var fanspeed: Double
+    public var fanrpm: Double
     public var sharesAccepted: Int
     public var sharesRejected: Int
     public var bestDiff: String
+    public var bestSessionDiff: String
+    public var stratumDiff: Double
     public var uptimeSeconds: Int
     public var hostname: String
+    public var macAddr: String
     public var version: String
+    public var axeOSVersion: String
+    public var boardVersion: String
+    /// The chips' model ("BM1366"); empty without a hash board.
     public var ASICModel: String
+    public var asicCount: Int?
+    public var smallCoreCount: Int?
+    public var frequency: Double?
     public var stratumURL: String
+    public var stratumPort: Int
     public var stratumUser: String
+    public var fallbackStratumURL: String
+    public var fallbackStratumPort: Int
+    public var fallbackStratumUser: String
     public var isUsingFallbackStratum: Int
+    /// 1 while a fault holds compute off (AxeOS's overheat mode: stopped, waiting for a person).
+    public var overheat_mode: Int
 
-    init(_ status: HeaterStatus, user: String) {
+    init(_ snapshot: TickSnapshot, identity: HeaterIdentity, pools: [PoolSetting]) {
+        let status = HeaterStatus(snapshot, identity: identity)
+        let chain = snapshot.engine?.chain
         power = status.supplyWatts ?? status.powerWatts
         hashRate = status.hashRate / 1e9
+        expectedHashrate = chain.map { $0.expectedHashRate / 1e9 }
         temp = status.heatSink
-        fanspeed = status.fanDuty.map { $0 * 100 }
-        fanrpm = status.fanRPM
+        autofanspeed = 1  // the fan loop sets the speed
+        fanspeed = (status.fanDuty ?? 0) * 100
+        fanrpm = status.fanRPM ?? 0
         sharesAccepted = status.pool?.accepted ?? 0
         sharesRejected = status.pool?.rejected ?? 0
         bestDiff = SystemInfo.shortDifficulty(status.pool?.bestDifficulty ?? 0)
+        bestSessionDiff = bestDiff
+        stratumDiff = status.pool?.difficulty ?? 0
         uptimeSeconds = status.uptimeSeconds
-        hostname = status.hostname
-        version = status.version
-        ASICModel = status.engine
-        stratumURL = status.pool?.url ?? ""
-        stratumUser = user
+        hostname = identity.hostname
+        macAddr = identity.macAddress
+        version = identity.version
+        axeOSVersion = identity.version
+        boardVersion = identity.board
+        ASICModel = chain?.model ?? ""
+        asicCount = chain?.chips
+        smallCoreCount = chain?.smallCoresPerChip
+        frequency = chain?.frequency
+        let primary = pools.first, fallback = pools.dropFirst().first
+        stratumURL = primary?.host ?? ""
+        stratumPort = primary?.port ?? 0
+        stratumUser = primary?.user ?? ""
+        fallbackStratumURL = fallback?.host ?? ""
+        fallbackStratumPort = fallback?.port ?? 0
+        fallbackStratumUser = fallback?.user ?? ""
         isUsingFallbackStratum = status.pool?.name.map { $0 == "primary" ? 0 : 1 } ?? 0
+        overheat_mode = status.faults.isEmpty ? 0 : 1
     }
 
     /// Difficulty as ESP-Miner shows it: "512", "1.25K", "3.40M", "1.02G".
@@ -195,25 +253,44 @@ public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
     }
 }
 
+/// ESP-Miner's `GET /api/system/asic`: the chips (empty model and no count without a hash board).
+public struct ASICInfo: Codable, Hashable, Sendable, ResponseEncodable {
+    public var ASICModel: String
+    public var deviceModel: String
+    public var asicCount: Int
+    public var smallCoreCount: Int
+    public var frequency: Double
+
+    init(_ snapshot: TickSnapshot) {
+        let chain = snapshot.engine?.chain
+        ASICModel = chain?.model ?? ""
+        deviceModel = "Hearth"
+        asicCount = chain?.chips ?? 0
+        smallCoreCount = chain?.smallCoresPerChip ?? 0
+        frequency = chain?.frequency ?? 0
+    }
+}
+
 /// The heater's HTTP API. Reads are open; every write needs `Authorization: Bearer TOKEN`, and
 /// with no token configured there are no writes at all. Errors are JSON with a message.
 public struct HeaterAPI: Sendable {
     public var backend: any HeaterBackend
     public var token: String?
-    /// The pool worker, for ESP-Miner's `stratumUser`.
-    public var user: String
+    /// The pools as configured, for ESP-Miner's `stratumURL`, `stratumPort`, `stratumUser` and
+    /// their fallback.
+    public var pools: [PoolSetting]
     /// What `GET /metrics` shows.
     public var metrics: HeaterMetrics
     /// What `GET /api/history` shows (and the dashboard's chart draws); someone must record it.
     public var history: HeaterHistory
 
     public init(
-        backend: any HeaterBackend, token: String?, user: String = "", metrics: HeaterMetrics = HeaterMetrics(),
+        backend: any HeaterBackend, token: String?, pools: [PoolSetting] = [], metrics: HeaterMetrics = HeaterMetrics(),
         history: HeaterHistory = HeaterHistory()
     ) {
         self.backend = backend
         self.token = token
-        self.user = user
+        self.pools = pools
         self.metrics = metrics
         self.history = history
     }
@@ -233,7 +310,8 @@ public struct HeaterAPI: Sendable {
         }
         router.get("/api/status") { _, _ in try backend.status() }
         router.get("/api/history") { [history] _, _ in history.page }
-        router.get("/api/system/info") { [user] _, _ in SystemInfo(try backend.status(), user: user) }
+        router.get("/api/system/info") { [pools] _, _ in SystemInfo(try backend.latest(), identity: backend.identity, pools: pools) }
+        router.get("/api/system/asic") { _, _ in ASICInfo(try backend.latest()) }
         router.get("/metrics") { [metrics] _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

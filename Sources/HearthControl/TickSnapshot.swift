@@ -13,11 +13,14 @@ public struct TickSnapshot: Sendable {
         public var description: String
         /// Hashes a second, smoothed over about ten seconds (the count is the snapshot's `hashes`).
         public var hashRate: Double
+        /// The hash chips, where a hash board hashes; `nil` for the CPU or the simulated heater.
+        public var chain: ChainReport?
 
         /// An engine as described, at a hash rate.
-        public init(description: String, hashRate: Double) {
+        public init(description: String, hashRate: Double, chain: ChainReport? = nil) {
             self.description = description
             self.hashRate = hashRate
+            self.chain = chain
         }
     }
 

@@ -113,3 +113,25 @@ public protocol HashBoard: AnyObject {
     /// dropped; broken ones are dropped and counted in `badFrames`. Throws the port's error.
     func nonces(timeout: Duration) throws(HALError) -> [HashNonce]
 }
+
+/// What a hash board's engine shows of its chips, for status, the ESP-Miner API and the snapshot.
+public struct ChainReport: Hashable, Sendable {
+    /// The chips' model, e.g. "BM1366".
+    public var model: String
+    /// The chips that answered; 0 while the chain is off.
+    public var chips: Int
+    /// Their clock, MHz; 0 while off.
+    public var frequency: Double
+    /// Hashes each chip does per clock cycle.
+    public var smallCoresPerChip: Int
+
+    public init(model: String, chips: Int, frequency: Double, smallCoresPerChip: Int) {
+        self.model = model
+        self.chips = chips
+        self.frequency = frequency
+        self.smallCoresPerChip = smallCoresPerChip
+    }
+
+    /// What the chips hash a second at this clock, by their cores.
+    public var expectedHashRate: Double { frequency * 1e6 * Double(smallCoresPerChip * chips) }
+}

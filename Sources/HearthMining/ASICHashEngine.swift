@@ -262,10 +262,12 @@ public final class ASICHashEngine: HashEngine {
         var hashes: UInt64 = 0
         var frequency = 0.0
         var chips = 0
+        var smallCoresPerChip = 0
         var failure: String?
     }
 
     private let description: String
+    private let chipModel: String
     private let makeBoard: @Sendable () -> any HashBoard
     private let settings: ASICMiner.Settings
     private let onShare: @Sendable (Share) -> Void
@@ -275,12 +277,13 @@ public final class ASICHashEngine: HashEngine {
     private let thread = EngineThreads(name: "hearth asic")
 
     /// `makeBoard` is called on the engine's thread, which then owns the board; `description`
-    /// names the hardware for status ("BM1366 on /dev/ttyAMA0").
+    /// names the hardware for status ("BM1366 on /dev/ttyAMA0"), `chipModel` the chips ("BM1366").
     public init(
-        description: String, settings: ASICMiner.Settings, makeBoard: @escaping @Sendable () -> any HashBoard,
+        description: String, chipModel: String, settings: ASICMiner.Settings, makeBoard: @escaping @Sendable () -> any HashBoard,
         onShare: @escaping @Sendable (Share) -> Void, onFailure: @escaping @Sendable (String) -> Void
     ) {
         self.description = description
+        self.chipModel = chipModel
         self.settings = settings
         self.makeBoard = makeBoard
         self.onShare = onShare
@@ -311,6 +314,13 @@ public final class ASICHashEngine: HashEngine {
             if let failure = report.failure { return "ASIC (\(description)): failed: \(failure)" }
             guard report.chips > 0 else { return "ASIC (\(description), off)" }
             return "ASIC (\(report.chips) × \(description) at \((report.frequency * 100).rounded() / 100) MHz)"
+        }
+    }
+
+    /// The chips: their model, how many answered, their clock and cores.
+    public var chain: ChainReport? {
+        report.withLock {
+            ChainReport(model: chipModel, chips: $0.chips, frequency: $0.frequency, smallCoresPerChip: $0.smallCoresPerChip)
         }
     }
 
@@ -346,6 +356,7 @@ public final class ASICHashEngine: HashEngine {
                 report.hashes = miner.hashes
                 report.frequency = miner.frequency
                 report.chips = miner.phase == .running ? miner.board.chips : 0
+                report.smallCoresPerChip = miner.board.smallCoresPerChip
             }
             if case .failed(let reason) = miner.phase {
                 report.withLock { $0.failure = reason }

@@ -12,6 +12,8 @@ public protocol HashEngine: AnyObject, Sendable {
     var hashes: UInt64 { get }
     /// What is hashing, for status and logs: "CPU (avx2, up to 4 threads)".
     var status: String { get }
+    /// The hash chips, where a hash board hashes (model, chips, clock, cores); `nil` otherwise.
+    var chain: ChainReport? { get }
     /// Starts the engine's threads (again after a stop); does nothing while they run.
     func start()
     /// Ends the engine's threads, leaving the hardware in its safe state, and waits for them, at
@@ -21,6 +23,9 @@ public protocol HashEngine: AnyObject, Sendable {
 }
 
 extension HashEngine {
+    /// No chips: the CPU, or an engine that does not hash.
+    public var chain: ChainReport? { nil }
+
     /// Ends the engine's threads and waits for them, at most `hashEngineStopWait`.
     @discardableResult public func stop() -> Bool { stop(waitingAtMost: hashEngineStopWait) }
 }
@@ -112,6 +117,9 @@ public final class FallbackHashEngine: HashEngine {
     }
 
     public var hashes: UInt64 { state.withLock { $0.hashesBefore + ($0.active?.engine.hashes ?? 0) } }
+
+    /// The active engine's chips, if it is the hash board's.
+    public var chain: ChainReport? { state.withLock { $0.active }?.engine.chain }
 
     /// Whether an engine is hashing: false once the primary failed with no fallback.
     public var isHashing: Bool { state.withLock { $0.active != nil } }

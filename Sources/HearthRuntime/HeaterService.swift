@@ -35,8 +35,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// Where the service's snapshots get their engine and pool, and where each goes once published.
     public struct Feeds: Sendable {
         /// What is hashing now (it changes when the hash board fails and the CPU takes over), e.g.
-        /// "none" or "simulated" where nothing hashes; `nil` leaves the snapshot without an engine.
-        public var engine: @Sendable () -> String?
+        /// "none" or "simulated" where nothing hashes, with its chips where a hash board hashes; the
+        /// service fills in the hash rate. `nil` leaves the snapshot without an engine.
+        public var engine: @Sendable () -> TickSnapshot.Engine?
         /// The pool's state; `nil` when no pool is configured.
         public var pool: @Sendable () -> TickSnapshot.Pool?
         /// Called with every snapshot, after it is published (the history records from it).
@@ -47,7 +48,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
 
         /// Feeds; by default no engine, no pool, and nothing told.
         public init(
-            engine: @escaping @Sendable () -> String? = { nil }, pool: @escaping @Sendable () -> TickSnapshot.Pool? = { nil },
+            engine: @escaping @Sendable () -> TickSnapshot.Engine? = { nil }, pool: @escaping @Sendable () -> TickSnapshot.Pool? = { nil },
             publish: @escaping @Sendable (TickSnapshot) -> Void = { _ in },
             faultsChanged: @escaping @Sendable ([String]) -> Void = { _ in }
         ) {
@@ -283,7 +284,11 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             }
             snapshot.count = state.ticks
             snapshot.scheduleOverridden = state.thermostat?.isOverridden(at: now) ?? false
-            snapshot.engine = engine.map { .init(description: $0, hashRate: state.hashRate) }
+            snapshot.engine = engine.map { engine in
+                var engine = engine
+                engine.hashRate = state.hashRate
+                return engine
+            }
             state.latest = snapshot
             let faultsChanged = snapshot.faults != state.keptFaults
             state.keptFaults = snapshot.faults

@@ -12,7 +12,7 @@ import Testing
 final class FakeHeater: HeaterBackend {
     private let state = Mutex((setpoint: 20.0, mode: Mode.heat, faults: ["fan stalled: commanded 100 % but no tach"]))
 
-    let identity = HeaterIdentity(version: "0.1.0", hostname: "den")
+    let identity = HeaterIdentity(version: "0.1.0", hostname: "den", macAddress: "02:42:ac:11:00:02", board: "raspberry-pi-4b")
 
     func snapshot() -> TickSnapshot? { tick() }
 
@@ -32,7 +32,9 @@ final class FakeHeater: HeaterBackend {
             safety: SafetyDecision(maxPower: Watts(400), fansFull: false, events: []),
             output: ControlOutput(demand: Watts(350), powerTarget: Watts(350), fanDuty: DutyCycle(0.4)),
             appliedPower: Watts(350), setpoint: Celsius(setpoint), mode: mode, faults: faults, energyKWh: 0.35, hashes: 123_456)
-        snapshot.engine = .init(description: "CPU", hashRate: 1.5e12)
+        snapshot.engine = .init(
+            description: "ASIC (4 × BM1366 on /dev/ttyS0 at 485 MHz)", hashRate: 1.5e12,
+            chain: ChainReport(model: "BM1366", chips: 4, frequency: 485, smallCoresPerChip: 894))
         snapshot.pool = .init(
             name: "fallback 1", url: "stratum+tcp://pool.example:3333", authorized: true, difficulty: 512, accepted: 41,
             rejected: 2, stale: 1, bestDifficulty: 1_234_567, lastError: nil)
@@ -77,9 +79,13 @@ final class FakeHeater: HeaterBackend {
 /// The API over real HTTP on loopback.
 @Suite struct HeaterAPITests {
     let token = "0123456789abcdef"
+    let pools = [
+        PoolSetting(host: "pool.example", port: 3333, user: "bc1qheater.den"),
+        PoolSetting(host: "backup.example", port: 4444, user: "bc1qheater.backup"),
+    ]
 
     func app(_ heater: FakeHeater, token: String?) -> some ApplicationProtocol {
-        Application(router: HeaterAPI(backend: heater, token: token, user: "bc1qheater.den").router())
+        Application(router: HeaterAPI(backend: heater, token: token, pools: pools).router())
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
@@ -112,9 +118,23 @@ final class FakeHeater: HeaterBackend {
                 #expect(info["bestDiff"] as? String == "1.23M")
                 #expect(info["uptimeSeconds"] as? Int == 3600)
                 #expect(info["hostname"] as? String == "den")
-                #expect(info["ASICModel"] as? String == "CPU")
+                #expect(info["ASICModel"] as? String == "BM1366")
+                #expect(info["asicCount"] as? Int == 4 && info["smallCoreCount"] as? Int == 894 && info["frequency"] as? Double == 485)
+                #expect(info["expectedHashrate"] as? Double == 485e6 * 894 * 4 / 1e9, "GH/s from the clock and cores")
+                #expect(info["stratumURL"] as? String == "pool.example" && info["stratumPort"] as? Int == 3333)
                 #expect(info["stratumUser"] as? String == "bc1qheater.den")
+                #expect(info["fallbackStratumURL"] as? String == "backup.example" && info["fallbackStratumPort"] as? Int == 4444)
+                #expect(info["fallbackStratumUser"] as? String == "bc1qheater.backup")
                 #expect(info["isUsingFallbackStratum"] as? Int == 1)
+                #expect(info["macAddr"] as? String == "02:42:ac:11:00:02" && info["boardVersion"] as? String == "raspberry-pi-4b")
+                #expect(info["autofanspeed"] as? Int == 1, "the fan loop sets the speed")
+                #expect(info["stratumDiff"] as? Double == 512)
+                #expect(info["overheat_mode"] as? Int == 1, "a latched fault holds compute off")
+                #expect(info["vrTemp"] == nil && info["ssid"] == nil, "what a heater does not have is left out, not made up")
+            }
+            try await client.execute(uri: "/api/system/asic", method: .get) { response in
+                let asic = try json(response.body)
+                #expect(asic["ASICModel"] as? String == "BM1366" && asic["asicCount"] as? Int == 4)
             }
         }
     }

@@ -243,7 +243,7 @@ import Testing
         let engine = FallbackHashEngine(
             makePrimary: { failed in
                 let engine = ASICHashEngine(
-                    description: "BM1366 on sim-uart",
+                    description: "BM1366 on sim-uart", chipModel: "BM1366",
                     settings: .init(
                         power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
                         silenceLimit: .seconds(2), readTimeout: .milliseconds(5)),
@@ -290,7 +290,7 @@ import Testing
         let twin = BM13xxTwin(settings: .init(difficulty: ASICMinerTests.ticket), reset: reset, power: power)
         let shares = Mutex(0)
         let engine = ASICHashEngine(
-            description: "BM1366 on sim-uart",
+            description: "BM1366 on sim-uart", chipModel: "BM1366",
             settings: .init(
                 power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
                 silenceLimit: .seconds(60), readTimeout: .milliseconds(5)),

@@ -40,7 +40,7 @@ import Testing
         let service = HeaterService(
             hardware: try Hardware.openSim(board, world: world), clock: ManualClock(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, setpoint: Celsius(21),
-            wallClock: { 1_000 }, feeds: .init(engine: { "simulated" }, publish: history.record))
+            wallClock: { 1_000 }, feeds: .init(engine: { .init(description: "simulated", hashRate: 0) }, publish: history.record))
         service.tick(elapsed: .zero)
         let snapshot = try #require(service.latest)
         let inlet = try #require(snapshot.readings.first { $0.name == "inlet" }?.value)
@@ -70,7 +70,8 @@ import Testing
         #expect(latched.contains { if case .runaway("sink", _) = $0 { true } else { false } }, "got \(latched)")
 
         // The HTTP API, the metrics and the history, all from the same snapshot.
-        let backend = DaemonBackend(service: service, schedules: .init(configured: nil, fromAPI: nil, keeper: nil))
+        let backend = DaemonBackend(
+            service: service, identity: HeaterIdentity(version: "test", hostname: "den"), schedules: .init(configured: nil, fromAPI: nil, keeper: nil))
         let api = HeaterAPI(backend: backend, token: nil, history: history)
         try await Application(router: api.router()).test(.router) { client in
             try await client.execute(uri: "/api/status", method: .get) { response in

@@ -1,3 +1,4 @@
+import Foundation
 import HearthConfig
 import HearthControl
 import HearthDrivers
@@ -160,5 +161,19 @@ import Testing
         _ = loop.tick(time: .milliseconds(1000))
         _ = loop.tick(time: .milliseconds(1500))
         #expect(engine.events.withLock { $0 } == ["stop", "start", "stop"])
+    }
+}
+
+@Suite struct MachineAddressTests {
+    /// The first interface in name order with a real address, the loopback and zeros skipped.
+    @Test func theFirstRealInterfaceAddress() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (name, address) in [("lo", "00:00:00:00:00:00"), ("dummy0", "00:00:00:00:00:00"), ("wlan0", "dc:a6:32:01:02:03"), ("eth0", "dc:a6:32:aa:bb:cc")] {
+            try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)
+            try "\(address)\n".write(toFile: "\(folder)/\(name)/address", atomically: true, encoding: .utf8)
+        }
+        #expect(machineAddress(interfaces: folder) == "dc:a6:32:aa:bb:cc")
+        #expect(machineAddress(interfaces: "\(folder)/none") == "", "no interfaces: empty, not a guess")
     }
 }

@@ -49,7 +49,7 @@ extension Hardware {
             engine = FallbackHashEngine(
                 makePrimary: { failed in
                     let chain = ASICHashEngine(
-                        description: "\(asic.model) on \(asic.port)", settings: settings, makeBoard: makeChain,
+                        description: "\(asic.model) on \(asic.port)", chipModel: "\(asic.model)", settings: settings, makeBoard: makeChain,
                         onShare: shares.deliver, onFailure: failed)
                     chain.start()
                     return .init(chain)

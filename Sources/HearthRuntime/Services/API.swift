@@ -1,3 +1,4 @@
+import Foundation
 import HearthAPI
 import HearthConfig
 import HearthControl
@@ -39,7 +40,7 @@ final class Schedules: Sendable {
 /// The running heater as the API sees it: the control service's last snapshot.
 struct DaemonBackend<C: Clock>: HeaterBackend where C.Duration == Duration {
     let service: HeaterService<C>
-    let identity = HeaterIdentity(version: HearthVersion.current, hostname: hostname)
+    let identity: HeaterIdentity
     /// The configuration file's schedule, and the one set through the API (kept in the state file).
     let schedules: Schedules
 
@@ -76,6 +77,19 @@ struct DaemonBackend<C: Clock>: HeaterBackend where C.Duration == Duration {
             service.logger.error("the schedule set through the API could not be saved: \(error)")
         }
     }
+}
+
+/// This machine's network hardware address, as ESP-Miner's API reports it: that of the first
+/// interface in name order (`end0`, `eth0`, `wlan0`) with a real one (not the loopback's zeros);
+/// empty if none can be read.
+func machineAddress(interfaces folder: String = "/sys/class/net") -> String {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? []
+    for name in names where name != "lo" {
+        guard let text = try? String(contentsOfFile: "\(folder)/\(name)/address", encoding: .utf8) else { continue }
+        let address = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if address.count == 17, address != "00:00:00:00:00:00" { return address }
+    }
+    return ""
 }
 
 /// This machine's host name, as the API reports it; "hearth" if it cannot be read.

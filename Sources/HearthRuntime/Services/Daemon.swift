@@ -152,10 +152,9 @@ public enum Daemon {
         }
         let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
         let history = HeaterHistory()
-        let user = options.pools.first?.user ?? ""
         let feeds = HeaterService<ContinuousClock>.Feeds(
             engine: { [engine = hardware.engine, simulated = board.backend == .sim] in
-                engine?.status ?? (simulated ? "simulated" : "none")
+                TickSnapshot.Engine(description: engine?.status ?? (simulated ? "simulated" : "none"), hashRate: 0, chain: engine?.chain)
             },
             pool: { client.map { Self.pool($0.status) } },
             publish: history.record,
@@ -183,7 +182,9 @@ public enum Daemon {
             services.append(.init(service: StratumService(client: client), successTerminationBehavior: .ignore))
         }
         let schedules = Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, keeper: keeper)
-        let backend = DaemonBackend(service: service, schedules: schedules)
+        let identity = HeaterIdentity(
+            version: HearthVersion.current, hostname: hostname, macAddress: machineAddress(), board: board.name)
+        let backend = DaemonBackend(service: service, identity: identity, schedules: schedules)
         if let cgminer = options.cgminer {
             services.append(.init(
                 service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
@@ -191,7 +192,8 @@ public enum Daemon {
             logger.info("cgminer API on \(cgminer.host):\(cgminer.port)")
         }
         if let api = options.api {
-            let heaterAPI = HeaterAPI(backend: backend, token: api.token, user: user, history: history)
+            let pools = options.pools.map { PoolSetting(host: $0.address.host, port: $0.address.port, user: $0.user) }
+            let heaterAPI = HeaterAPI(backend: backend, token: api.token, pools: pools, history: history)
             services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
             logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")
         }
