@@ -32,6 +32,11 @@ import HearthStratum
 /// [[pool]]
 /// url = "stratum+tcp://public-pool.io:21496"
 /// user = "bc1q….heater"
+///
+/// [[pool]]                       # over TLS; a self-signed pool gives its certificate's
+/// url = "stratum+ssl://umbrel.local:2018"   # fingerprint (or ca_file = "/etc/hearth/pool.pem")
+/// fingerprint = "sha256:AB:CD:…"
+/// user = "bc1q….heater"
 /// ```
 public struct HearthConfig: Hashable, Sendable {
     public static let defaultPath = "/etc/hearth/hearth.toml"
@@ -114,11 +119,27 @@ public struct HearthConfig: Hashable, Sendable {
         }
         for (index, var pool) in try document.tables("pool").enumerated() {
             let url = try pool.requiredString("url")
-            let address: PoolAddress
+            var address: PoolAddress
             do {
                 address = try PoolAddress(url: url)
             } catch {
                 throw pool.error("url", error.description)
+            }
+            // A TLS pool's certificate: the system's authorities, or those of a file, or a pin.
+            let caFile = try pool.string("ca_file"), fingerprint = try pool.string("fingerprint")
+            if caFile != nil || fingerprint != nil, address.tls == nil {
+                throw pool.error(caFile != nil ? "ca_file" : "fingerprint", "only a TLS pool (stratum+ssl://) has a certificate to check")
+            }
+            if caFile != nil, fingerprint != nil {
+                throw pool.error("fingerprint", "give ca_file or fingerprint, not both")
+            }
+            if let caFile {
+                address.tls = .rootsFile(caFile)
+            } else if let fingerprint {
+                guard let pin = PoolTrust.fingerprint(fingerprint) else {
+                    throw pool.error("fingerprint", "\"\(fingerprint)\" is not a SHA-256 fingerprint (64 hex digits, colons allowed)")
+                }
+                address.tls = .pinned(sha256: pin)
             }
             let name = try pool.string("name") ?? (index == 0 ? "primary" : "fallback \(index)")
             let user = try pool.requiredString("user")

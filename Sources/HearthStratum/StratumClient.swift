@@ -2,6 +2,7 @@ import HearthMining
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -382,11 +383,53 @@ public final class StratumClient: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let trust = address.tls {
+                        try channel.pipeline.syncOperations.addHandler(try tlsHandler(trust, host: address.host))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(BoundedLineDecoder(maxLength: configuration.maxLineLength)))
                     return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+    }
+
+    /// The TLS client for a pool at `host` (a name is also sent as SNI; an address literal is
+    /// checked against the certificate's IP addresses).
+    static func tlsHandler(_ trust: PoolTrust, host: String) throws -> NIOSSLClientHandler {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        let name = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+        switch trust {
+        case .systemRoots:
+            return try NIOSSLClientHandler(context: NIOSSLContext(configuration: configuration), serverHostname: name)
+        case .rootsFile(let path):
+            configuration.trustRoots = .file(path)
+            return try NIOSSLClientHandler(context: NIOSSLContext(configuration: configuration), serverHostname: name)
+        case .pinned(let fingerprint):
+            // The pin replaces every other check: the certificate is the pool's because its
+            // digest is the one its operator gave.
+            configuration.certificateVerification = .noHostnameVerification
+            return try NIOSSLClientHandler(
+                context: NIOSSLContext(configuration: configuration), serverHostname: name,
+                customVerificationCallback: { certificates, promise in
+                    let leaf = certificates.first.flatMap { try? $0.toDERBytes() }
+                    promise.succeed(leaf.map(SHA256.hash) == fingerprint ? .certificateVerified : .failed)
+                })
+        }
+    }
+
+    /// Why a TLS handshake failed, with what to do where the certificate was refused.
+    static func describe(tls error: NIOSSLError, trust: PoolTrust?) -> String {
+        guard case .handshakeFailed(let reason) = error else { return "\(error)" }
+        let text = "\(reason)"
+        guard text.contains("CERTIFICATE_VERIFY_FAILED") else { return "the handshake failed (\(text))" }
+        switch trust {
+        case .pinned: return "the pool's certificate is not the one whose fingerprint is configured"
+        case .rootsFile(let path): return "the pool's certificate is not signed by one in \(path), or not for this host"
+        default:
+            return "the pool's certificate is not signed by an authority this system trusts, or not for this host "
+                + "(a self-signed pool: give its fingerprint or its certificate in the pool's configuration)"
+        }
     }
 
     /// What a person needs to hear about a connection error.
@@ -409,6 +452,8 @@ public final class StratumClient: Sendable {
             return "\(address) closed the connection"
         case ChannelError.connectTimeout:
             return "\(address) did not accept the connection in time"
+        case let error as NIOSSLError:
+            return "TLS with \(address) failed: \(Self.describe(tls: error, trust: pool.address.tls))"
         case let error as BoundedLineDecoder.LineTooLong:
             return "the pool sent \(error.description): disconnected"
         case let error as StratumError:

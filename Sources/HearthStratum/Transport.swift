@@ -1,3 +1,4 @@
+import HearthMining
 import HearthNet
 import NIOCore
 
@@ -37,28 +38,54 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Where a pool is: `stratum+tcp://host:port`.
+/// How a TLS pool's certificate is trusted.
+public enum PoolTrust: Hashable, Sendable {
+    /// Signed by one of the system's certificate authorities, for the pool's host name: what a
+    /// public pool's `stratum+ssl://` port needs.
+    case systemRoots
+    /// Signed by a certificate in this PEM file instead (a private pool's own authority, or its
+    /// self-signed certificate), for the pool's host name.
+    case rootsFile(String)
+    /// Exactly the certificate whose SHA-256 (of its DER bytes) this is, whatever its name and
+    /// issuer: a self-signed pool's, its fingerprint taken from the pool's operator.
+    case pinned(sha256: [UInt8])
+
+    /// A fingerprint as `openssl x509 -fingerprint -sha256` prints it ("AB:CD:…"), with or
+    /// without the colons and an `sha256:` prefix: 32 bytes, or `nil` if it is not one.
+    public static func fingerprint(_ text: String) -> [UInt8]? {
+        var hex = text.lowercased()
+        if hex.hasPrefix("sha256:") { hex.removeFirst(7) }
+        hex.removeAll { $0 == ":" }
+        guard hex.count == 64, let bytes = [UInt8](hex: hex) else { return nil }
+        return bytes
+    }
+}
+
+/// Where a pool is: `stratum+tcp://host:port`, or `stratum+ssl://host:port` over TLS.
 public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// How the pool's certificate is trusted when it speaks TLS; `nil` for plain TCP.
+    public var tls: PoolTrust?
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, tls: PoolTrust? = nil) {
         self.host = host
         self.port = port
+        self.tls = tls
     }
 
-    /// Parses `stratum+tcp://host:port` (also `tcp://` and a bare `host:port`). TLS pools
-    /// (`stratum+ssl://`, `stratum+tls://`) are refused with the reason: this build speaks plain TCP.
+    /// Parses `stratum+tcp://host:port` (also `tcp://` and a bare `host:port`), and
+    /// `stratum+ssl://host:port` or `stratum+tls://host:port` for TLS, trusting the system's
+    /// certificate authorities (`tls` says otherwise).
     public init(url: String) throws(StratumError) {
         var rest = Substring(url)
         if let schemeEnd = rest.range(of: "://") {
             let scheme = rest[..<schemeEnd.lowerBound].lowercased()
             switch scheme {
             case "stratum+tcp", "tcp", "stratum": break
-            case "stratum+ssl", "stratum+tls", "ssl", "tls":
-                throw StratumError("\(url): TLS pools are not supported by this build; use the pool's stratum+tcp:// port")
+            case "stratum+ssl", "stratum+tls", "ssl", "tls": tls = .systemRoots
             default:
-                throw StratumError("\(url): unknown scheme \"\(scheme)\"; a pool address is stratum+tcp://HOST:PORT")
+                throw StratumError("\(url): unknown scheme \"\(scheme)\"; a pool address is stratum+tcp://HOST:PORT or stratum+ssl://HOST:PORT")
             }
             rest = rest[schemeEnd.upperBound...]
         }
@@ -76,5 +103,5 @@ public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "stratum+tcp://\(HostPort(host: host, port: port))" }
+    public var description: String { "stratum+\(tls == nil ? "tcp" : "ssl")://\(HostPort(host: host, port: port))" }
 }

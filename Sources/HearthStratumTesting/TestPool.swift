@@ -3,6 +3,7 @@ import HearthMining
 import HearthNet
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 import HearthStratum
@@ -87,10 +88,13 @@ public final class TestPool: Sendable {
         behaviour.withLock { [copy] in $0 = copy }
     }
 
-    public init(name: String, behaviour: Behaviour = Behaviour()) async throws {
+    /// A pool on a free loopback port; with `tls`, a TLS pool with those certificates.
+    public init(name: String, behaviour: Behaviour = Behaviour(), tls: TestCertificates? = nil) async throws {
         self.name = name
         self.behaviour = Mutex(behaviour)
+        let context = try tls?.serverContext()
         server = try await TCPServer(host: "127.0.0.1", port: 0, setUp: { child in
+            if let context { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
             try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: 1 << 20)))
         })
         let server = server

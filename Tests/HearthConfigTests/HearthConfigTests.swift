@@ -71,7 +71,9 @@ import HearthTestFixtures
         ("[heater]\nmode = \"warm\"", "heater.mode"),
         ("[heater]\nsetpiont = 20", "heater.setpiont: unknown key"),
         ("bord = \"x\"", "bord: unknown key"),
-        ("[[pool]]\nurl = \"stratum+ssl://p:1\"\nuser = \"u\"", "pool[0].url: stratum+ssl://p:1: TLS pools are not supported"),
+        ("[[pool]]\nurl = \"stratum+tcp://p:1\"\nuser = \"u\"\nfingerprint = \"ab\"", "pool[0].fingerprint: only a TLS pool (stratum+ssl://)"),
+        ("[[pool]]\nurl = \"stratum+ssl://p:1\"\nuser = \"u\"\nfingerprint = \"ab:cd\"", "pool[0].fingerprint: \"ab:cd\" is not a SHA-256 fingerprint"),
+        ("[[pool]]\nurl = \"stratum+ssl://p:1\"\nuser = \"u\"\nca_file = \"/a.pem\"\nfingerprint = \"ab\"", "give ca_file or fingerprint, not both"),
         ("[[pool]]\nurl = \"stratum+tcp://p:1\"", "pool[0].user: missing"),
         ("[[schedule]]\nat = \"25:00\"\nsetpoint = 20", "schedule[0].at: \"25:00\" is not a time of day as HH:MM"),
         ("[[schedule]]\ndays = [\"mon\", \"fun\"]\nat = \"07:00\"\nsetpoint = 20", "schedule[0].days: \"fun\" is not a day"),
@@ -88,6 +90,27 @@ import HearthTestFixtures
             let said = "\(error)"
             return said.contains(expected) && said.hasPrefix("hearth.toml: ")
         }
+    }
+
+    @Test func aTLSPoolTrustsTheSystemOrItsFileOrItsFingerprint() throws {
+        let pin = String(repeating: "ab:", count: 31) + "ab"
+        let config = try HearthConfig.parse(
+            """
+            [[pool]]
+            url = "stratum+ssl://pool.example:4333"
+            user = "u"
+            [[pool]]
+            url = "stratum+ssl://umbrel.local:2018"
+            user = "u"
+            fingerprint = "sha256:\(pin)"
+            [[pool]]
+            url = "stratum+tls://10.0.0.2:2018"
+            user = "u"
+            ca_file = "/etc/hearth/pool.pem"
+            """, file: "hearth.toml")
+        #expect(config.pools.map(\.address.tls) == [
+            .systemRoots, .pinned(sha256: [UInt8](repeating: 0xAB, count: 32)), .rootsFile("/etc/hearth/pool.pem"),
+        ])
     }
 
     @Test func theAPIListensOnIPv4OrBracketedIPv6() throws {

@@ -1,8 +1,10 @@
+import Foundation
 import HearthHAL
 import HearthMining
 import Logging
 import Synchronization
 import HearthStratumTesting
+import HearthTestFixtures
 import Testing
 
 @testable import HearthStratum
@@ -213,5 +215,66 @@ import Testing
         await #expect { try await StratumClient.firstWork(from: nowhere, configuration: settings) } throws: {
             "\($0)".hasPrefix("cannot resolve pool.invalid")
         }
+    }
+
+    /// A TLS pool (stratum+ssl://) on loopback with a certificate made for the test: trusted
+    /// through its authority's file, or through its fingerprint; refused by the system's
+    /// authorities and by another fingerprint, each with the reason.
+    @Test func minesOverTLSAndRefusesACertificateItCannotTrust() async throws {
+        let certificates = try TestCertificates()
+        let pool = try await TestPool(name: "tls", tls: certificates)
+        defer { Task { await pool.stop() } }
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let authority = "\(folder)/authority.pem"
+        try certificates.authorityPEM.write(toFile: authority, atomically: true, encoding: .utf8)
+
+        func settings(_ trust: PoolTrust) -> StratumConfiguration {
+            configuration([pool]) { configuration in
+                configuration.pools[0].address = PoolAddress(host: "localhost", port: pool.port, tls: trust)
+            }
+        }
+        for trust in [PoolTrust.rootsFile(authority), .pinned(sha256: certificates.fingerprint)] {
+            let work = try await StratumClient.firstWork(from: settings(trust).pools[0], configuration: settings(trust))
+            #expect(work?.jobID == "job1", "trusted by \(trust)")
+        }
+        let refusals: [(PoolTrust, String)] = [
+            (.systemRoots, "not signed by an authority this system trusts"),
+            (.pinned(sha256: [UInt8](repeating: 7, count: 32)), "not the one whose fingerprint is configured"),
+        ]
+        for (trust, reason) in refusals {
+            await #expect(performing: { try await StratumClient.firstWork(from: settings(trust).pools[0], configuration: settings(trust)) },
+                throws: { error in
+                    let said = StratumClient.describe(error, pool: settings(trust).pools[0])
+                    return said.hasPrefix("TLS with localhost:\(pool.port) failed: the pool's certificate is ") && said.contains(reason)
+                })
+        }
+
+        // Mining over TLS: the pool rehashes every share it gets.
+        let engine = Mutex<CPUHashEngine?>(nil)
+        let client = StratumClient(configuration: settings(.rootsFile(authority)), logger: quiet) { work in
+            engine.withLock { $0?.setWork(work) }
+        }
+        let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 1), onShare: client.submit)
+        engine.withLock { $0 = hasher }
+        hasher.setPowerTarget(Watts(10))
+        hasher.start()
+        defer { hasher.stop() }
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        await eventually { client.status.accepted >= 2 }
+        #expect(client.status.accepted >= 2 && pool.shares.allSatisfy { $0.valid })
+        #expect(client.status.url == "stratum+ssl://localhost:\(pool.port)")
+    }
+
+    @Test func poolAddressesAndFingerprints() throws {
+        #expect(try PoolAddress(url: "stratum+ssl://pool.example:4333") == PoolAddress(host: "pool.example", port: 4333, tls: .systemRoots))
+        #expect(try PoolAddress(url: "stratum+tls://pool.example:4333").tls == .systemRoots)
+        #expect(try PoolAddress(url: "stratum+tcp://pool.example:3333").tls == nil)
+        #expect("\(try PoolAddress(url: "stratum+tls://pool.example:4333"))" == "stratum+ssl://pool.example:4333")
+        let colons = (0..<32).map { String(format: "%02X", $0) }.joined(separator: ":")
+        #expect(PoolTrust.fingerprint(colons) == Array(0..<32))
+        #expect(PoolTrust.fingerprint("sha256:" + colons.replacingOccurrences(of: ":", with: "").lowercased()) == Array(0..<32))
+        #expect(PoolTrust.fingerprint("AB:CD") == nil && PoolTrust.fingerprint(String(repeating: "zz", count: 32)) == nil)
     }
 }

@@ -43,7 +43,6 @@ import Testing
         #expect(try PoolAddress(url: "public-pool.io:21496") == PoolAddress(host: "public-pool.io", port: 21496))
         #expect(try PoolAddress(url: "stratum+tcp://[::1]:3333/") == PoolAddress(host: "::1", port: 3333))
         #expect(PoolAddress(host: "::1", port: 3333).description == "stratum+tcp://[::1]:3333")
-        #expect { try PoolAddress(url: "stratum+ssl://pool.example:443") } throws: { "\($0)".contains("TLS pools are not supported") }
         #expect { try PoolAddress(url: "http://pool.example:80") } throws: { "\($0)".contains("unknown scheme \"http\"") }
         #expect { try PoolAddress(url: "stratum+tcp://pool.example") } throws: { "\($0)".contains("no port") }
         #expect { try PoolAddress(url: "stratum+tcp://pool.example:99999") } throws: { "\($0)".contains("not a number from 1 to 65535") }
