@@ -15,11 +15,14 @@ public struct StratumSession: Sendable {
         public var versionRolling: Bool
         /// How long a request may wait for its response.
         public var responseTimeout: Duration
+        /// Satoshis of fees added to the subsidy where a job's coinbase does not show its outputs.
+        public var feeAllowance: UInt64
 
         public init(
             user: String, password: String = "x", userAgent: String = "hearth", suggestedDifficulty: Double? = nil,
-            versionRolling: Bool = true, responseTimeout: Duration = .seconds(30)
+            versionRolling: Bool = true, responseTimeout: Duration = .seconds(30), feeAllowance: UInt64 = 0
         ) {
+            self.feeAllowance = feeAllowance
             self.user = user
             self.password = password
             self.userAgent = userAgent
@@ -56,6 +59,10 @@ public struct StratumSession: Sendable {
         public var jobID: String
         public var nonce: UInt32
         public var difficulty: Double
+        /// What the share is worth on average, satoshis, before the pool's fee: the pool's share
+        /// difficulty for its job over the network's, times the block's reward; 0 when the job's
+        /// reward cannot be read.
+        public var credit = 0.0
     }
 
     /// Why a share was not sent.
@@ -285,7 +292,9 @@ public struct StratumSession: Sendable {
         if versionMask != 0 {
             params.append(.string((share.header.version & versionMask).stratumHex))
         }
-        let record = SubmittedShare(jobID: share.jobID, nonce: share.nonce, difficulty: share.difficulty)
+        let value = entry.template.value(feeAllowance: options.feeAllowance)
+        let credit = value?.sats(forShareOf: entry.template.shareTarget.difficulty) ?? 0
+        let record = SubmittedShare(jobID: share.jobID, nonce: share.nonce, difficulty: share.difficulty, credit: credit)
         return .success(request(.submit(record), params, now: now))
     }
 

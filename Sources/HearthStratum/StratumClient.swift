@@ -53,6 +53,9 @@ public struct StratumConfiguration: Sendable {
     public var firstBackoff = Duration.seconds(1)
     public var maxBackoff = Duration.seconds(60)
     public var maxLineLength = 64 * 1024
+    /// Satoshis of fees added to a block's subsidy where a job's coinbase does not show its
+    /// outputs (what a share is worth, `StratumStatus.expectedSats`).
+    public var feeAllowance: UInt64 = 0
 
     public init(pools: [Pool], userAgent: String, suggestedDifficulty: Double? = nil) {
         precondition(!pools.isEmpty, "at least one pool")
@@ -64,7 +67,7 @@ public struct StratumConfiguration: Sendable {
     func options(for pool: Pool) -> StratumSession.Options {
         StratumSession.Options(
             user: pool.user, password: pool.password, userAgent: userAgent, suggestedDifficulty: suggestedDifficulty,
-            versionRolling: versionRolling, responseTimeout: responseTimeout)
+            versionRolling: versionRolling, responseTimeout: responseTimeout, feeAllowance: feeAllowance)
     }
 
     /// The delay before reconnection attempt `attempt` (1, 2, ...), with `jitter` in 0...1.
@@ -94,6 +97,10 @@ public struct StratumStatus: Hashable, Sendable {
     public var failovers = 0
     /// Why the last connection failed or ended; cleared once a pool authorizes the worker again.
     public var lastError: String?
+    /// What the accepted shares are worth on average, satoshis, before the pool's fee: each its
+    /// job's chance of being a block (the pool's share difficulty over the network's) times the
+    /// block's reward, as a pool that pays per share pays them.
+    public var expectedSats = 0.0
 }
 
 /// The Stratum V1 client: keeps the heater on a pool through refused connections, silent pools
@@ -319,7 +326,10 @@ public final class StratumClient: Sendable {
             case .versionMask(let mask):
                 logger.debug("version rolling mask \(String(mask, radix: 16))", metadata: metadata)
             case .accepted(let share):
-                state.withLock { $0.status.accepted += 1 }
+                state.withLock { state in
+                    state.status.accepted += 1
+                    state.status.expectedSats += share.credit
+                }
                 logger.debug("share accepted: job \(share.jobID), difficulty \(share.difficulty)", metadata: metadata)
             case .rejected(let share, let reason):
                 state.withLock {

@@ -74,6 +74,11 @@ import Testing
         #expect(client.status.pool == "primary" && client.status.authorized)
         #expect(client.status.difficulty == 0x1p-16)
         #expect(client.status.bestDifficulty >= 0x1p-16)
+        // Each accepted share is worth its chance of being block 99 960 (nbits 1b04864c) times
+        // the 50 BTC its coinbase pays.
+        let perShare = 0x1p-16 / Target(compact: 0x1B04_864C).difficulty * 5_000_000_000
+        let status = client.status
+        #expect(abs(status.expectedSats - Double(status.accepted) * perShare) < 1e-9 * Double(status.accepted), "\(status.expectedSats)")
         #expect(Array(pool.methods.prefix(5)) == [
             "mining.configure", "mining.subscribe", "mining.authorize", "mining.suggest_difficulty", "mining.extranonce.subscribe",
         ])

@@ -170,12 +170,18 @@ import Testing
         ]), "version bits once rolling is agreed, even for a share whose version was not rolled (BIP 310)")
         let id = submit["id"]!
         #expect(session.receive(JSON.object(["id": id, "result": .bool(true), "error": .null]).text, now: .seconds(1))
-            == [.accepted(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty))])
+            == [.accepted(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty, credit: credit(template)))])
 
         guard case .success(let again) = session.submit(share, now: .seconds(2)) else { return }
         let againID = try JSON(parsing: again).object!["id"]!
         #expect(session.receive(JSON.object(["id": againID, "result": .null, "error": .array([.integer(22), .string("Duplicate share"), .null])]).text, now: .seconds(2))
-            == [.rejected(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty), reason: "22: Duplicate share")])
+            == [.rejected(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty, credit: credit(template)), reason: "22: Duplicate share")])
+    }
+
+    /// A share's expected value: the pool's difficulty over the network's (nbits 1b04864c:
+    /// 14 484.16), times the block's reward from its coinbase (50 BTC for block 99 960).
+    func credit(_ template: WorkTemplate) -> Double {
+        template.shareTarget.difficulty / Target(compact: 0x1B04_864C).difficulty * 5_000_000_000
     }
 
     @Test func aShareBelowThePoolTargetIsNotSent() {
@@ -319,7 +325,7 @@ import Testing
         _ = session.submit(share, now: .seconds(10))
         #expect(session.expire(now: .seconds(39)).isEmpty)
         #expect(session.expire(now: .seconds(41))
-            == [.rejected(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty), reason: "no answer within 30.0 seconds")])
+            == [.rejected(.init(jobID: "job1", nonce: share.nonce, difficulty: share.difficulty, credit: credit(template)), reason: "no answer within 30.0 seconds")])
         #expect(session.expire(now: .seconds(100)).isEmpty, "each is reported once")
 
         var opening = StratumSession(options: options, now: .zero)
