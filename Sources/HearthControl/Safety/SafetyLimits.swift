@@ -9,6 +9,9 @@ public struct SafetyLimits: Hashable, Sendable {
     ]
     /// The fastest believable change, °C per second, by role.
     public var maxRate: [SensorRole: Double] = [.room: 2, .intake: 2, .exhaust: 10, .board: 5, .chip: 10]
+    /// How far two reads of a working sensor may differ however close in time, °C: its noise and
+    /// last bits (two 1/16 °C steps and some). A jump must be past the rate and this.
+    public var jumpFlicker = 0.15
     /// Consecutive failed reads of one sensor, or failed writes of the fan's duty, that latch a
     /// fault (any failure already stops compute for that tick).
     public var lostAfterTicks = 3

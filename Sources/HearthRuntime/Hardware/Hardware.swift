@@ -93,8 +93,9 @@ extension Hardware {
         case sensorsOnly
     }
 
-    /// The measurement noise of a simulated heater's sensors (uniform, ±0.05 °C), as `hearth
-    /// simulate` gives them.
+    /// The measurement noise of a simulated heater's sensors (uniform, ±0.05 °C), in `hearth
+    /// simulate` and the daemon alike: the last bit flickers wherever the temperature sits, as a
+    /// real sensor's does (the frozen and flat-room checks rely on it).
     public static let simulatedSensorNoise = Celsius(0.05)
 
     /// The devices of a board, by backend, opened for `use`.
