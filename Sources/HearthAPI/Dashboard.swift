@@ -37,6 +37,10 @@ enum Dashboard {
           input { background: var(--card); color: var(--text); border: 1px solid #4a3d33; border-radius: .5rem; padding: .4rem .6rem; font: inherit; width: 15rem; }
           #message { color: var(--dim); min-height: 1.2em; }
           .legend span { margin-right: 1rem; } .legend .r { color: var(--warm); } .legend .s { color: var(--set); }
+          #economics[hidden] { display: none; }
+          #economics table { width: 100%; border-collapse: collapse; background: var(--card); border-radius: .6rem; }
+          #economics th, #economics td { padding: .35rem .7rem; text-align: right; }
+          #economics th:first-child, #economics td:first-child { text-align: left; color: var(--dim); }
         </style>
         </head>
         <body>
@@ -58,6 +62,11 @@ enum Dashboard {
           <div>
             <div class="legend"><span class="r">■ room</span><span class="s">■ setpoint</span><span id="span"></span></div>
             <canvas id="chart" width="1200" height="260" data-points="0"></canvas>
+          </div>
+          <div id="economics" hidden>
+            <div class="legend">What the heat cost and earned <span id="tariff"></span></div>
+            <table><thead><tr><th></th><th>heat</th><th>cost</th><th>earned</th><th>net cost</th><th>net per kWh</th><th>a heat pump</th></tr></thead>
+            <tbody id="economics-rows"></tbody></table>
           </div>
           <div class="controls" id="modes"></div>
           <div class="controls">
@@ -107,6 +116,24 @@ enum Dashboard {
           $("fault-list").innerHTML = "";
           for (const f of s.faults) { const li = document.createElement("li"); li.textContent = f; $("fault-list").appendChild(li); }
           for (const b of document.querySelectorAll("#modes button")) b.classList.toggle("active", b.dataset.mode === s.mode);
+          const e = s.economics;
+          $("economics").hidden = !e;
+          if (e) {
+            const money = (v) => v == null ? "–" : v.toFixed(2) + " " + e.currency;
+            $("tariff").textContent = "· " + e.pricePerKWh.toFixed(2) + " " + e.currency + "/kWh now" +
+              (e.btcPrice ? " · 1 BTC = " + e.btcPrice.toFixed(0) + " " + e.currency : " · no bitcoin price set");
+            $("economics-rows").innerHTML = "";
+            for (const [name, a] of [["today", e.today], ["this month", e.month], ["lifetime", e.lifetime]]) {
+              const row = document.createElement("tr");
+              row.dataset.period = name;
+              for (const cell of [name, a.energyKWh.toFixed(2) + " kWh", money(a.cost),
+                  a.earnedSats.toFixed(0) + " sats" + (a.earned == null ? "" : " (" + money(a.earned) + ")"),
+                  money(a.netCost), money(a.netCostPerKWh), money(a.heatPumpCost)]) {
+                const td = document.createElement("td"); td.textContent = cell; row.appendChild(td);
+              }
+              $("economics-rows").appendChild(row);
+            }
+          }
           draw();
           document.body.dataset.ready = "1";
         }

@@ -56,6 +56,13 @@ public protocol HeaterBackend: Sendable {
     /// Replaces the weekly schedule (no entries: none), or with `nil` returns to the
     /// configuration file's; a problem with an entry changes nothing.
     func setSchedule(_ entries: [ScheduleEntry]?) throws(ScheduleEntry.Problem)
+    /// Sets the owner's bitcoin price for the accounts (`nil`: none); false when no accounts are kept.
+    func setBTCPrice(_ price: Double?) -> Bool
+}
+
+extension HeaterBackend {
+    /// A heater that keeps no accounts.
+    public func setBTCPrice(_ price: Double?) -> Bool { false }
 }
 
 /// The weekly schedule as the API shows it: one entry per slot, in week order.
@@ -116,6 +123,8 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
     public var engine: String
     public var pool: PoolStatus?
     public var faults: [String]
+    /// What the heat cost and earned; `nil` when no `[economics]` is configured.
+    public var economics: EconomicsStatus?
 
     public init(
         version: String, hostname: String, uptimeSeconds: Int, setpoint: Double, mode: String, scheduleOverridden: Bool,
@@ -163,6 +172,45 @@ extension HeaterStatus {
         room = snapshot.room?.value
         roomSensor = snapshot.temperatures.room?.name
         heatSink = snapshot.readings.filter { $0.role == .chip }.compactMap(\.value).max()?.value
+        economics = snapshot.accounts.map { EconomicsStatus($0, withDays: false) }
+    }
+}
+
+/// What the heat cost and earned, as `GET /api/status` (the hour, day and month under way, and
+/// the heater's life) and `GET /api/economics` (with the last days too) show it. Earnings are the
+/// expected value of the accepted shares after the pool's fee; in the currency only with a
+/// bitcoin price, which is the owner's (nothing is fetched).
+public struct EconomicsStatus: Codable, Hashable, Sendable, ResponseEncodable {
+    public struct Day: Codable, Hashable, Sendable {
+        public var day: String
+        public var account: HeatAccount
+    }
+
+    public var currency: String
+    public var btcPrice: Double?
+    /// The price of a kWh now.
+    public var pricePerKWh: Double
+    public var poolFeePercent: Double
+    public var heatPumpCOP: Double
+    public var hour: HeatAccount
+    public var today: HeatAccount
+    public var month: HeatAccount
+    public var lifetime: HeatAccount
+    /// The last days, oldest first (`GET /api/economics` only).
+    public var days: [Day]?
+
+    public init(_ accounts: TickSnapshot.Accounts, withDays: Bool) {
+        let ledger = accounts.ledger
+        currency = accounts.settings.currency
+        btcPrice = accounts.settings.btcPrice
+        pricePerKWh = accounts.price
+        poolFeePercent = accounts.settings.poolFeePercent
+        heatPumpCOP = accounts.settings.heatPumpCOP
+        hour = accounts.account(ledger.hour)
+        today = accounts.account(ledger.day)
+        month = accounts.account(ledger.month)
+        lifetime = accounts.account(ledger.lifetime)
+        days = withDays ? ledger.days.map { Day(day: $0.day, account: accounts.account($0.totals)) } : nil
     }
 }
 
@@ -299,6 +347,7 @@ public struct HeaterAPI: Sendable {
     struct ModeRequest: Decodable { var mode: String }
     struct Cleared: Codable, ResponseEncodable { var cleared: [String] }
     struct ScheduleRequest: Decodable { var slots: [ScheduleEntry] }
+    struct BTCPriceRequest: Decodable { var btcPrice: Double? }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -312,6 +361,12 @@ public struct HeaterAPI: Sendable {
         router.get("/api/history") { [history] _, _ in history.page }
         router.get("/api/system/info") { [pools] _, _ in SystemInfo(try backend.latest(), identity: backend.identity, pools: pools) }
         router.get("/api/system/asic") { _, _ in ASICInfo(try backend.latest()) }
+        router.get("/api/economics") { _, _ in
+            guard let accounts = try backend.latest().accounts else {
+                throw HTTPError(.notFound, message: "no accounts are kept: set [economics] in the configuration file")
+            }
+            return EconomicsStatus(accounts, withDays: true)
+        }
         router.get("/metrics") { [metrics] _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -351,6 +406,19 @@ public struct HeaterAPI: Sendable {
         writes.delete("schedule") { _, _ in
             try? backend.setSchedule(nil)
             return backend.schedule()
+        }
+        writes.put("economics/btc-price") { request, context in
+            let body = try await request.decode(as: BTCPriceRequest.self, context: context)
+            if let price = body.btcPrice, !(price.isFinite && (1...1e9).contains(price)) {
+                throw HTTPError(.badRequest, message: "btcPrice \(price) is not a price from 1 to 1e9 (or null for none)")
+            }
+            guard backend.setBTCPrice(body.btcPrice) else {
+                throw HTTPError(.notFound, message: "no accounts are kept: set [economics] in the configuration file")
+            }
+            guard let accounts = await backend.nextSnapshot()?.accounts else {
+                throw HTTPError(.serviceUnavailable, message: "the heater is starting: no tick has run yet")
+            }
+            return EconomicsStatus(accounts, withDays: false)
         }
         return router
     }

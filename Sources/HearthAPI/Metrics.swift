@@ -57,6 +57,14 @@ public final class HeaterMetrics: Sendable {
         count("hearth_shares_accepted_total", Int64(pool?.accepted ?? 0))
         count("hearth_shares_rejected_total", Int64(pool?.rejected ?? 0))
         count("hearth_shares_stale_total", Int64(pool?.stale ?? 0))
+        // The accounts' lifetime (kept across restarts), as gauges: they hold fractions.
+        if let accounts = snapshot.accounts {
+            let lifetime = accounts.ledger.lifetime, currency = [("currency", accounts.settings.currency)]
+            gauge("hearth_heat_energy_kwh", lifetime.energyKWh)
+            gauge("hearth_heat_cost", lifetime.cost, currency)
+            gauge("hearth_earned_sats", lifetime.sats)
+            gauge("hearth_electricity_price_per_kwh", accounts.price, currency)
+        }
     }
 
     private func gauge(_ name: String, _ value: Double, _ labels: [(String, String)] = []) {

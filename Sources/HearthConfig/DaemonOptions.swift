@@ -44,6 +44,10 @@ public struct DaemonOptions: Sendable {
         public var maxTicks: Int?
         /// The room loop's PID gains (the file's only).
         public var roomGains: PIDGains?
+        /// `[economics]` (the file's only).
+        public var economics: EconomicsSettings?
+        /// Fees added to a block's subsidy, satoshis (the file's only).
+        public var feeAllowanceSats: Int?
 
         /// A source that says nothing.
         public init() {}
@@ -86,6 +90,10 @@ public struct DaemonOptions: Sendable {
     public var cgminer: APIOptions?
     /// The room loop's gains; `nil`: the controller's defaults.
     public var roomGains: PIDGains?
+    /// `[economics]` of the configuration file; `nil`: no accounts kept.
+    public var economics: EconomicsSettings?
+    /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
+    public var feeAllowanceSats = 0
 
     /// Control ticks a second where no source says: 2.
     public static let defaultTickRate = 2.0
@@ -118,6 +126,8 @@ public struct DaemonOptions: Sendable {
         let token = config.apiToken
         api = (first(\.api) ?? Self.defaultAPI).options.map { APIOptions(host: $0.host, port: $0.port, token: token) }
         cgminer = (first(\.cgminer) ?? Self.defaultCGMiner).options
+        economics = config.economics
+        feeAllowanceSats = config.feeAllowanceSats ?? 0
     }
 
     /// The board file to use: the one given, or the first default that exists.
@@ -145,6 +155,8 @@ extension HearthConfig {
         given.watchdog = watchdog
         given.tickRate = tickRate
         given.roomGains = roomGains
+        given.economics = economics
+        given.feeAllowanceSats = feeAllowanceSats
         return given
     }
 }

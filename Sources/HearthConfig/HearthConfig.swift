@@ -29,6 +29,12 @@ import HearthStratum
 /// [mining]
 /// offline = "heat"
 ///
+/// [economics]                    # what the heat costs and earns; or [[economics.tariff]]
+/// currency = "EUR"               # periods: from = "07:00", price = 0.35
+/// price = 0.30                   # per kWh
+/// btc_price = 90000              # optional: nothing is fetched
+/// pool_fee_percent = 2
+///
 /// [[pool]]
 /// url = "stratum+tcp://public-pool.io:21496"
 /// user = "bc1q….heater"
@@ -62,6 +68,10 @@ public struct HearthConfig: Hashable, Sendable {
     public var cgminer: Listener?
     /// The kernel watchdog to feed, e.g. `/dev/watchdog`, or `off` (the board file's otherwise).
     public var watchdog: WatchdogChoice?
+    /// The price of electricity and the rest of `[economics]`; `nil`: no accounts kept.
+    public var economics: EconomicsSettings?
+    /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
+    public var feeAllowanceSats: Int?
 
     public init() {}
 
@@ -117,6 +127,11 @@ public struct HearthConfig: Hashable, Sendable {
             }
             try api.finish()
         }
+        if var economics = try document.table("economics") {
+            config.economics = try Self.economics(&economics)
+            config.feeAllowanceSats = try economics.int("fee_allowance_sats", in: 0...100_000_000)
+            try economics.finish()
+        }
         for (index, var pool) in try document.tables("pool").enumerated() {
             let url = try pool.requiredString("url")
             var address: PoolAddress
@@ -149,6 +164,33 @@ public struct HearthConfig: Hashable, Sendable {
         }
         try document.finish()
         return config
+    }
+
+    /// `[economics]`: a flat `price`, or `[[economics.tariff]]` periods (`from` "HH:MM", `price`),
+    /// per kWh in `currency`; the owner's `btc_price`, the pool's `pool_fee_percent`, and the
+    /// `heat_pump_cop` the heat is compared with.
+    static func economics(_ table: inout TOMLReader) throws(ConfigError) -> EconomicsSettings {
+        let currency = try table.string("currency") ?? "EUR"
+        let flat = try table.double("price", in: 0...100)
+        var periods: [Tariff.Period] = []
+        for var period in try table.tables("tariff") {
+            let from = try period.requiredString("from")
+            guard let start = minuteOfDay(from) else { throw period.error("from", "\"\(from)\" is not a time of day as HH:MM") }
+            guard !periods.contains(where: { $0.start == start }) else { throw period.error("from", "\(from) starts another period already") }
+            periods.append(Tariff.Period(start: start, price: try period.double("price", required: 0...100)))
+            try period.finish()
+        }
+        let tariff: Tariff
+        switch (flat, periods.isEmpty) {
+        case (let price?, true): tariff = .flat(price)
+        case (nil, false): tariff = Tariff(periods)
+        case (.some, false): throw table.error("price", "give one price for the whole day, or [[economics.tariff]] periods, not both")
+        case (nil, true): throw table.missing("price", "the price of a kWh (or [[economics.tariff]] periods)")
+        }
+        return EconomicsSettings(
+            tariff: tariff, currency: currency, btcPrice: try table.double("btc_price", in: 1...1e9),
+            poolFeePercent: try table.double("pool_fee_percent", in: 0...100) ?? 0,
+            heatPumpCOP: try table.double("heat_pump_cop", in: 1...10) ?? 3)
     }
 
     static let gainRanges = [("kp", 0.0...1e6), ("ki", 0.0...1e4), ("kd", 0.0...1e7)]

@@ -13,6 +13,9 @@ public struct HeaterState: Codable, Hashable, Sendable {
     public var bestShareDifficulty = 0.0
     public var lifetimeEnergyKWh = 0.0
     public var lifetimeHashes: UInt64 = 0
+    /// The accounts' lifetime totals (heat, its cost, earnings); `nil` until accounts are kept.
+    /// Optional, so that a file from before it reads as it was.
+    public var lifetimeAccounts: HeatLedger.Totals?
     /// The weekly schedule set through the API, which holds instead of the configuration file's
     /// until the API returns to it; `nil`: the configuration's.
     public var schedule: [ScheduleEntry]?

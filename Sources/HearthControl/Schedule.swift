@@ -158,12 +158,10 @@ public struct ScheduleEntry: Codable, Hashable, Sendable {
             func problem(_ field: String, _ reason: String) -> Problem { Problem(index: index, field: field, reason: reason) }
             let days = entry.days ?? dayNames
             guard !days.isEmpty else { throw problem("days", "must name at least one day (\(dayNames.joined(separator: ", ")))") }
-            let parts = entry.at.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2, let hour = Int(parts[0]),
-                let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute)
-            else {
+            guard let minuteOfDay = minuteOfDay(entry.at) else {
                 throw problem("at", "\"\(entry.at)\" is not a time of day as HH:MM (00:00 to 23:59)")
             }
+            let (hour, minute) = (minuteOfDay / 60, minuteOfDay % 60)
             let range = Thermostat.setpointRange
             guard entry.setpoint.isFinite, range.contains(entry.setpoint) else {
                 throw problem("setpoint", "\(entry.setpoint) is outside the allowed \(range.lowerBound)…\(range.upperBound)")
@@ -199,4 +197,14 @@ extension Schedule {
                 mode: slot.mode.rawValue)
         }
     }
+}
+
+/// The minutes after midnight of a time of day written "HH:MM" (00:00 to 23:59; "7:30" too);
+/// `nil` for anything else.
+public func minuteOfDay(_ text: String) -> Int? {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2, let hour = Int(parts[0]),
+        let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute)
+    else { return nil }
+    return hour * 60 + minute
 }

@@ -42,12 +42,15 @@ public struct TickSnapshot: Sendable {
         public var bestDifficulty: Double
         /// The pool's or the connection's last error, in words.
         public var lastError: String?
+        /// What the accepted shares are worth on average since start, satoshis, before the pool's fee.
+        public var expectedSats: Double
 
         /// A pool's state, as the Stratum client reports it.
         public init(
             name: String?, url: String?, authorized: Bool, difficulty: Double, accepted: Int, rejected: Int, stale: Int,
-            bestDifficulty: Double, lastError: String?
+            bestDifficulty: Double, lastError: String?, expectedSats: Double = 0
         ) {
+            self.expectedSats = expectedSats
             self.name = name
             self.url = url
             self.authorized = authorized
@@ -99,6 +102,26 @@ public struct TickSnapshot: Sendable {
     public var engine: Engine?
     /// The pool, when one is configured.
     public var pool: Pool?
+    /// The heater's accounts after this tick (energy, cost, earnings), when the owner set a tariff.
+    public var accounts: Accounts?
+
+    /// The heater's accounts as a tick leaves them: the ledger, the settings it is read with, and
+    /// the price of electricity at the tick.
+    public struct Accounts: Hashable, Sendable {
+        public var ledger: HeatLedger
+        public var settings: EconomicsSettings
+        /// The price of a kWh at the tick.
+        public var price: Double
+
+        public init(ledger: HeatLedger, settings: EconomicsSettings, price: Double) {
+            self.ledger = ledger
+            self.settings = settings
+            self.price = price
+        }
+
+        /// Totals as the owner reads them.
+        public func account(_ totals: HeatLedger.Totals) -> HeatAccount { HeatAccount(totals, settings: settings) }
+    }
 
     /// What the control loop read, decided and applied in one tick; the service adds the count,
     /// the wall time, the schedule's state, the engine and the pool.

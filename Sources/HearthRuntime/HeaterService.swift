@@ -40,6 +40,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         public var engine: @Sendable () -> TickSnapshot.Engine?
         /// The pool's state; `nil` when no pool is configured.
         public var pool: @Sendable () -> TickSnapshot.Pool?
+        /// The accounts with the tick added (`HeatAccounts.record`); `nil` when none are kept.
+        public var accounts: @Sendable (TickSnapshot) -> TickSnapshot.Accounts?
         /// Called with every snapshot, after it is published (the history records from it).
         public var publish: @Sendable (TickSnapshot) -> Void
         /// Called with the latched faults whenever they change (a tick latched one, a person
@@ -49,11 +51,13 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         /// Feeds; by default no engine, no pool, and nothing told.
         public init(
             engine: @escaping @Sendable () -> TickSnapshot.Engine? = { nil }, pool: @escaping @Sendable () -> TickSnapshot.Pool? = { nil },
+            accounts: @escaping @Sendable (TickSnapshot) -> TickSnapshot.Accounts? = { _ in nil },
             publish: @escaping @Sendable (TickSnapshot) -> Void = { _ in },
             faultsChanged: @escaping @Sendable ([String]) -> Void = { _ in }
         ) {
             self.engine = engine
             self.pool = pool
+            self.accounts = accounts
             self.publish = publish
             self.faultsChanged = faultsChanged
         }
@@ -251,6 +255,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         snapshot.wallTime = wallClock()
         let engine = feeds.engine()
         snapshot.pool = feeds.pool()
+        snapshot.accounts = feeds.accounts(snapshot)
         let (count, newlyFailed, recovered, faultsChanged, clearedLate, overran) = state.withLock { state in
             var clearedLate: Bool?
             if let shown = state.clearPending {

@@ -11,6 +11,12 @@ import Testing
 /// A heater that records what the API asked of it.
 final class FakeHeater: HeaterBackend {
     private let state = Mutex((setpoint: 20.0, mode: Mode.heat, faults: ["fan stalled: commanded 100 % but no tach"]))
+    private let btcPrice = Mutex<Double?>(nil)
+
+    func setBTCPrice(_ price: Double?) -> Bool {
+        btcPrice.withLock { $0 = price }
+        return true
+    }
 
     let identity = HeaterIdentity(version: "0.1.0", hostname: "den", macAddress: "02:42:ac:11:00:02", board: "raspberry-pi-4b")
 
@@ -38,6 +44,11 @@ final class FakeHeater: HeaterBackend {
         snapshot.pool = .init(
             name: "fallback 1", url: "stratum+tcp://pool.example:3333", authorized: true, difficulty: 512, accepted: 41,
             rejected: 2, stale: 1, bestDifficulty: 1_234_567, lastError: nil)
+        var ledger = HeatLedger()
+        ledger.record(energyKWh: 2, sats: 5_000, at: LocalTime(year: 2026, month: 12, day: 4, hour: 8, minute: 0), tariff: .flat(0.3))
+        snapshot.accounts = .init(
+            ledger: ledger, settings: EconomicsSettings(tariff: .flat(0.3), currency: "EUR", btcPrice: btcPrice.withLock { $0 }),
+            price: 0.3)
         return snapshot
     }
 
@@ -131,6 +142,26 @@ final class FakeHeater: HeaterBackend {
                 #expect(info["stratumDiff"] as? Double == 512)
                 #expect(info["overheat_mode"] as? Int == 1, "a latched fault holds compute off")
                 #expect(info["vrTemp"] == nil && info["ssid"] == nil, "what a heater does not have is left out, not made up")
+            }
+            try await client.execute(uri: "/api/economics", method: .get) { response in
+                let economics = try json(response.body)
+                let today = try #require(economics["today"] as? [String: Any])
+                #expect(today["energyKWh"] as? Double == 2 && today["earnedSats"] as? Double == 5_000)
+                #expect(abs((today["cost"] as? Double ?? 0) - 0.6) < 1e-12 && today["earned"] == nil, "no bitcoin price: no figure")
+                #expect((economics["days"] as? [[String: Any]])?.first?["day"] as? String == "2026-12-04")
+            }
+            let price = ByteBuffer(string: #"{"btcPrice": 100000}"#)
+            try await client.execute(uri: "/api/economics/btc-price", method: .put, headers: [.authorization: "Bearer \(token)"], body: price) { response in
+                let economics = try json(response.body)
+                #expect((economics["today"] as? [String: Any])?["earned"] as? Double == 5, "5 000 sats at 100 000 a bitcoin")
+            }
+            try await client.execute(uri: "/api/economics/btc-price", method: .put, headers: [.authorization: "Bearer \(token)"],
+                body: ByteBuffer(string: #"{"btcPrice": -3}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/status", method: .get) { response in
+                let economics = try #require(try json(response.body)["economics"] as? [String: Any])
+                #expect(economics["currency"] as? String == "EUR" && economics["days"] == nil)
             }
             try await client.execute(uri: "/api/system/asic", method: .get) { response in
                 let asic = try json(response.body)

@@ -80,6 +80,10 @@ import HearthTestFixtures
         ("[[schedule]]\nat = \"07:00\"\nsetpoint = 20\n[[schedule]]\ndays = [\"sun\"]\nat = \"07:00\"\nsetpoint = 18",
          "schedule[1].at: Sun 07:00 is already the start of schedule[0]"),
         ("[mining]\noffline = \"sleep\"", "mining.offline"),
+        ("[economics]\ncurrency = \"EUR\"", "economics.price: missing"),
+        ("[economics]\nprice = 0.3\n[[economics.tariff]]\nfrom = \"07:00\"\nprice = 0.35", "give one price for the whole day, or [[economics.tariff]] periods, not both"),
+        ("[[economics.tariff]]\nfrom = \"7h\"\nprice = 0.35", "economics.tariff[0].from: \"7h\" is not a time of day"),
+        ("[economics]\nprice = 0.3\nheat_pump_cop = 0.5", "economics.heat_pump_cop: 0.5 is outside"),
         ("board = \"\"", "board: must not be empty"),
         ("[heater", "hearth.toml: not valid TOML at line 1"),
         ("[heater]\nkp = 800\nki = 2", "heater.kd: missing (kp, ki and kd go together"),
@@ -90,6 +94,30 @@ import HearthTestFixtures
             let said = "\(error)"
             return said.contains(expected) && said.hasPrefix("hearth.toml: ")
         }
+    }
+
+    @Test func economicsWithATimeOfUseTariff() throws {
+        let config = try HearthConfig.parse(
+            """
+            [economics]
+            currency = "CHF"
+            btc_price = 85000
+            pool_fee_percent = 1.5
+            heat_pump_cop = 3.5
+            fee_allowance_sats = 2000000
+            [[economics.tariff]]
+            from = "23:00"
+            price = 0.18
+            [[economics.tariff]]
+            from = "07:00"
+            price = 0.35
+            """, file: "hearth.toml")
+        let economics = try #require(config.economics)
+        #expect(economics.currency == "CHF" && economics.btcPrice == 85_000 && economics.poolFeePercent == 1.5 && economics.heatPumpCOP == 3.5)
+        #expect(economics.tariff.price(atMinute: 3 * 60) == 0.18 && economics.tariff.price(atMinute: 12 * 60) == 0.35)
+        #expect(config.feeAllowanceSats == 2_000_000)
+        #expect(DaemonOptions(commandLine: .init(), config: config.given).economics == economics)
+        #expect(try HearthConfig.parse("[economics]\nprice = 0.3\n", file: "hearth.toml").economics == EconomicsSettings(tariff: .flat(0.3), currency: "EUR"))
     }
 
     @Test func aTLSPoolTrustsTheSystemOrItsFileOrItsFingerprint() throws {

@@ -82,6 +82,9 @@ import FoundationNetworking
             [api]
             listen = "127.0.0.1:\(apiPort)"
             token = "\(token)"
+            [economics]
+            price = 0.30
+            btc_price = 100000
             [[pool]]
             url = "stratum+tcp://127.0.0.1:\(pool.port)"
             user = "bc1qheater.den"
@@ -102,6 +105,9 @@ import FoundationNetworking
         #expect(pool.shares.count >= 3 && pool.shares.allSatisfy { $0.valid }, "the pool rehashed every share")
         let (_, mining) = try await request("GET", "\(api)/status")
         #expect((mining["engine"] as? String)?.hasPrefix("ASIC (4 × BM1366 on sim-uart at ") == true, "the chain's twin hashed them")
+        let today = (mining["economics"] as? [String: Any])?["today"] as? [String: Any]
+        #expect((today?["energyKWh"] as? Double ?? 0) > 0 && (today?["cost"] as? Double ?? 0) > 0, "the heat is counted: \(today ?? [:])")
+        #expect((today?["earnedSats"] as? Double ?? 0) > 0 && (today?["earned"] as? Double ?? 0) > 0, "and what the accepted shares earn")
 
         let (setStatus, setBody) = try await request("PUT", "\(api)/setpoint", body: #"{"setpoint": 23.5}"#)
         #expect(setStatus == 200 && setBody["setpoint"] as? Double == 23.5)
@@ -137,6 +143,8 @@ import FoundationNetworking
         #expect((saved["schedule"] as? [[String: Any]])?.first?["at"] as? String == "00:00", "the API's schedule survives a restart")
         #expect((saved["lifetimeHashes"] as? Int ?? 0) > 0)
         #expect((saved["bestShareDifficulty"] as? Double ?? 0) >= 0x1p-16)
+        let accounts = saved["lifetimeAccounts"] as? [String: Any]
+        #expect((accounts?["energyKWh"] as? Double ?? 0) > 0 && (accounts?["sats"] as? Double ?? 0) > 0, "the accounts' lifetime is kept")
     }
 
     /// A fault latched and then the daemon killed with SIGKILL (no `defer`, no graceful stop):

@@ -43,6 +43,14 @@ struct DaemonBackend<C: Clock>: HeaterBackend where C.Duration == Duration {
     let identity: HeaterIdentity
     /// The configuration file's schedule, and the one set through the API (kept in the state file).
     let schedules: Schedules
+    /// The accounts, when `[economics]` is configured.
+    var accounts: HeatAccounts? = nil
+
+    func setBTCPrice(_ price: Double?) -> Bool {
+        guard let accounts else { return false }
+        accounts.setBTCPrice(price)
+        return true
+    }
 
     func snapshot() -> TickSnapshot? { service.latest }
 

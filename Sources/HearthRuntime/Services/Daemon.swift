@@ -151,12 +151,14 @@ public enum Daemon {
             logger.info("feeding the kernel watchdog \(device) every tick")
         }
         let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
+        let accounts = options.economics.map { HeatAccounts(settings: $0, lifetime: remembered.lifetimeAccounts ?? .init()) }
         let history = HeaterHistory()
         let feeds = HeaterService<ContinuousClock>.Feeds(
             engine: { [engine = hardware.engine, simulated = board.backend == .sim] in
                 TickSnapshot.Engine(description: engine?.status ?? (simulated ? "simulated" : "none"), hashRate: 0, chain: engine?.chain)
             },
             pool: { client.map { Self.pool($0.status) } },
+            accounts: { snapshot in accounts?.record(snapshot) },
             publish: history.record,
             faultsChanged: { faults in
                 // On disk before the tick that latched returns: a crash now does not forget them.
@@ -184,7 +186,7 @@ public enum Daemon {
         let schedules = Schedules(configured: options.schedule, fromAPI: scheduleFromAPI, keeper: keeper)
         let identity = HeaterIdentity(
             version: HearthVersion.current, hostname: hostname, macAddress: machineAddress(), board: board.name)
-        let backend = DaemonBackend(service: service, identity: identity, schedules: schedules)
+        let backend = DaemonBackend(service: service, identity: identity, schedules: schedules, accounts: accounts)
         if let cgminer = options.cgminer {
             services.append(.init(
                 service: CGMinerService(options: cgminer, api: CGMinerAPI(backend: backend), logger: logger),
@@ -216,6 +218,7 @@ public enum Daemon {
                     state.latchedFaults = snapshot.faults
                     state.lifetimeEnergyKWh += snapshot.energyKWh
                     state.lifetimeHashes += hardware.hashes ?? 0
+                    if let lifetime = service.latest?.accounts?.ledger.lifetime { state.lifetimeAccounts = lifetime }
                     state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
                 }
                 logger.info("state saved to \(keeper.store.path)")
@@ -238,7 +241,7 @@ public enum Daemon {
         TickSnapshot.Pool(
             name: status.pool, url: status.url, authorized: status.authorized, difficulty: status.difficulty,
             accepted: status.accepted, rejected: status.rejected, stale: status.stale, bestDifficulty: status.bestDifficulty,
-            lastError: status.lastError)
+            lastError: status.lastError, expectedSats: status.expectedSats)
     }
 
     /// The pool client, when pools are configured and the board hashes; its work goes to the
@@ -254,6 +257,7 @@ public enum Daemon {
         var configuration = StratumConfiguration(
             pools: options.pools, userAgent: "hearth/\(HearthVersion.current)", suggestedDifficulty: options.suggestedDifficulty)
         configuration.offline = options.offline
+        configuration.feeAllowance = UInt64(options.feeAllowanceSats)
         if options.offline == .idle { engine.setWork(nil) }
         let client = StratumClient(configuration: configuration, logger: logger) { work in
             // With `heat`, a lost pool leaves the last work hashing; `idle` gets nil here.
