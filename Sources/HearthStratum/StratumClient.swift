@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 #if canImport(Glibc)
@@ -386,21 +387,34 @@ public final class StratumClient: Sendable {
         }
     }
 
+    /// A connection to the pool: TCP, and for a TLS pool the finished handshake, so that a
+    /// certificate refused is reported as such and not as a connection closed under a write.
     static func connect(_ address: PoolAddress, configuration: StratumConfiguration) async throws -> NIOAsyncChannel<String, ByteBuffer> {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let (channel, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    var handshake: EventLoopFuture<Void>?
                     if let trust = address.tls {
+                        let done = channel.eventLoop.makePromise(of: Void.self)
                         try channel.pipeline.syncOperations.addHandler(try tlsHandler(trust, host: address.host))
+                        try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done: done))
+                        handshake = done.futureResult
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(BoundedLineDecoder(maxLength: configuration.maxLineLength)))
-                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return (try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel), handshake)
                 }
             }
+        do {
+            try await handshake?.get()
+        } catch {
+            try? await channel.channel.close()
+            throw error
+        }
+        return channel
     }
 
     /// The TLS client for a pool at `host` (a name is also sent as SNI; an address literal is
@@ -532,4 +546,31 @@ extension Duration {
         let tenths = (components.seconds * 10 + components.attoseconds / 100_000_000_000_000_000)
         return "\(tenths / 10).\(tenths % 10) s"
     }
+}
+
+/// Completes its promise when the TLS handshake before it in the pipeline finishes, or fails it
+/// with the handshake's error (or the connection's end, if that comes first).
+private final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let done: EventLoopPromise<Void>
+
+    init(done: EventLoopPromise<Void>) { self.done = done }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { done.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { done.fail(ChannelError.ioOnClosedChannel) }
 }
