@@ -220,7 +220,9 @@ extension BoardProfile {
                 throw reader.error(
                     "heat_sink_rise_still", "\(still) K must be above heat_sink_rise_full_fan (\(full) K): a fan carries heat away")
             }
-            settings.heatSink = HeatSinkModel(riseFullFan: full, riseStill: still, settleFullFan: .seconds(settle))
+            settings.heatSink = HeatSinkModel(
+                riseFullFan: full, riseStill: still, settleFullFan: .seconds(settle),
+                fanFullRPM: try reader.double("fan_full_rpm", in: 100...100_000))
         case (nil, nil, nil):
             break
         default:

@@ -46,6 +46,8 @@ public struct DaemonOptions: Sendable {
         public var roomGains: PIDGains?
         /// `[economics]` (the file's only).
         public var economics: EconomicsSettings?
+        /// Optimal start: `.some(nil)` off (the file's only).
+        public var optimalStart: OptimalStart??
         /// Fees added to a block's subsidy, satoshis (the file's only).
         public var feeAllowanceSats: Int?
 
@@ -92,6 +94,8 @@ public struct DaemonOptions: Sendable {
     public var roomGains: PIDGains?
     /// `[economics]` of the configuration file; `nil`: no accounts kept.
     public var economics: EconomicsSettings?
+    /// Optimal start for scheduled rises; `nil`: off. On by default, with a 3 h limit.
+    public var optimalStart: OptimalStart? = OptimalStart()
     /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
     public var feeAllowanceSats = 0
 
@@ -128,6 +132,7 @@ public struct DaemonOptions: Sendable {
         cgminer = (first(\.cgminer) ?? Self.defaultCGMiner).options
         economics = config.economics
         feeAllowanceSats = config.feeAllowanceSats ?? 0
+        if let choice = config.optimalStart { optimalStart = choice }
     }
 
     /// The board file to use: the one given, or the first default that exists.
@@ -157,6 +162,7 @@ extension HearthConfig {
         given.roomGains = roomGains
         given.economics = economics
         given.feeAllowanceSats = feeAllowanceSats
+        given.optimalStart = optimalStart
         return given
     }
 }

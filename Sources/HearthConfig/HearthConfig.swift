@@ -14,6 +14,8 @@ import HearthStratum
 /// [heater]
 /// setpoint = 20.5
 /// mode = "heat"
+/// optimal_start = true           # heat early for a scheduled rise (default), at most
+/// optimal_start_limit = "3h"     # this long before its slot
 ///
 /// [[schedule]]
 /// days = ["mon", "tue", "wed", "thu", "fri"]
@@ -68,6 +70,9 @@ public struct HearthConfig: Hashable, Sendable {
     public var cgminer: Listener?
     /// The kernel watchdog to feed, e.g. `/dev/watchdog`, or `off` (the board file's otherwise).
     public var watchdog: WatchdogChoice?
+    /// Optimal start (`[heater] optimal_start`, `optimal_start_limit`); `nil`: the file says
+    /// nothing (on, 3 h); `.some(nil)`: off.
+    public var optimalStart: OptimalStart??
     /// The price of electricity and the rest of `[economics]`; `nil`: no accounts kept.
     public var economics: EconomicsSettings?
     /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
@@ -98,6 +103,16 @@ public struct HearthConfig: Hashable, Sendable {
             config.mode = try heater.choice("mode", Mode.self)
             config.tickRate = try heater.double("tick_rate", in: 0.1...100)
             config.roomGains = try roomGains(&heater)
+            let optimal = try heater.bool("optimal_start")
+            let limitText = try heater.string("optimal_start_limit")
+            var start = OptimalStart()
+            if let limitText {
+                guard let limit = parseDuration(limitText), limit >= .seconds(15 * 60), limit <= .seconds(12 * 3600) else {
+                    throw heater.error("optimal_start_limit", "\"\(limitText)\" is not a duration from 15m to 12h")
+                }
+                start.limit = limit
+            }
+            if optimal != nil || limitText != nil { config.optimalStart = .some(optimal == false ? nil : start) }
             try heater.finish()
         }
         config.schedule = try schedule(try document.tables("schedule"), document: document)

@@ -55,6 +55,16 @@ public enum ScenarioFile {
                 .init(at: hour * 10, outdoor: Celsius(3), setpoint: Celsius(20)), .init(at: hour * 14, outdoor: Celsius(8)),
             ],
             setpoint: Celsius(20))
+        // Two cold mornings: 17 °C through the night, 21 °C from 06:30 to 22:30. The first
+        // morning teaches optimal start the room's warm-up rate; the second shows it.
+        scenarios["morning-schedule"] = Scenario(
+            name: "morning-schedule", parameters: .heater1200W, roomStart: Celsius(17), envelopeStart: Celsius(16),
+            initial: { var cold = Disturbances(); cold.outdoor = Celsius(-5); return cold }(),
+            events: [
+                .init(at: hour * 6.5, setpoint: Celsius(21)), .init(at: hour * 22.5, setpoint: Celsius(17)),
+                .init(at: hour * 30.5, setpoint: Celsius(21)), .init(at: hour * 46.5, setpoint: Celsius(17)),
+            ],
+            setpoint: Celsius(17))
         for (name, fault) in InjectedFault.named {
             scenarios["fault-\(name)"] = Scenario(
                 name: "fault-\(name)", roomStart: Celsius(18), envelopeStart: Celsius(17.5), initial: warm,

@@ -16,6 +16,8 @@ public struct HeaterState: Codable, Hashable, Sendable {
     /// The accounts' lifetime totals (heat, its cost, earnings); `nil` until accounts are kept.
     /// Optional, so that a file from before it reads as it was.
     public var lifetimeAccounts: HeatLedger.Totals?
+    /// The room's warm-up windows optimal start learned from; `nil` until it has some.
+    public var warmUp: [WarmUpModel.Observation]?
     /// The weekly schedule set through the API, which holds instead of the configuration file's
     /// until the API returns to it; `nil`: the configuration's.
     public var schedule: [ScheduleEntry]?

@@ -87,6 +87,10 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var overrun: Duration?
         var latest: TickSnapshot?
         var failing: Set<String> = []
+        /// Starts heating early for a scheduled rise; `nil`: off.
+        var optimalStart: OptimalStart?
+        /// The room's warm-up rate at full power, learned tick by tick.
+        var warmUp = WarmUpModel()
     }
     private let state: Mutex<State>
     /// Held while the latched faults are handed over to be kept: whoever hands them over reads
@@ -101,7 +105,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         logger: Logger, summaryEvery: Int = 60, setpoint: Celsius = Celsius(20), mode: Mode = .heat,
         restoredFaults: [String] = [], systemd: SystemdNotifier = SystemdNotifier(),
         schedule: Schedule? = nil, manualAtStart: Bool = false, hardwareWatchdog: (any Watchdog)? = nil,
-        roomGains: PIDGains? = nil, weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) },
+        roomGains: PIDGains? = nil, optimalStart: OptimalStart? = nil, warmUp: WarmUpModel = WarmUpModel(),
+        weekTime: @escaping @Sendable () -> WeekTime = { WeekTime(minuteOfWeek: 0) },
         wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, feeds: Feeds = Feeds(),
         tickDeadline: Duration? = nil
     ) {
@@ -120,7 +125,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         var loop = ControlLoop(hardware: hardware, setpoint: setpoint, mode: mode, restoredFaults: restoredFaults)
         if let roomGains { loop.setRoomGains(roomGains) }
         self.state = Mutex(State(
-            loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat, keptFaults: loop.faults))
+            loop: loop, setpoint: setpoint, mode: mode, thermostat: thermostat, keptFaults: loop.faults,
+            optimalStart: optimalStart, warmUp: warmUp))
         self.clock = clock
         self.period = period
         self.maxTicks = maxTicks
@@ -188,6 +194,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
     /// The last tick's snapshot; `nil` before the first tick.
     public var latest: TickSnapshot? { state.withLock { $0.latest } }
     /// What to remember across a restart: setpoint, mode, latched faults, energy drawn this run.
+    /// The room's warm-up windows learned so far, to keep across a restart.
+    public var warmUpObservations: [WarmUpModel.Observation] { state.withLock { $0.warmUp.observations } }
+
     public var persistent: (setpoint: Celsius, mode: Mode, faults: [String], energyKWh: Double) {
         state.withLock { state in
             let faults = state.clearPending != nil ? [] : state.loop?.faults ?? state.latest?.faults ?? []
@@ -234,7 +243,15 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
         let taken = state.withLock { state -> (loop: ControlLoop, scheduled: (setpoint: Celsius, mode: Mode)?)? in
             guard var loop = state.loop else { return nil }
             var scheduled: (setpoint: Celsius, mode: Mode)?
-            if let target = state.thermostat?.target(at: now), target.setpoint != state.setpoint || target.mode != state.mode {
+            var target = state.thermostat?.target(at: now)
+            // Optimal start: a scheduled rise begins early enough to be warm on time (not while a
+            // value set by hand holds).
+            if let current = target, let thermostat = state.thermostat, !thermostat.isOverridden(at: now), var start = state.optimalStart {
+                target = start.target(
+                    at: now, schedule: thermostat.schedule, current: current, room: state.latest?.room, outdoor: nil, model: state.warmUp)
+                state.optimalStart = start
+            }
+            if let target, target.setpoint != state.setpoint || target.mode != state.mode {
                 state.setpoint = target.setpoint
                 state.mode = target.mode
                 scheduled = target
@@ -278,6 +295,9 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             state.tickStart = nil
             state.loop = loop
             state.ticks += 1
+            state.warmUp.observe(
+                time: elapsed, room: snapshot.room?.value, outdoor: nil,
+                fullPower: snapshot.appliedPower.value >= 0.9 * loop.hardware.ratedPower.value)
             if let hashes = snapshot.hashes {
                 if let last = state.hashSample, elapsed > last.elapsed {
                     let seconds = (elapsed - last.elapsed) / .seconds(1)

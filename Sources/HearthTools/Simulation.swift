@@ -37,6 +37,12 @@ public struct SimulationReport: Hashable, Sendable, Codable {
     /// The closest the model-based check came to its bound while nothing was latched: the largest
     /// |residual| / bound it judged (under 1: silent; `nil`: it never judged, e.g. no basis).
     public var modelPeak: Double?
+    /// Whether the thermostat started early for a rising setpoint (optimal start).
+    public var optimalStart = false
+    /// For each rise of the scheduled setpoint, in order: the minutes after it that the room
+    /// (the true air) came within 0.2 °C of it; 0 when it was there on time. A rise the room never
+    /// reached is left out.
+    public var minutesLate: [Double] = []
 
     /// Every key is written, `null` included, so readers can rely on them.
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +64,8 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         try container.encode(ticksToLatch, forKey: .ticksToLatch)
         try container.encode(resumedAfterLatch, forKey: .resumedAfterLatch)
         try container.encode(modelPeak.map { $0.rounded(toPlaces: 3) }, forKey: .modelPeak)
+        try container.encode(optimalStart, forKey: .optimalStart)
+        try container.encode(minutesLate.map { $0.rounded(toPlaces: 1) }, forKey: .minutesLate)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -65,7 +73,7 @@ public struct SimulationReport: Hashable, Sendable, Codable {
         case maxOvershoot = "max_overshoot", timeInBand = "time_in_band", steadyInBand = "steady_in_band"
         case energyKWh = "energy_kwh", maxChip = "max_chip", maxHeatSink = "max_heat_sink", maxExhaust = "max_exhaust"
         case ticksToComputeOff = "ticks_to_compute_off", ticksToLatch = "ticks_to_latch", resumedAfterLatch = "resumed_after_latch"
-        case modelPeak = "model_peak"
+        case modelPeak = "model_peak", optimalStart = "optimal_start", minutesLate = "minutes_late"
     }
 }
 
@@ -79,16 +87,28 @@ public struct Simulation {
     public var tick: Duration
     /// The room loop's gains; `nil` keeps the controller's defaults.
     public var roomGains: PIDGains?
+    /// Start heating early for each rise of the scenario's setpoint (the daemon's optimal start,
+    /// learning the room's warm-up rate as the run goes); `nil`: every setpoint on time.
+    public var optimalStart: OptimalStart?
 
     public init(
         scenario: Scenario, law: RoomLawKind = .pid, board: BoardProfile, tick: Duration = .milliseconds(500),
-        roomGains: PIDGains? = nil
+        roomGains: PIDGains? = nil, optimalStart: OptimalStart? = nil
     ) {
         self.scenario = scenario
         self.law = law
         self.board = board
         self.tick = tick
         self.roomGains = roomGains
+        self.optimalStart = optimalStart
+    }
+
+    /// The scenario's setpoints as a weekly schedule from Monday 00:00 (a run of up to a week).
+    var schedule: Schedule? {
+        let changes = scenario.events.compactMap { event in
+            event.setpoint.map { Schedule.Slot(start: WeekTime(minuteOfWeek: Int(event.at.seconds / 60)), setpoint: $0) }
+        }
+        return Schedule([Schedule.Slot(start: WeekTime(minuteOfWeek: 0), setpoint: scenario.setpoint)] + changes.filter { $0.start.minute > 0 })
     }
 
     public func run(for duration: Duration) throws(HALError) -> SimulationReport {
@@ -110,13 +130,29 @@ public struct Simulation {
         var reached = false
         let dt = tick.seconds
         var time = Duration.zero
+        var early = optimalStart, warmUp = WarmUpModel(), room: Celsius?
+        let schedule = optimalStart == nil ? nil : self.schedule
+        report.optimalStart = optimalStart != nil
+        var rise: (at: Duration, to: Double)?
         while time < duration {
             time += tick
             ticks += 1
+            // The measures are against the schedule; the loop may be sent ahead of it.
             let setpoint = scenario.setpoint(at: time)
             loop.setpoint = setpoint
+            if var start = early, let schedule {
+                loop.setpoint = start.target(
+                    at: WeekTime(minuteOfWeek: Int(time.seconds / 60)), schedule: schedule, current: (setpoint, .heat), room: room,
+                    outdoor: nil, model: warmUp
+                ).setpoint
+                early = start
+            }
             let wasLatched = loop.supervisor.isLatched
             let snapshot = loop.tick(time: time)
+            room = snapshot.room
+            warmUp.observe(
+                time: time, room: snapshot.room?.value, outdoor: nil,
+                fullPower: snapshot.appliedPower.value >= 0.9 * loop.hardware.ratedPower.value)
             if let error = snapshot.fanError {
                 report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")
             }
@@ -139,7 +175,12 @@ public struct Simulation {
             if setpoint != lastSetpoint {
                 reached = false
                 approachingFromBelow = error < 0
+                if setpoint > lastSetpoint { rise = (time, setpoint.value) }
                 lastSetpoint = setpoint
+            }
+            if let pending = rise, model.air.value >= pending.to - 0.2 {
+                report.minutesLate.append(max((time - pending.at).seconds / 60 - tick.seconds / 60, 0))
+                rise = nil
             }
             if error < 0 { approachingFromBelow = true }
             if approachingFromBelow && error >= 0 { reached = true }
@@ -179,6 +220,10 @@ extension SimulationReport {
         if let ticksToComputeOff { lines.append("compute off \(ticksToComputeOff) tick(s) after the fault") }
         if let ticksToLatch { lines.append("fault latched \(ticksToLatch) tick(s) after it") }
         if let modelPeak { lines.append("model check peak          \(f(modelPeak * 100, 1)) % of its bound (before any latch)") }
+        if !minutesLate.isEmpty {
+            let late = minutesLate.map { f($0, 1) }.joined(separator: ", ")
+            lines.append("minutes late to each rise \(late)\(optimalStart ? " (optimal start)" : " (started on time)")")
+        }
         lines.append(faults.isEmpty ? "faults                    none" : "faults:\n  " + faults.joined(separator: "\n  "))
         return lines.joined(separator: "\n")
     }

@@ -15,6 +15,8 @@ extension Hearth {
         @Option(help: "The simulated board file.") var board: String?
         @Option(help: "Room-loop gains to try instead of the defaults: kp,ki,kd (W/°C, W/(°C·s), W·s/°C).")
         var gains: String?
+        @Flag(help: "Start heating early for each rise of the setpoint, learning the room's warm-up rate (the daemon's optimal start).")
+        var optimalStart = false
         @Flag(help: "Print one JSON object.") var json = false
         @Flag(help: "List the built-in scenarios.") var list = false
 
@@ -39,7 +41,8 @@ extension Hearth {
                 roomGains = PIDGains(kp: parts[0], ki: parts[1], kd: parts[2])
             }
             let report = try Simulation(
-                scenario: try ScenarioFile.load(scenario), law: law, board: profile, roomGains: roomGains
+                scenario: try ScenarioFile.load(scenario), law: law, board: profile, roomGains: roomGains,
+                optimalStart: optimalStart ? OptimalStart() : nil
             ).run(for: simulated)
             if json {
                 let encoder = JSONEncoder()

@@ -81,6 +81,7 @@ import HearthTestFixtures
          "schedule[1].at: Sun 07:00 is already the start of schedule[0]"),
         ("[mining]\noffline = \"sleep\"", "mining.offline"),
         ("[economics]\ncurrency = \"EUR\"", "economics.price: missing"),
+        ("[heater]\noptimal_start_limit = \"20h\"", "heater.optimal_start_limit: \"20h\" is not a duration from 15m to 12h"),
         ("[economics]\nprice = 0.3\n[[economics.tariff]]\nfrom = \"07:00\"\nprice = 0.35", "give one price for the whole day, or [[economics.tariff]] periods, not both"),
         ("[[economics.tariff]]\nfrom = \"7h\"\nprice = 0.35", "economics.tariff[0].from: \"7h\" is not a time of day"),
         ("[economics]\nprice = 0.3\nheat_pump_cop = 0.5", "economics.heat_pump_cop: 0.5 is outside"),
@@ -94,6 +95,15 @@ import HearthTestFixtures
             let said = "\(error)"
             return said.contains(expected) && said.hasPrefix("hearth.toml: ")
         }
+    }
+
+    @Test func optimalStartIsOnUnlessSwitchedOff() throws {
+        func options(_ text: String) throws -> DaemonOptions {
+            DaemonOptions(commandLine: .init(), config: try HearthConfig.parse(text, file: "hearth.toml").given)
+        }
+        #expect(try options("").optimalStart == OptimalStart(), "on by default, 3 h at most")
+        #expect(try options("[heater]\noptimal_start = false\n").optimalStart == nil)
+        #expect(try options("[heater]\noptimal_start_limit = \"2h\"\n").optimalStart?.limit == .seconds(7200))
     }
 
     @Test func economicsWithATimeOfUseTariff() throws {

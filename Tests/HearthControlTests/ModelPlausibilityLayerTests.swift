@@ -60,7 +60,7 @@ private struct Bench {
         let reading = measured ?? min(power + idleDraw, meterTop)
         let verdict = layer.check(
             room: (name: "room", value: Celsius(read(room + roomOffset, 1))), heatSink: (name: "sink", value: Celsius(read(sink, 2))),
-            measuredPower: reading.map { Watts($0) }, allowedPower: Watts(power), fan: DutyCycle(fan), ratedPower: Watts(rated),
+            measuredPower: reading.map { Watts($0) }, allowedPower: Watts(power), fan: fan, ratedPower: Watts(rated),
             at: time)
         faults += verdict.faults.map { ($0, tick) }
     }
@@ -189,7 +189,7 @@ private struct Bench {
         // Back with a heat sink far from where the observer had it: it starts from the reading.
         let verdict = lost.check(
             room: (name: "room", value: Celsius(18)), heatSink: (name: "sink", value: Celsius(30)), measuredPower: Watts(405),
-            allowedPower: Watts(400), fan: DutyCycle(0.3), ratedPower: Watts(400), at: bench.time + .seconds(2))
+            allowedPower: Watts(400), fan: 0.3, ratedPower: Watts(400), at: bench.time + .seconds(2))
         #expect(verdict.faults.isEmpty && lost.predicted == 30)
     }
 

@@ -98,11 +98,14 @@ func pty() throws -> (leader: Int32, path: String, follower: Int32) {
             var buffer = [UInt8](repeating: 0, count: 512)
             let speeds: [speed_t: Int] = [speed_t(B115200): 115_200, speed_t(B1000000): 1_000_000]
             while running.load(ordering: .relaxed) {
-                var settings = termios()
-                if tcgetattr(follower, &settings) == 0 { try? twin.setBaudRate(speeds[cfgetospeed(&settings)] ?? 0) }
                 var poller = pollfd(fd: leader, events: Int16(POLLIN), revents: 0)
                 if poll(&poller, 1, 1) > 0 {
                     let count = Glibc.read(leader, &buffer, buffer.count)
+                    // The speed as set when the bytes were written: read after them, since the
+                    // port sets the speed before it writes (read before, a thread that lost the
+                    // processor between the two took new bytes for old-speed ones).
+                    var settings = termios()
+                    if tcgetattr(follower, &settings) == 0 { try? twin.setBaudRate(speeds[cfgetospeed(&settings)] ?? 0) }
                     if count > 0 { try? twin.write(Array(buffer.prefix(count))) }
                 }
                 if let answer = try? twin.read(maxCount: 4096, timeout: .zero), !answer.isEmpty {

@@ -51,12 +51,31 @@ import Testing
     ])!
 
     /// The sim board's control service on a virtual week, with this schedule.
-    func service(week: Week, manual: Bool, restoredFaults: [String] = []) -> HeaterService<ManualClock> {
+    func service(
+        week: Week, manual: Bool, restoredFaults: [String] = [], optimalStart: OptimalStart? = nil
+    ) -> HeaterService<ManualClock> {
         let board = try! BoardProfile.load(file: "\(boardFolder)/sim.toml")
         return HeaterService(
             hardware: try! Hardware.openSim(board, world: SimWorld(model: ThermalModel(start: Celsius(18)))), clock: ManualClock(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, setpoint: Celsius(19), mode: .heat,
-            restoredFaults: restoredFaults, schedule: schedule, manualAtStart: manual, weekTime: { week.now.withLock { $0 } })
+            restoredFaults: restoredFaults, schedule: schedule, manualAtStart: manual, optimalStart: optimalStart,
+            weekTime: { week.now.withLock { $0 } })
+    }
+
+    /// Optimal start with nothing learned yet: 3 °C to gain at the cautious 1 °C an hour, and ten
+    /// minutes, is more than the 3 h limit, so the 06:30 slot starts at the limit, 03:30.
+    @Test func optimalStartHeatsForTheMorningSlotEarly() {
+        let week = Week()
+        week.set(1, 3, 29)
+        let heater = service(week: week, manual: false, optimalStart: OptimalStart())
+        heater.tick(elapsed: .zero)
+        #expect(heater.persistent.setpoint == Celsius(16), "03:29: more than 3 h before 06:30")
+        week.set(1, 3, 31)
+        heater.tick(elapsed: .seconds(1))
+        #expect(heater.persistent.setpoint == Celsius(21) && heater.persistent.mode == .heat, "heating for 06:30 from 03:31")
+        week.set(1, 6, 30)
+        heater.tick(elapsed: .seconds(2))
+        #expect(heater.persistent.setpoint == Celsius(21), "and the slot itself")
     }
 
     @Test func theScheduleSetsTheTarget() {

@@ -58,7 +58,7 @@ import Testing
         let client = StratumClient(configuration: configuration([pool]), logger: quiet) { work in
             engine.withLock { $0?.setWork(work) }
         }
-        let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 2), onShare: client.submit)
+        let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 1), onShare: client.submit)
         engine.withLock { $0 = hasher }
         hasher.setPowerTarget(Watts(10))
         hasher.start()

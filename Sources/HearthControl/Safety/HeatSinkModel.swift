@@ -23,12 +23,24 @@ public struct HeatSinkModel: Hashable, Sendable {
     /// The heat sink's time constant with the fan full: how long it takes to go 63 % of the way to
     /// a new steady temperature (the sim's heaters: about 65 s).
     public var settleFullFan: Duration
+    /// The fan's speed at full duty, rpm: where the board gives it and the tach reads, the
+    /// conductance follows the fan's measured speed rather than its duty (a fan below its
+    /// starting duty stands still, and its rotor lags every change).
+    public var fanFullRPM: Double?
 
     /// A heat sink's figures; see the properties.
-    public init(riseFullFan: Double, riseStill: Double, settleFullFan: Duration) {
+    public init(riseFullFan: Double, riseStill: Double, settleFullFan: Duration, fanFullRPM: Double? = nil) {
         self.riseFullFan = riseFullFan
         self.riseStill = riseStill
         self.settleFullFan = settleFullFan
+        self.fanFullRPM = fanFullRPM
+    }
+
+    /// How fast the fan turns, 0…1 of full speed: the tach's reading over `fanFullRPM` where both
+    /// are known, else the duty it was driven at (no fan: stopped).
+    public func fanSpeed(duty: DutyCycle?, measured: RPM?) -> Double {
+        if let full = fanFullRPM, full > 0, let measured, measured.value.isFinite { return min(max(measured.value / full, 0), 1) }
+        return duty?.value ?? 0
     }
 
     /// The conductance from the heat sink to the room air, W/K, at `fan` (0…1 of full speed) for a

@@ -107,8 +107,9 @@ public struct ModelPlausibilityLayer: Sendable {
 
     /// Judges one tick: the room (the sensor `ResolvedTemperatures` picks, as believed), the
     /// hottest heat sink, the supply power the meter measured this tick (`nil`: no meter or a
-    /// failed read), the power compute was allowed since the last tick, the fan's duty since the
-    /// last tick (`nil`: no fan, taken as stopped) and the heater's rated power. Values that are
+    /// failed read), the power compute was allowed since the last tick, how fast the fan turned
+    /// since the last tick, 0…1 of full speed (`HeatSinkModel.fanSpeed`; `nil`: no fan, taken as
+    /// stopped) and the heater's rated power. Values that are
     /// not numbers count as no basis. The heat input is the measured power less the heater's own
     /// draw (what the supply drew the last time compute was allowed nothing); where it and the
     /// allowed power disagree (a supply's own draw, a meter at the top of its range, a load that
@@ -116,7 +117,7 @@ public struct ModelPlausibilityLayer: Sendable {
     /// widens by what that gap could put on the heat sink (`doubt`).
     public mutating func check(
         room: (name: String, value: Celsius)?, heatSink: (name: String, value: Celsius)?, measuredPower: Watts?,
-        allowedPower: Watts, fan: DutyCycle?, ratedPower: Watts, at time: Duration
+        allowedPower: Watts, fan: Double?, ratedPower: Watts, at time: Duration
     ) -> SafetyVerdict {
         guard let model = limits.heatSinkModel, let room, let heatSink, let measured = measuredPower,
             room.value.value.isFinite, heatSink.value.value.isFinite, measured.value.isFinite,
@@ -130,7 +131,7 @@ public struct ModelPlausibilityLayer: Sendable {
         if allowedPower <= .zero { idleDraw = max(measured.value, 0) }
         let power = max(measured.value - idleDraw, 0)
         let roomValue = room.value.value, sink = heatSink.value.value
-        let conductance = scale * model.conductance(fan: fan?.value ?? 0, ratedPower: ratedPower)
+        let conductance = scale * model.conductance(fan: fan ?? 0, ratedPower: ratedPower)
         let capacity = scale * model.capacity(ratedPower: ratedPower)
         let rise = power / conductance
         let steady = roomValue + rise
@@ -159,13 +160,17 @@ public struct ModelPlausibilityLayer: Sendable {
 
         let trusted = learned >= limits.modelLearnFor
         learn(
-            power: power, gap: gap, conducted: model.conductance(fan: fan?.value ?? 0, ratedPower: ratedPower) * (sink - roomValue),
+            power: power, gap: gap, conducted: model.conductance(fan: fan ?? 0, ratedPower: ratedPower) * (sink - roomValue),
             sink: sink, rise: rise, residual: residual, trusted: trusted, dt: dt, at: time,
             capacity: model.capacity(ratedPower: ratedPower))
 
         // A heat input known no better than half the bound is no basis to judge by (the gap's
         // error and the doubt grow together, so their ratio would creep up to the bound).
+        // Meanwhile the observer follows the heat sink as it reads, so that it starts from the
+        // truth, not from hours of a wrong heat input, once the input is known again (seen: a
+        // 1200 W heater's meter at the top of its range all day, then the evening's setback).
         guard doubt <= limits.modelResidual / 2 else {
+            predicted = sink
             overSince = nil
             lastJudged = nil
             return .allClear

@@ -172,10 +172,14 @@ public enum Daemon {
             hardware: hardware, clock: ContinuousClock(), period: options.period, maxTicks: options.maxTicks,
             logger: logger, setpoint: setpoint, mode: mode, restoredFaults: remembered.latchedFaults,
             schedule: schedule, manualAtStart: options.manualAtStart, hardwareWatchdog: watchdog,
-            roomGains: options.roomGains, weekTime: localWeekTime, feeds: feeds)
+            roomGains: options.roomGains, optimalStart: options.optimalStart,
+            warmUp: WarmUpModel(observations: remembered.warmUp ?? []), weekTime: localWeekTime, feeds: feeds)
         if let gains = options.roomGains { logger.info("room loop gains: kp \(gains.kp), ki \(gains.ki), kd \(gains.kd)") }
         if let schedule {
             logger.info("schedule: \(schedule.slots.map { "\($0.start) \($0.setpoint) \($0.mode.rawValue)" }.joined(separator: "; "))")
+            if let start = options.optimalStart {
+                logger.info("optimal start: heating for a scheduled rise begins up to \(start.limit) early (\(remembered.warmUp?.count ?? 0) warm-up windows learned)")
+            }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
@@ -219,6 +223,8 @@ public enum Daemon {
                     state.lifetimeEnergyKWh += snapshot.energyKWh
                     state.lifetimeHashes += hardware.hashes ?? 0
                     if let lifetime = service.latest?.accounts?.ledger.lifetime { state.lifetimeAccounts = lifetime }
+                    let learned = service.warmUpObservations
+                    if !learned.isEmpty { state.warmUp = learned }
                     state.bestShareDifficulty = max(state.bestShareDifficulty, client?.status.bestDifficulty ?? 0)
                 }
                 logger.info("state saved to \(keeper.store.path)")
