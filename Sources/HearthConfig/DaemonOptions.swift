@@ -44,6 +44,8 @@ public struct DaemonOptions: Sendable {
         public var maxTicks: Int?
         /// The room loop's PID gains (the file's only).
         public var roomGains: PIDGains?
+        /// Home Assistant over MQTT (the file's only: it holds a password).
+        public var mqtt: MQTTOptions?
 
         /// A source that says nothing.
         public init() {}
@@ -86,6 +88,8 @@ public struct DaemonOptions: Sendable {
     public var cgminer: APIOptions?
     /// The room loop's gains; `nil`: the controller's defaults.
     public var roomGains: PIDGains?
+    /// Home Assistant over MQTT; `nil`: none (the default).
+    public var mqtt: MQTTOptions?
 
     /// Control ticks a second where no source says: 2.
     public static let defaultTickRate = 2.0
@@ -113,6 +117,7 @@ public struct DaemonOptions: Sendable {
         schedule = first(\.schedule)
         watchdog = first(\.watchdog)
         roomGains = first(\.roomGains)
+        mqtt = first(\.mqtt)
         maxTicks = first(\.maxTicks)
         period = .nanoseconds(Int64((1e9 / (first(\.tickRate) ?? Self.defaultTickRate)).rounded()))
         let token = config.apiToken
@@ -145,6 +150,7 @@ extension HearthConfig {
         given.watchdog = watchdog
         given.tickRate = tickRate
         given.roomGains = roomGains
+        given.mqtt = mqtt
         return given
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HearthControl
 import HearthHAL
+import HearthNet
 import HearthStratum
 
 /// The heater's configuration file, `/etc/hearth/hearth.toml` by default: which board, where the
@@ -32,6 +33,11 @@ import HearthStratum
 /// [[pool]]
 /// url = "stratum+tcp://public-pool.io:21496"
 /// user = "bc1q….heater"
+///
+/// [mqtt]
+/// broker = "mqtt://homeassistant.local:1883"
+/// username = "hearth"
+/// password_file = "/etc/hearth/mqtt-password"
 /// ```
 public struct HearthConfig: Hashable, Sendable {
     public static let defaultPath = "/etc/hearth/hearth.toml"
@@ -57,6 +63,8 @@ public struct HearthConfig: Hashable, Sendable {
     public var cgminer: Listener?
     /// The kernel watchdog to feed, e.g. `/dev/watchdog`, or `off` (the board file's otherwise).
     public var watchdog: WatchdogChoice?
+    /// Home Assistant over MQTT (`[mqtt]`); `nil`: none.
+    public var mqtt: MQTTOptions?
 
     public init() {}
 
@@ -111,6 +119,9 @@ public struct HearthConfig: Hashable, Sendable {
                 }
             }
             try api.finish()
+        }
+        if var mqtt = try document.table("mqtt") {
+            config.mqtt = try Self.mqtt(&mqtt)
         }
         for (index, var pool) in try document.tables("pool").enumerated() {
             let url = try pool.requiredString("url")
@@ -258,6 +269,9 @@ extension HearthConfig {
         case nil: break
         }
         if api == .off { lines.append("API: off") }
+        if let mqtt {
+            lines.append("MQTT: mqtt://\(HostPort(host: mqtt.host, port: mqtt.port))\(mqtt.username.map { " as \($0)" } ?? ""), discovery under \(mqtt.discoveryPrefix)/\(mqtt.nodeID.map { ", node \($0)" } ?? "")")
+        }
         if let api = api?.options { lines.append("API: http://\(api.host):\(api.port)\(apiToken == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines
     }
