@@ -119,6 +119,8 @@ public final class MQTTClient: Sendable {
         var phase = Phase.idle
         var stopping = false
         var subscriptions: [MQTTSubscription] = []
+        /// The filters of each SUBSCRIBE not yet answered, by packet identifier.
+        var pendingSubscriptions: [UInt16: [String]] = [:]
         /// Control packets of this connection (CONNECT, SUBSCRIBE, PUBACK, PINGREQ), before any message.
         var control: [MQTTPacket] = []
         var queue: [Queued] = []
@@ -175,22 +177,25 @@ public final class MQTTClient: Sendable {
         guard message.topic.utf8.count <= 65_535 else {
             throw MQTTPacketError("PUBLISH", "the topic name is \(message.topic.utf8.count) bytes; MQTT's limit is 65,535")
         }
-        state.withLock { state in
+        let firstDrop = state.withLock { state -> Bool in
             if message.retain, let index = state.queue.firstIndex(where: { $0.message.retain && $0.message.topic == message.topic }) {
                 state.queue.remove(at: index)
             }
             state.queue.append(Queued(message: message))
+            var firstDrop = false
             if state.queue.count > configuration.maxQueuedMessages {
                 let index = state.queue.firstIndex { $0.message.qos == .atMostOnce } ?? 0
                 state.queue.remove(at: index)
                 state.status.dropped += 1
                 state.droppedInOutage += 1
-                if state.droppedInOutage == 1 {
-                    logger.warning(
-                        "\(configuration.maxQueuedMessages) messages wait for the broker: dropping the oldest QoS 0 ones (state is sent again on reconnect)")
-                }
+                firstDrop = state.droppedInOutage == 1
             }
             if state.phase == .connected { state.doorbell?.yield() }
+            return firstDrop
+        }
+        if firstDrop {
+            logger.warning(
+                "\(configuration.maxQueuedMessages) messages wait for the broker: dropping the oldest QoS 0 ones (state is sent again on reconnect)")
         }
     }
 
@@ -199,7 +204,7 @@ public final class MQTTClient: Sendable {
         state.withLock { state in
             state.subscriptions += filters.filter { filter in !state.subscriptions.contains(filter) }
             if state.phase == .connected, !filters.isEmpty {
-                state.control.append(.subscribe(.init(packetID: Self.takeID(&state), filters: filters)))
+                Self.sendSubscribe(filters, &state)
                 state.doorbell?.yield()
             }
         }
@@ -378,9 +383,7 @@ public final class MQTTClient: Sendable {
                 state.status.failedAttempts = 0
                 state.status.lastError = nil
                 state.status.refusal = nil
-                if !state.subscriptions.isEmpty {
-                    state.control.append(.subscribe(.init(packetID: Self.takeID(&state), filters: state.subscriptions)))
-                }
+                if !state.subscriptions.isEmpty { Self.sendSubscribe(state.subscriptions, &state) }
                 // Unacknowledged QoS 1 messages go first, marked as possible duplicates.
                 let resend = state.inFlight.map { Queued(message: $0.message, duplicate: true) }
                 state.inFlight = []
@@ -417,8 +420,8 @@ public final class MQTTClient: Sendable {
             state.withLock { state in state.inFlight.removeAll { $0.id == id } }
             return nil
         case .suback(let ack):
-            let filters = state.withLock { $0.subscriptions.map(\.filter) }
-            let refused = ack.granted.enumerated().filter { $0.element == nil }.map { $0.offset < filters.count ? filters[$0.offset] : "#\($0.offset + 1)" }
+            let filters = state.withLock { $0.pendingSubscriptions.removeValue(forKey: ack.packetID) } ?? []
+            let refused = ack.granted.enumerated().filter { $0.element == nil }.map { $0.offset < filters.count ? filters[$0.offset] : "filter \($0.offset + 1)" }
             if !refused.isEmpty { logger.error("the MQTT broker refused the subscription to \(refused.joined(separator: ", ")) (its access list?)") }
             return nil
         case .unsuback:
@@ -463,7 +466,14 @@ public final class MQTTClient: Sendable {
         }
     }
 
+    private static func sendSubscribe(_ filters: [MQTTSubscription], _ state: inout State) {
+        let id = takeID(&state)
+        state.pendingSubscriptions[id] = filters.map(\.filter)
+        state.control.append(.subscribe(.init(packetID: id, filters: filters)))
+    }
+
     private static func endSession(_ state: inout State) {
+        state.pendingSubscriptions = [:]
         state.phase = .idle
         state.status.connected = false
         state.control = []
