@@ -6,8 +6,8 @@
 //     ├─► HearthLinux (real backends; CGPIOD, CI2C, CGPIOShim)      ├─► HearthDrivers (chips, the BM13xx chain)
 //     ├─► HearthMining (kernels, engines over HashBoard) ─► HearthStratum (with HearthNet)
 //     ├─► HearthSim (thermal model, twins)                          └─► HearthControl (laws, safety, TickSnapshot)
-//   HearthAPI (reads TickSnapshot) ─┐
-//   HearthConfig ─► HearthRuntime ◄─┘ ─► HearthTools ─► hearth;  HearthRuntime ─► hearthd
+//   HearthAPI (reads TickSnapshot) ─┬─► HearthMQTT (Home Assistant) ─┐
+//   HearthConfig ─► HearthRuntime ◄─┴───────────────────────────────┘ ─► HearthTools ─► hearth;  HearthRuntime ─► hearthd
 import PackageDescription
 
 /// Every Swift target of ours: Swift 6 mode (complete concurrency checking) and no warnings.
@@ -112,6 +112,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Home Assistant over MQTT: an MQTT 3.1.1 client on SwiftNIO (the codec as pure values), and
+        // the heater as one discovered device whose commands take the API's path (HeaterBackend).
+        .target(
+            name: "HearthMQTT",
+            dependencies: [
+                "HearthAPI", "HearthControl", "HearthHAL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The thermostat, fan loop, power allocator and safety supervisor: pure logic, time passed in.
         .target(name: "HearthControl", dependencies: ["HearthHAL"], swiftSettings: strict),
         // Real mainnet blocks (genesis, 99960, 99993) for the tests of mining and Stratum.
@@ -148,7 +159,7 @@ let package = Package(
             name: "HearthRuntime",
             dependencies: [
                 "HearthConfig", "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining",
-                "HearthStratum", "HearthAPI", "HearthNet",
+                "HearthStratum", "HearthAPI", "HearthMQTT", "HearthNet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,6 +219,11 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "HearthNetTests", dependencies: ["HearthNet"], swiftSettings: strict),
+        // Against a real mosquitto (the Debian package), started by the tests on a free port.
+        .testTarget(
+            name: "HearthMQTTTests",
+            dependencies: ["HearthMQTT", "HearthAPI", "HearthControl", "HearthHAL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(
             name: "HearthDriversTests", dependencies: ["HearthDrivers", "HearthHALTesting", "HearthSim"],

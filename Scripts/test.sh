@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 . Scripts/lib.sh
 
 hearth_need_swift
-hearth_need_packages "${HEARTH_PACKAGES[@]}"
+hearth_need_packages "${HEARTH_PACKAGES[@]}" "${HEARTH_TEST_PACKAGES[@]}"
 
 hearth_say "building"
 swift build

@@ -375,19 +375,22 @@ public struct HeaterAPI: Sendable {
         let writes = router.group("/api").add(middleware: BearerToken(token: token))
         writes.put("setpoint") { request, context in
             let body = try await request.decode(as: SetpointRequest.self, context: context)
-            guard body.setpoint.isFinite, Thermostat.setpointRange.contains(body.setpoint) else {
-                throw HTTPError(
-                    .badRequest,
-                    message: "setpoint \(body.setpoint) is outside \(Thermostat.setpointRange.lowerBound)…\(Thermostat.setpointRange.upperBound) °C")
+            let setpoint: Celsius
+            do throws(HeaterRequest.Refusal) {
+                setpoint = try HeaterRequest.setpoint(body.setpoint)
+            } catch {
+                throw HTTPError(.badRequest, message: error.message)
             }
-            backend.set(setpoint: Celsius(body.setpoint), mode: nil)
+            backend.set(setpoint: setpoint, mode: nil)
             return try await backend.statusOfNextTick()
         }
         writes.put("mode") { request, context in
             let body = try await request.decode(as: ModeRequest.self, context: context)
-            guard let mode = Mode(rawValue: body.mode) else {
-                throw HTTPError(
-                    .badRequest, message: "mode \"\(body.mode)\" is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            let mode: Mode
+            do throws(HeaterRequest.Refusal) {
+                mode = try HeaterRequest.mode(body.mode)
+            } catch {
+                throw HTTPError(.badRequest, message: error.message)
             }
             backend.set(setpoint: nil, mode: mode)
             return try await backend.statusOfNextTick()

@@ -50,6 +50,8 @@ public struct DaemonOptions: Sendable {
         public var optimalStart: OptimalStart??
         /// Fees added to a block's subsidy, satoshis (the file's only).
         public var feeAllowanceSats: Int?
+        /// Home Assistant over MQTT (the file's only: it holds a password).
+        public var mqtt: MQTTOptions?
 
         /// A source that says nothing.
         public init() {}
@@ -98,6 +100,8 @@ public struct DaemonOptions: Sendable {
     public var optimalStart: OptimalStart? = OptimalStart()
     /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
     public var feeAllowanceSats = 0
+    /// Home Assistant over MQTT; `nil`: none (the default).
+    public var mqtt: MQTTOptions?
 
     /// Control ticks a second where no source says: 2.
     public static let defaultTickRate = 2.0
@@ -125,6 +129,7 @@ public struct DaemonOptions: Sendable {
         schedule = first(\.schedule)
         watchdog = first(\.watchdog)
         roomGains = first(\.roomGains)
+        mqtt = first(\.mqtt)
         maxTicks = first(\.maxTicks)
         period = .nanoseconds(Int64((1e9 / (first(\.tickRate) ?? Self.defaultTickRate)).rounded()))
         let token = config.apiToken
@@ -163,6 +168,7 @@ extension HearthConfig {
         given.economics = economics
         given.feeAllowanceSats = feeAllowanceSats
         given.optimalStart = optimalStart
+        given.mqtt = mqtt
         return given
     }
 }

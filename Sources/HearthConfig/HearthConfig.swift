@@ -1,6 +1,7 @@
 import Foundation
 import HearthControl
 import HearthHAL
+import HearthNet
 import HearthStratum
 
 /// The heater's configuration file, `/etc/hearth/hearth.toml` by default: which board, where the
@@ -45,6 +46,11 @@ import HearthStratum
 /// url = "stratum+ssl://umbrel.local:2018"   # fingerprint (or ca_file = "/etc/hearth/pool.pem")
 /// fingerprint = "sha256:AB:CD:…"
 /// user = "bc1q….heater"
+///
+/// [mqtt]
+/// broker = "mqtt://homeassistant.local:1883"
+/// username = "hearth"
+/// password_file = "/etc/hearth/mqtt-password"
 /// ```
 public struct HearthConfig: Hashable, Sendable {
     public static let defaultPath = "/etc/hearth/hearth.toml"
@@ -77,6 +83,8 @@ public struct HearthConfig: Hashable, Sendable {
     public var economics: EconomicsSettings?
     /// Fees added to a block's subsidy where a job's coinbase does not show them, satoshis.
     public var feeAllowanceSats: Int?
+    /// Home Assistant over MQTT (`[mqtt]`); `nil`: none.
+    public var mqtt: MQTTOptions?
 
     public init() {}
 
@@ -146,6 +154,9 @@ public struct HearthConfig: Hashable, Sendable {
             config.economics = try Self.economics(&economics)
             config.feeAllowanceSats = try economics.int("fee_allowance_sats", in: 0...100_000_000)
             try economics.finish()
+        }
+        if var mqtt = try document.table("mqtt") {
+            config.mqtt = try Self.mqtt(&mqtt)
         }
         for (index, var pool) in try document.tables("pool").enumerated() {
             let url = try pool.requiredString("url")
@@ -336,6 +347,9 @@ extension HearthConfig {
         case nil: break
         }
         if api == .off { lines.append("API: off") }
+        if let mqtt {
+            lines.append("MQTT: mqtt://\(HostPort(host: mqtt.host, port: mqtt.port))\(mqtt.username.map { " as \($0)" } ?? ""), discovery under \(mqtt.discoveryPrefix)/\(mqtt.nodeID.map { ", node \($0)" } ?? "")")
+        }
         if let api = api?.options { lines.append("API: http://\(api.host):\(api.port)\(apiToken == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines
     }

@@ -203,6 +203,11 @@ public enum Daemon {
             services.append(.init(service: APIService(options: api, api: heaterAPI, logger: logger), successTerminationBehavior: .ignore))
             logger.info("HTTP API on http://\(api.host):\(api.port)/api/status\(api.token == nil ? " (read-only: no token configured)" : "")")
         }
+        if let mqtt = options.mqtt {
+            let service = MQTTService(
+                options: mqtt, backend: backend, boardName: board.name, lifetimeEnergyKWh: remembered.lifetimeEnergyKWh, logger: logger)
+            services.append(.init(service: service, successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

@@ -1,0 +1,47 @@
+import HearthAPI
+import HearthConfig
+import HearthMQTT
+import Logging
+import ServiceLifecycle
+
+/// Home Assistant over MQTT as a service of the daemon. It only reads the control service's
+/// snapshots and asks through the API's path, so a broker that is down, slow or refusing leaves
+/// the heater as it was; the bridge retries on its own, with backoff, for as long as the daemon runs.
+struct MQTTService: Service {
+    let bridge: HomeAssistantBridge
+
+    /// The bridge for `options`: the device named from the host name (or `node_id`), the client
+    /// id `hearth-<node>`, the energy sensor counting on from the state file's lifetime total.
+    init(options: MQTTOptions, backend: any HeaterBackend, boardName: String, lifetimeEnergyKWh: Double, logger: Logger) {
+        let identity = backend.identity
+        let device = HomeAssistantDevice(
+            nodeID: options.nodeID ?? HomeAssistantDevice.nodeID(from: identity.hostname), discoveryPrefix: options.discoveryPrefix,
+            name: "Hearth \(identity.hostname)", model: "Hearth space heater (\(boardName))", softwareVersion: identity.version)
+        var settings = HomeAssistantBridge.Settings(device: device)
+        settings.energyOffsetKWh = lifetimeEnergyKWh
+        let broker = MQTTConfiguration(
+            host: options.host, port: options.port, clientID: "hearth-\(device.nodeID)", username: options.username,
+            password: options.password)
+        bridge = HomeAssistantBridge(settings: settings, broker: broker, backend: backend, logger: logger)
+    }
+
+    /// Runs until the group shuts down: then says `offline` and disconnects, given two seconds
+    /// for it (a broker that does not answer must not hold the daemon's exit).
+    func run() async throws {
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withGracefulShutdownHandler {
+                    await bridge.run()
+                } onGracefulShutdown: {
+                    bridge.stop()
+                }
+            }
+            group.addTask {
+                try await gracefulShutdown()
+                try await Task.sleep(for: .seconds(2))
+            }
+            _ = try? await group.next()
+            group.cancelAll()
+        }
+    }
+}
