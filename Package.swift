@@ -88,17 +88,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         // A TCP server that closes every connection it accepted, however it stops (for the cgminer API
-        // and the test pool), and a one-request HTTP client (for `hearth fault clear`).
+        // and the test pool), a one-request HTTP client (for `hearth fault clear`), and TLS clients (pools, MQTT).
         .target(
             name: "HearthNet",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -222,7 +222,7 @@ let package = Package(
         // Against a real mosquitto (the Debian package), started by the tests on a free port.
         .testTarget(
             name: "HearthMQTTTests",
-            dependencies: ["HearthMQTT", "HearthAPI", "HearthControl", "HearthHAL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HearthMQTT", "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(

@@ -348,7 +348,7 @@ extension HearthConfig {
         }
         if api == .off { lines.append("API: off") }
         if let mqtt {
-            lines.append("MQTT: mqtt://\(HostPort(host: mqtt.host, port: mqtt.port))\(mqtt.username.map { " as \($0)" } ?? ""), discovery under \(mqtt.discoveryPrefix)/\(mqtt.nodeID.map { ", node \($0)" } ?? "")")
+            lines.append("MQTT: \(mqtt.tls ? "mqtts" : "mqtt")://\(HostPort(host: mqtt.host, port: mqtt.port))\(mqtt.username.map { " as \($0)" } ?? ""), discovery under \(mqtt.discoveryPrefix)/\(mqtt.nodeID.map { ", node \($0)" } ?? "")")
         }
         if let api = api?.options { lines.append("API: http://\(api.host):\(api.port)\(apiToken == nil ? " (read-only: no token)" : " (writes with the token)")") }
         return lines

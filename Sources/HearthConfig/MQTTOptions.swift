@@ -8,6 +8,7 @@ import HearthNet
 /// broker = "mqtt://homeassistant.local:1883"
 /// username = "hearth"
 /// password_file = "/etc/hearth/mqtt-password"
+/// # broker = "mqtts://homeassistant.local"   # over TLS (8883); ca_file = "/etc/hearth/broker.pem"
 /// ```
 public struct MQTTOptions: Hashable, Sendable {
     /// The broker's host name or address.
@@ -21,9 +22,15 @@ public struct MQTTOptions: Hashable, Sendable {
     public var discoveryPrefix: String
     /// The device's id in every topic; `nil`: made from the host name.
     public var nodeID: String?
+    /// Over TLS (`mqtts://`, port 8883 unless the URL says otherwise).
+    public var tls = false
+    /// With TLS: the certificates to trust instead of the system's authorities (a broker on the
+    /// home network with its own or a self-signed certificate), PEM; `nil`: the system's.
+    public var caFile: String?
 
-    /// MQTT's own port.
+    /// MQTT's own port, and MQTT over TLS's.
     public static let defaultPort = 1883
+    public static let defaultTLSPort = 8883
     /// Home Assistant's default discovery prefix.
     public static let defaultDiscoveryPrefix = "homeassistant"
 
@@ -39,24 +46,24 @@ public struct MQTTOptions: Hashable, Sendable {
         self.nodeID = nodeID
     }
 
-    /// `mqtt://HOST[:PORT]` (also `tcp://`); what is wrong, in words, otherwise. `mqtts://` is
-    /// refused for now: this build has no TLS.
-    public static func parseBroker(_ url: String) -> Result<HostPort, ParseProblem> {
+    /// `mqtt://HOST[:PORT]` (also `tcp://`), or `mqtts://HOST[:PORT]` (also `ssl://`, `tls://`)
+    /// over TLS; what is wrong, in words, otherwise.
+    public static func parseBroker(_ url: String) -> Result<(address: HostPort, tls: Bool), ParseProblem> {
         guard let schemeEnd = url.range(of: "://") else {
-            return .failure(ParseProblem("\"\(url)\" has no scheme; a broker is mqtt://HOST:PORT"))
+            return .failure(ParseProblem("\"\(url)\" has no scheme; a broker is mqtt://HOST:PORT or mqtts://HOST:PORT"))
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        let tls: Bool
         switch scheme {
-        case "mqtt", "tcp": break
-        case "mqtts", "ssl", "tls":
-            return .failure(ParseProblem("\"\(url)\": TLS (mqtts://) is not supported by this build yet; use the broker's plain mqtt:// port on a network you trust"))
+        case "mqtt", "tcp": tls = false
+        case "mqtts", "ssl", "tls": tls = true
         default:
-            return .failure(ParseProblem("\"\(url)\": unknown scheme \"\(scheme)\"; a broker is mqtt://HOST:PORT"))
+            return .failure(ParseProblem("\"\(url)\": unknown scheme \"\(scheme)\"; a broker is mqtt://HOST:PORT or mqtts://HOST:PORT"))
         }
         var rest = url[schemeEnd.upperBound...]
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         do throws(HostPort.Problem) {
-            return .success(try HostPort(parsing: rest, defaultPort: defaultPort))
+            return .success((try HostPort(parsing: rest, defaultPort: tls ? defaultTLSPort : defaultPort), tls))
         } catch {
             switch error {
             case .noHost, .noPort: return .failure(ParseProblem("\"\(url)\" has no host; a broker is mqtt://HOST:PORT"))
@@ -76,12 +83,15 @@ extension HearthConfig {
     /// `[mqtt]`: every key checked, errors naming the key.
     static func mqtt(_ table: inout TOMLReader) throws(ConfigError) -> MQTTOptions {
         let url = try table.requiredString("broker")
-        let address: HostPort
+        let address: HostPort, tls: Bool
         switch MQTTOptions.parseBroker(url) {
-        case .success(let parsed): address = parsed
+        case .success(let parsed): (address, tls) = parsed
         case .failure(let problem): throw table.error("broker", problem.reason)
         }
         var options = MQTTOptions(host: address.host, port: address.port)
+        options.tls = tls
+        options.caFile = try table.path("ca_file")
+        if options.caFile != nil, !tls { throw table.error("ca_file", "only a broker over TLS (mqtts://) has a certificate to check") }
         options.username = try table.string("username")
         if options.username?.isEmpty == true { throw table.error("username", "must not be empty (leave it out for a broker without accounts)") }
         let password = try table.string("password")

@@ -45,7 +45,7 @@ public struct MQTTConfiguration: Sendable {
     /// in `MQTTStatus.dropped`.
     public var maxInFlight = 64
     /// Called first on every new connection's channel, before the MQTT handlers are added: the
-    /// place for a TLS handler (`mqtts://`, not built yet) or a test's spy. Runs on the channel's
+    /// place for a TLS handler (`mqtts://`: `TLSClient.add`) or a test's spy. Runs on the channel's
     /// event loop; an error fails that connection attempt.
     public var channelInitializer: (@Sendable (any Channel) throws -> Void)?
 

@@ -1,9 +1,9 @@
 import HearthMining
+import HearthNet
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import NIOTLS
 import Synchronization
 
 #if canImport(Glibc)
@@ -396,13 +396,7 @@ public final class StratumClient: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    var handshake: EventLoopFuture<Void>?
-                    if let trust = address.tls {
-                        let done = channel.eventLoop.makePromise(of: Void.self)
-                        try channel.pipeline.syncOperations.addHandler(try tlsHandler(trust, host: address.host))
-                        try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done: done))
-                        handshake = done.futureResult
-                    }
+                    let handshake = try address.tls.map { trust in try addTLS(trust, host: address.host, to: channel) }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(BoundedLineDecoder(maxLength: configuration.maxLineLength)))
                     return (try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel), handshake)
@@ -417,28 +411,22 @@ public final class StratumClient: Sendable {
         return channel
     }
 
-    /// The TLS client for a pool at `host` (a name is also sent as SNI; an address literal is
-    /// checked against the certificate's IP addresses).
-    static func tlsHandler(_ trust: PoolTrust, host: String) throws -> NIOSSLClientHandler {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv12
-        let name = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+    /// The TLS client for a pool at `host`, on `channel`; what completes with its handshake.
+    static func addTLS(_ trust: PoolTrust, host: String, to channel: any Channel) throws -> EventLoopFuture<Void> {
         switch trust {
         case .systemRoots:
-            return try NIOSSLClientHandler(context: NIOSSLContext(configuration: configuration), serverHostname: name)
+            return try TLSClient.add(to: channel, host: host, configuration: TLSClient.configuration(trustRootsFile: nil))
         case .rootsFile(let path):
-            configuration.trustRoots = .file(path)
-            return try NIOSSLClientHandler(context: NIOSSLContext(configuration: configuration), serverHostname: name)
+            return try TLSClient.add(to: channel, host: host, configuration: TLSClient.configuration(trustRootsFile: path))
         case .pinned(let fingerprint):
             // The pin replaces every other check: the certificate is the pool's because its
             // digest is the one its operator gave.
+            var configuration = TLSClient.configuration(trustRootsFile: nil)
             configuration.certificateVerification = .noHostnameVerification
-            return try NIOSSLClientHandler(
-                context: NIOSSLContext(configuration: configuration), serverHostname: name,
-                customVerificationCallback: { certificates, promise in
-                    let leaf = certificates.first.flatMap { try? $0.toDERBytes() }
-                    promise.succeed(leaf.map(SHA256.hash) == fingerprint ? .certificateVerified : .failed)
-                })
+            return try TLSClient.add(to: channel, host: host, configuration: configuration) { certificates, promise in
+                let leaf = certificates.first.flatMap { try? $0.toDERBytes() }
+                promise.succeed(leaf.map(SHA256.hash) == fingerprint ? .certificateVerified : .failed)
+            }
         }
     }
 
@@ -546,31 +534,4 @@ extension Duration {
         let tenths = (components.seconds * 10 + components.attoseconds / 100_000_000_000_000_000)
         return "\(tenths / 10).\(tenths % 10) s"
     }
-}
-
-/// Completes its promise when the TLS handshake before it in the pipeline finishes, or fails it
-/// with the handshake's error (or the connection's end, if that comes first).
-private final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    private let done: EventLoopPromise<Void>
-
-    init(done: EventLoopPromise<Void>) { self.done = done }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent { done.succeed(()) }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
-        context.fireErrorCaught(error)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        done.fail(ChannelError.ioOnClosedChannel)
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) { done.fail(ChannelError.ioOnClosedChannel) }
 }

@@ -28,6 +28,13 @@ import Testing
         #expect(plain == MQTTOptions(host: "::1", port: 1883), "the default port and prefix, no credentials")
     }
 
+    @Test func aBrokerOverTLS() throws {
+        let tls = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"mqtts://ha.local\"\n", file: "h.toml").mqtt)
+        #expect(tls.tls && tls.port == 8883 && tls.caFile == nil, "TLS's port, the system's authorities")
+        let own = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"ssl://ha.local:8884\"\nca_file = \"/etc/hearth/b.pem\"\n", file: "h.toml").mqtt)
+        #expect(own.tls && own.port == 8884 && own.caFile == "/etc/hearth/b.pem")
+    }
+
     @Test func thePasswordFromAFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-mqtt-password-\(getpid())")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -38,7 +45,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("broker = \"mqtts://b:8883\"", "mqtt.broker", "TLS (mqtts://) is not supported by this build yet"),
+        ("broker = \"mqtt://b\"\nca_file = \"/etc/hearth/b.pem\"", "mqtt.ca_file", "only a broker over TLS (mqtts://)"),
         ("broker = \"b:1883\"", "mqtt.broker", "has no scheme; a broker is mqtt://HOST:PORT"),
         ("broker = \"http://b\"", "mqtt.broker", "unknown scheme \"http\""),
         ("broker = \"mqtt://b:99999\"", "mqtt.broker", "port \"99999\" is not a number from 1 to 65535"),

@@ -2,6 +2,7 @@ import Foundation
 import HearthAPI
 import HearthControl
 import HearthMQTT
+import HearthNet
 import Logging
 import Synchronization
 import Testing
@@ -30,6 +31,37 @@ import Testing
         good.stop()
         await badRun.value
         await goodRun.value
+    }
+
+    /// mqtts://: a broker whose certificate is trusted through its file (`ca_file`) takes the
+    /// client; with only the system's authorities the self-signed certificate is refused, the
+    /// reason said, and the client keeps trying.
+    @Test func overTLSTheBrokersCertificateIsChecked() async throws {
+        let broker = try Mosquitto(tls: true)
+        defer { broker.remove() }
+        func client(_ id: String, trusting file: String?) -> MQTTClient {
+            var configuration = broker.configuration(id)
+            configuration.host = "localhost"
+            configuration.channelInitializer = { channel in
+                _ = try TLSClient.add(to: channel, host: "localhost", configuration: TLSClient.configuration(trustRootsFile: file))
+            }
+            return MQTTClient(configuration: configuration, logger: Logger(label: id))
+        }
+        let trusted = client("trusted", trusting: broker.certificate)
+        let trustedRun = Task { await trusted.run() }
+        #expect(await eventually { trusted.status.connected }, "\(trusted.status) \(broker.log.suffix(400))")
+        try trusted.publish(MQTTMessage(topic: "test/tls", text: "over TLS", qos: .atLeastOnce))
+        #expect(await eventually { trusted.status.queued == 0 })
+
+        let stranger = client("stranger", trusting: nil)
+        let strangerRun = Task { await stranger.run() }
+        #expect(await eventually { stranger.status.failedAttempts >= 2 }, "\(stranger.status)")
+        #expect(!stranger.status.connected && stranger.status.connections == 0)
+        #expect(stranger.status.lastError?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(stranger.status)")
+        stranger.stop()
+        trusted.stop()
+        await strangerRun.value
+        await trustedRun.value
     }
 
     @Test func publishesAndSubscribesAtQoS0And1WithRetain() async throws {

@@ -20,18 +20,31 @@ final class Mosquitto: Sendable {
     let password = "correct horse battery"
     private let process = Mutex<pid_t?>(nil)
 
-    /// Starts a broker; throws with the reason when mosquitto is missing or does not listen.
-    init() throws {
+    /// The broker's certificate (self-signed, for `localhost`), PEM, when it speaks TLS.
+    var certificate: String { folder.appendingPathComponent("broker.pem").path }
+
+    /// Starts a broker, over TLS with a self-signed certificate for `localhost` made by openssl
+    /// when `tls`; throws with the reason when mosquitto is missing or does not listen.
+    init(tls: Bool = false) throws {
         guard let binary = Self.binary else { throw Failure("mosquitto is not installed (Debian: apt-get install mosquitto)") }
         port = freePort()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-mosquitto-\(getpid())-\(port)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let passwords = folder.appendingPathComponent("passwords").path
         try run(URL(fileURLWithPath: "/usr/bin/mosquitto_passwd"), ["-b", "-c", passwords, user, password])
+        var tlsLines = ""
+        if tls {
+            let key = folder.appendingPathComponent("broker.key").path
+            try run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", folder.appendingPathComponent("broker.pem").path,
+            ])
+            tlsLines = "certfile \(folder.appendingPathComponent("broker.pem").path)\nkeyfile \(key)\n"
+        }
         try """
             user \(String(cString: getpwuid(geteuid()).pointee.pw_name))
             listener \(port) 127.0.0.1
-            allow_anonymous false
+            \(tlsLines)allow_anonymous false
             password_file \(passwords)
             persistence false
             log_dest file \(folder.appendingPathComponent("mosquitto.log").path)

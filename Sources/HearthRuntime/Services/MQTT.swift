@@ -1,6 +1,7 @@
 import HearthAPI
 import HearthConfig
 import HearthMQTT
+import HearthNet
 import Logging
 import ServiceLifecycle
 
@@ -19,9 +20,16 @@ struct MQTTService: Service {
             name: "Hearth \(identity.hostname)", model: "Hearth space heater (\(boardName))", softwareVersion: identity.version)
         var settings = HomeAssistantBridge.Settings(device: device)
         settings.energyOffsetKWh = lifetimeEnergyKWh
-        let broker = MQTTConfiguration(
+        var broker = MQTTConfiguration(
             host: options.host, port: options.port, clientID: "hearth-\(device.nodeID)", username: options.username,
             password: options.password)
+        if options.tls {
+            // The certificate is checked as the handshake runs; one refused ends the connection
+            // with TLS's reason, and the client tries again as for any broker that is away.
+            broker.channelInitializer = { [host = options.host, caFile = options.caFile] channel in
+                _ = try TLSClient.add(to: channel, host: host, configuration: TLSClient.configuration(trustRootsFile: caFile))
+            }
+        }
         bridge = HomeAssistantBridge(settings: settings, broker: broker, backend: backend, logger: logger)
     }
 
