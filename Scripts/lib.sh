@@ -3,7 +3,7 @@
 # The Debian packages the build needs: libgpiod (GPIO character device) and libi2c (SMBus header).
 HEARTH_PACKAGES=(libgpiod-dev libi2c-dev)
 # And what the tests need beside the build: mosquitto, the broker the MQTT tests start on loopback.
-HEARTH_TEST_PACKAGES=(mosquitto)
+HEARTH_TEST_PACKAGES=(mosquitto openssl)
 
 hearth_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 hearth_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
