@@ -160,4 +160,4 @@ POOL = Pool()
 asyncio.run(main())
 if failures:
     sys.exit(f"pyasic: {passed} checks passed, {len(failures)} failed")
-print(f"pyasic: all {passed} checks passed ({POOL.shares} shares reached the pool)")
+print(f"pyasic: all {passed} checks passed ({POOL.shares} share(s) reached the pool)")

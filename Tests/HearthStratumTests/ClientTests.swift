@@ -48,14 +48,12 @@ import Testing
         await task.value
     }
 
-    /// Against both kinds of pool (BIP 310's formula for the version, and ORing the bits), with
-    /// and without a BIP 9 bit of the job's version under the mask.
-    @Test(arguments: TestPool.VersionFormula.allCases, [UInt32(0), 0x1000_0000])
-    func minesARealJobAndThePoolVerifiesEveryShare(formula: TestPool.VersionFormula, jobBits: UInt32) async throws {
-        let pool = try await TestPool(name: "primary", behaviour: .init(versionFormula: formula, jobVersionBits: jobBits))
-        defer { Task { await pool.stop() } }
+    /// Runs `body` with a client on `configuration` whose work a one-thread CPU engine hashes.
+    func hashing(
+        _ configuration: StratumConfiguration, _ body: (StratumClient, CPUHashEngine) async throws -> Void
+    ) async rethrows {
         let engine = Mutex<CPUHashEngine?>(nil)
-        let client = StratumClient(configuration: configuration([pool]), logger: quiet) { work in
+        let client = StratumClient(configuration: configuration, logger: quiet) { work in
             engine.withLock { $0?.setWork(work) }
         }
         let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 1), onShare: client.submit)
@@ -65,28 +63,38 @@ import Testing
         defer { hasher.stop() }
         let task = Task { await client.run() }
         defer { task.cancel() }
+        try await body(client, hasher)
+    }
 
-        await eventually { pool.shares.count >= 4 && client.status.accepted >= 4 }
-        #expect(pool.shares.count >= 4)
-        #expect(pool.shares.allSatisfy { $0.valid }, "every share meets the pool's difficulty when the pool rehashes it")
-        #expect(client.status.accepted >= 4)
-        #expect(client.status.rejected == 0)
-        #expect(client.status.pool == "primary" && client.status.authorized)
-        #expect(client.status.difficulty == 0x1p-16)
-        #expect(client.status.bestDifficulty >= 0x1p-16)
-        // Each accepted share is worth its chance of being block 99 960 (nbits 1b04864c) times
-        // the 50 BTC its coinbase pays.
-        let perShare = 0x1p-16 / Target(compact: 0x1B04_864C).difficulty * 5_000_000_000
-        let status = client.status
-        #expect(abs(status.expectedSats - Double(status.accepted) * perShare) < 1e-9 * Double(status.accepted), "\(status.expectedSats)")
-        #expect(Array(pool.methods.prefix(5)) == [
-            "mining.configure", "mining.subscribe", "mining.authorize", "mining.suggest_difficulty", "mining.extranonce.subscribe",
-        ])
+    /// Against both kinds of pool (BIP 310's formula for the version, and ORing the bits), with
+    /// and without a BIP 9 bit of the job's version under the mask.
+    @Test(arguments: TestPool.VersionFormula.allCases, [UInt32(0), 0x1000_0000])
+    func minesARealJobAndThePoolVerifiesEveryShare(formula: TestPool.VersionFormula, jobBits: UInt32) async throws {
+        let pool = try await TestPool(name: "primary", behaviour: .init(versionFormula: formula, jobVersionBits: jobBits))
+        defer { Task { await pool.stop() } }
+        await hashing(configuration([pool])) { client, hasher in
+            await eventually { pool.shares.count >= 4 && client.status.accepted >= 4 }
+            #expect(pool.shares.count >= 4)
+            #expect(pool.shares.allSatisfy { $0.valid }, "every share meets the pool's difficulty when the pool rehashes it")
+            #expect(client.status.accepted >= 4)
+            #expect(client.status.rejected == 0)
+            #expect(client.status.pool == "primary" && client.status.authorized)
+            #expect(client.status.difficulty == 0x1p-16)
+            #expect(client.status.bestDifficulty >= 0x1p-16)
+            // Each accepted share is worth its chance of being block 99 960 (nbits 1b04864c) times
+            // the 50 BTC its coinbase pays.
+            let perShare = 0x1p-16 / Target(compact: 0x1B04_864C).difficulty * 5_000_000_000
+            let status = client.status
+            #expect(abs(status.expectedSats - Double(status.accepted) * perShare) < 1e-9 * Double(status.accepted), "\(status.expectedSats)")
+            #expect(Array(pool.methods.prefix(5)) == [
+                "mining.configure", "mining.subscribe", "mining.authorize", "mining.suggest_difficulty", "mining.extranonce.subscribe",
+            ])
 
-        pool.newJob("job2", ntime: 60, clean: true)
-        await eventually { pool.shares.contains { $0.jobID == "job2" } }
-        #expect(pool.shares.contains { $0.jobID == "job2" && $0.valid }, "the new job is mined")
-        #expect(hasher.currentWork?.jobID == "job2")
+            pool.newJob("job2", ntime: 60, clean: true)
+            await eventually { pool.shares.contains { $0.jobID == "job2" } }
+            #expect(pool.shares.contains { $0.jobID == "job2" && $0.valid }, "the new job is mined")
+            #expect(hasher.currentWork?.jobID == "job2")
+        }
     }
 
     @Test func failsOverAfterThreeFailedAttemptsAndReturnsToThePrimary() async throws {
@@ -256,20 +264,11 @@ import Testing
         }
 
         // Mining over TLS: the pool rehashes every share it gets.
-        let engine = Mutex<CPUHashEngine?>(nil)
-        let client = StratumClient(configuration: settings(.rootsFile(authority)), logger: quiet) { work in
-            engine.withLock { $0?.setWork(work) }
+        await hashing(settings(.rootsFile(authority))) { client, _ in
+            await eventually { client.status.accepted >= 2 }
+            #expect(client.status.accepted >= 2 && pool.shares.allSatisfy { $0.valid })
+            #expect(client.status.url == "stratum+ssl://localhost:\(pool.port)")
         }
-        let hasher = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(10), cores: 1), onShare: client.submit)
-        engine.withLock { $0 = hasher }
-        hasher.setPowerTarget(Watts(10))
-        hasher.start()
-        defer { hasher.stop() }
-        let task = Task { await client.run() }
-        defer { task.cancel() }
-        await eventually { client.status.accepted >= 2 }
-        #expect(client.status.accepted >= 2 && pool.shares.allSatisfy { $0.valid })
-        #expect(client.status.url == "stratum+ssl://localhost:\(pool.port)")
     }
 
     @Test func poolAddressesAndFingerprints() throws {
