@@ -55,6 +55,7 @@ check 'id="mode">eco<' "the mode eco"
 check 'data-mode="eco" class="active"' "the eco button shown as active"
 check 'data-period="today"' "the economics table's row for today"
 check '0.30 EUR/kWh now' "the price of a kWh"
+check 'data-day="2' "a row in the day-by-day table"
 points=$(sed -n 's/.*data-points="\([0-9]*\)".*/\1/p' "$work/dom.html")
 points=${points%%$'\n'*}
 [ "${points:-0}" -ge 2 ] || hearth_die "the chart drew ${points:-no} points (at least the history's first sample and now)"

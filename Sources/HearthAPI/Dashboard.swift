@@ -67,6 +67,9 @@ enum Dashboard {
             <div class="legend">What the heat cost and earned <span id="tariff"></span></div>
             <table><thead><tr><th></th><th>heat</th><th>cost</th><th>earned</th><th>net cost</th><th>net per kWh</th><th>a heat pump</th></tr></thead>
             <tbody id="economics-rows"></tbody></table>
+            <div class="legend">Day by day</div>
+            <table><thead><tr><th>day</th><th>heat</th><th>cost</th><th>earned</th><th>net cost</th><th>net per kWh</th></tr></thead>
+            <tbody id="day-rows"></tbody></table>
           </div>
           <div class="controls" id="modes"></div>
           <div class="controls">
@@ -184,6 +187,26 @@ enum Dashboard {
         async function refreshHistory() {
           try { history = (await (await fetch("/api/history")).json()).samples; draw(); } catch (e) {}
         }
+        // The last fortnight from GET /api/economics, newest first (nothing without [economics]).
+        async function refreshDays() {
+          try {
+            const r = await fetch("/api/economics");
+            if (!r.ok) return;
+            const e = await r.json();
+            const money = (v) => v == null ? "–" : v.toFixed(2) + " " + e.currency;
+            $("day-rows").innerHTML = "";
+            for (const d of (e.days || []).slice(-14).reverse()) {
+              const a = d.account, row = document.createElement("tr");
+              row.dataset.day = d.day;
+              for (const cell of [d.day, a.energyKWh.toFixed(2) + " kWh", money(a.cost),
+                  a.earnedSats.toFixed(0) + " sats" + (a.earned == null ? "" : " (" + money(a.earned) + ")"),
+                  money(a.netCost), money(a.netCostPerKWh)]) {
+                const td = document.createElement("td"); td.textContent = cell; row.appendChild(td);
+              }
+              $("day-rows").appendChild(row);
+            }
+          } catch (e) {}
+        }
         async function change(path, method, body) {
           const token = $("token").value;
           const r = await fetch(path, { method, headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
@@ -201,9 +224,10 @@ enum Dashboard {
           b.addEventListener("click", () => status && change("/api/setpoint", "PUT", { setpoint: status.setpoint + Number(b.dataset.step) }));
         }
         $("clear-faults").addEventListener("click", () => change("/api/faults/clear", "POST"));
-        refreshHistory().then(refresh);
+        refreshHistory().then(refreshDays).then(refresh);
         setInterval(refresh, 2000);
         setInterval(refreshHistory, 60000);
+        setInterval(refreshDays, 60000);
         </script>
         </body>
         </html>
