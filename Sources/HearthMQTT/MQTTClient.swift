@@ -47,7 +47,10 @@ public struct MQTTConfiguration: Sendable {
     /// Called first on every new connection's channel, before the MQTT handlers are added: the
     /// place for a TLS handler (`mqtts://`: `TLSClient.add`) or a test's spy. Runs on the channel's
     /// event loop; an error fails that connection attempt.
-    public var channelInitializer: (@Sendable (any Channel) throws -> Void)?
+    /// It returns what must complete before the connection is used (a TLS handshake: so that a
+    /// refused certificate is reported as such, not as a connection closed under the first
+    /// write), or `nil`.
+    public var channelInitializer: (@Sendable (any Channel) throws -> EventLoopFuture<Void>?)?
 
     /// A client of the broker at `host:port`, as `clientID`.
     public init(host: String, port: Int = 1883, clientID: String, username: String? = nil, password: String? = nil) {
@@ -328,19 +331,26 @@ public final class MQTTClient: Sendable {
 
     private func connect() async throws -> NIOAsyncChannel<MQTTPacket, MQTTPacket> {
         let configuration = configuration
-        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let (channel, ready) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configuration.channelInitializer?(channel)
+                    let ready = try configuration.channelInitializer?(channel) ?? nil
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(MQTTPacketDecoder(maxPacketSize: configuration.maxPacketSize)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
-                    return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
+                    return (try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel), ready)
                 }
             }
+        do {
+            try await ready?.get()
+        } catch {
+            try? await channel.channel.close()
+            throw error
+        }
+        return channel
     }
 
     /// The next packet to write: control packets first; messages only once the broker accepted

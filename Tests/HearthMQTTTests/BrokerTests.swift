@@ -43,7 +43,7 @@ import Testing
             var configuration = broker.configuration(id)
             configuration.host = "localhost"
             configuration.channelInitializer = { channel in
-                _ = try TLSClient.add(to: channel, host: "localhost", configuration: TLSClient.configuration(trustRootsFile: file))
+                try TLSClient.add(to: channel, host: "localhost", configuration: TLSClient.configuration(trustRootsFile: file))
             }
             return MQTTClient(configuration: configuration, logger: Logger(label: id))
         }

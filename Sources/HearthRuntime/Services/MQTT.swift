@@ -24,10 +24,10 @@ struct MQTTService: Service {
             host: options.host, port: options.port, clientID: "hearth-\(device.nodeID)", username: options.username,
             password: options.password)
         if options.tls {
-            // The certificate is checked as the handshake runs; one refused ends the connection
-            // with TLS's reason, and the client tries again as for any broker that is away.
+            // The connection is used once the handshake is done; a certificate refused ends the
+            // attempt with TLS's reason, and the client tries again as for any broker that is away.
             broker.channelInitializer = { [host = options.host, caFile = options.caFile] channel in
-                _ = try TLSClient.add(to: channel, host: host, configuration: TLSClient.configuration(trustRootsFile: caFile))
+                try TLSClient.add(to: channel, host: host, configuration: TLSClient.configuration(trustRootsFile: caFile))
             }
         }
         bridge = HomeAssistantBridge(settings: settings, broker: broker, backend: backend, logger: logger)
