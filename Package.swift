@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "HearthMQTT",
             dependencies: [
-                "HearthAPI", "HearthControl", "HearthHAL",
+                "HearthAPI", "HearthControl", "HearthHAL", "HearthNet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],

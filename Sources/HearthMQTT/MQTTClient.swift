@@ -1,3 +1,4 @@
+import HearthNet
 import Logging
 import NIOCore
 import NIOPosix
@@ -331,26 +332,12 @@ public final class MQTTClient: Sendable {
 
     private func connect() async throws -> NIOAsyncChannel<MQTTPacket, MQTTPacket> {
         let configuration = configuration
-        let (channel, ready) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ready = try configuration.channelInitializer?(channel) ?? nil
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(MQTTPacketDecoder(maxPacketSize: configuration.maxPacketSize)))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
-                    return (try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel), ready)
-                }
-            }
-        do {
-            try await ready?.get()
-        } catch {
-            try? await channel.channel.close()
-            throw error
+        return try await TCPClient.connect(host: configuration.host, port: configuration.port, timeout: configuration.connectTimeout) { channel in
+            let ready = try configuration.channelInitializer?(channel) ?? nil
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maxPacketSize: configuration.maxPacketSize)))
+            try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
+            return ready
         }
-        return channel
     }
 
     /// The next packet to write: control packets first; messages only once the broker accepted

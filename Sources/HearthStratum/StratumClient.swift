@@ -390,25 +390,11 @@ public final class StratumClient: Sendable {
     /// A connection to the pool: TCP, and for a TLS pool the finished handshake, so that a
     /// certificate refused is reported as such and not as a connection closed under a write.
     static func connect(_ address: PoolAddress, configuration: StratumConfiguration) async throws -> NIOAsyncChannel<String, ByteBuffer> {
-        let (channel, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handshake = try address.tls.map { trust in try addTLS(trust, host: address.host, to: channel) }
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(BoundedLineDecoder(maxLength: configuration.maxLineLength)))
-                    return (try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel), handshake)
-                }
-            }
-        do {
-            try await handshake?.get()
-        } catch {
-            try? await channel.channel.close()
-            throw error
+        try await TCPClient.connect(host: address.host, port: address.port, timeout: configuration.connectTimeout) { channel in
+            let handshake = try address.tls.map { trust in try addTLS(trust, host: address.host, to: channel) }
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLength: configuration.maxLineLength)))
+            return handshake
         }
-        return channel
     }
 
     /// The TLS client for a pool at `host`, on `channel`; what completes with its handshake.
