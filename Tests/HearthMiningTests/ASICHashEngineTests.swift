@@ -176,6 +176,34 @@ import Testing
     }
 }
 
+/// A BM1366 chain's twin on simulated reset and power lines, and the ASIC engines the threaded
+/// tests run on it.
+struct TwinChain {
+    let reset = SimDigitalLine(name: "asic-reset")
+    let power = SimDigitalLine(name: "asic-power")
+    let twin: BM13xxTwin
+
+    init() { twin = BM13xxTwin(settings: .init(difficulty: ASICMinerTests.ticket), reset: reset, power: power) }
+
+    /// An engine of the chain, given up after `silenceLimit` without a good nonce.
+    func engine(
+        silenceLimit: Duration, onShare: @escaping @Sendable (Share) -> Void, onFailure: @escaping @Sendable (String) -> Void
+    ) -> ASICHashEngine {
+        let (twin, reset, power) = (twin, reset, power)
+        return ASICHashEngine(
+            description: "BM1366 on sim-uart", chipModel: "BM1366",
+            settings: .init(
+                power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
+                silenceLimit: silenceLimit, readTimeout: .milliseconds(5)),
+            makeBoard: {
+                BM13xxChain(
+                    port: twin, reset: reset, power: power,
+                    configuration: .init(model: .bm1366, ticketDifficulty: ASICMinerTests.ticket), sleep: { _ in })
+            },
+            onShare: onShare, onFailure: onFailure)
+    }
+}
+
 @Suite struct FallbackHashEngineTests {
     final class Recording: HashEngine {
         struct Seen {
@@ -233,26 +261,16 @@ import Testing
 
     /// The threaded engine on the twin: shares arrive; the chain falls silent; the CPU takes over.
     @Test func theASICEngineFallsBackToTheCPUWhenTheChainFails() async throws {
-        let reset = SimDigitalLine(name: "asic-reset")
-        let power = SimDigitalLine(name: "asic-power")
-        let twin = BM13xxTwin(settings: .init(difficulty: ASICMinerTests.ticket), reset: reset, power: power)
+        let chain = TwinChain()
+        let (reset, twin) = (chain.reset, chain.twin)
         let shares = Mutex<[Share]>([])
         let failures = Mutex<[String]>([])
         let cpu = CPUHashEngine(model: CPUPowerModel(idle: Watts(0), fullLoad: Watts(1), cores: 1), onShare: { _ in })
         let asic = Mutex<ASICHashEngine?>(nil)
         let engine = FallbackHashEngine(
             makePrimary: { failed in
-                let engine = ASICHashEngine(
-                    description: "BM1366 on sim-uart", chipModel: "BM1366",
-                    settings: .init(
-                        power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
-                        silenceLimit: .seconds(2), readTimeout: .milliseconds(5)),
-                    makeBoard: {
-                        BM13xxChain(
-                            port: twin, reset: reset, power: power,
-                            configuration: .init(model: .bm1366, ticketDifficulty: ASICMinerTests.ticket), sleep: { _ in })
-                    },
-                    onShare: { share in shares.withLock { $0.append(share) } },
+                let engine = chain.engine(
+                    silenceLimit: .seconds(2), onShare: { share in shares.withLock { $0.append(share) } },
                     onFailure: { reason in
                         failures.withLock { $0.append(reason) }
                         failed(reason)
@@ -285,21 +303,10 @@ import Testing
     /// supply off, and nothing of the engine writes those lines any more. A start after the stop
     /// brings the chain up again.
     @Test func stopReturnsWithTheChainOffAndAStartBringsItBack() async throws {
-        let reset = SimDigitalLine(name: "asic-reset")
-        let power = SimDigitalLine(name: "asic-power")
-        let twin = BM13xxTwin(settings: .init(difficulty: ASICMinerTests.ticket), reset: reset, power: power)
+        let chain = TwinChain()
+        let (reset, power) = (chain.reset, chain.power)
         let shares = Mutex(0)
-        let engine = ASICHashEngine(
-            description: "BM1366 on sim-uart", chipModel: "BM1366",
-            settings: .init(
-                power: ASICPowerModel(idle: Watts(2), fullLoad: Watts(15), minFrequency: 100, maxFrequency: 500),
-                silenceLimit: .seconds(60), readTimeout: .milliseconds(5)),
-            makeBoard: {
-                BM13xxChain(
-                    port: twin, reset: reset, power: power,
-                    configuration: .init(model: .bm1366, ticketDifficulty: ASICMinerTests.ticket), sleep: { _ in })
-            },
-            onShare: { _ in shares.withLock { $0 += 1 } }, onFailure: { _ in })
+        let engine = chain.engine(silenceLimit: .seconds(60), onShare: { _ in shares.withLock { $0 += 1 } }, onFailure: { _ in })
         var template = Fixture.template(height: 99960, extranonce1Size: 4, extranonce2Size: 4)
         template.shareTarget = Target(difficulty: 1.0 / 16384)
         engine.setWork(template)
