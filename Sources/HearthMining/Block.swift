@@ -14,7 +14,7 @@ public struct Block: Sendable {
         for index in 0..<count {
             let start = reader.offset
             do {
-                try reader.skipTransaction()
+                try reader.transaction()
             } catch {
                 throw BlockError("transaction \(index): \(error.description)")
             }
@@ -89,7 +89,9 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func skipTransaction() throws(BlockError) {
+    /// Reads one (legacy-serialized) transaction; returns its outputs' values, satoshis.
+    @discardableResult
+    mutating func transaction() throws(BlockError) -> [UInt64] {
         _ = try take(4)  // version
         if offset + 1 < bytes.count, bytes[offset] == 0, bytes[offset + 1] == 1 {
             throw BlockError("segwit serialization is not supported")
@@ -100,11 +102,12 @@ struct ByteReader {
             _ = try take(try varInt())  // script
             _ = try take(4)  // sequence
         }
-        let outputs = try varInt()
-        for _ in 0..<outputs {
-            _ = try take(8)  // value
+        var values: [UInt64] = []
+        for _ in 0..<(try varInt()) {
+            values.append(try take(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
             _ = try take(try varInt())  // script
         }
         _ = try take(4)  // lock time
+        return values
     }
 }

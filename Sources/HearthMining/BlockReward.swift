@@ -41,26 +41,10 @@ public enum BlockReward {
     /// cannot be read as one transaction.
     public static func outputs(coinbase: [UInt8]) -> UInt64? {
         var reader = ByteReader(bytes: coinbase, offset: 0)
-        do throws(BlockError) {
-            _ = try reader.take(4)  // version
-            let inputs = try reader.varInt()
-            for _ in 0..<inputs {
-                _ = try reader.take(36)
-                _ = try reader.take(try reader.varInt())
-                _ = try reader.take(4)
-            }
-            var total: UInt64 = 0
-            for _ in 0..<(try reader.varInt()) {
-                let value = try reader.take(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                guard value <= 21_000_000 * 100_000_000 else { return nil }
-                total += value
-                _ = try reader.take(try reader.varInt())
-            }
-            _ = try reader.take(4)  // lock time
-            return reader.offset == coinbase.count ? total : nil
-        } catch {
-            return nil
-        }
+        guard let values = try? reader.transaction(), reader.offset == coinbase.count,
+            values.allSatisfy({ $0 <= 21_000_000 * 100_000_000 })
+        else { return nil }
+        return values.reduce(0, +)
     }
 }
 
