@@ -211,8 +211,8 @@ public struct SafetySupervisor: Sendable {
         take(model.check(
             room: room.flatMap { room in room.value.map { (room.name, $0) } }, heatSink: hottestChip,
             measuredPower: input.measuredPower, allowedPower: input.power,
-            fan: limits.heatSinkModel?.fanSpeed(duty: input.fan?.duty, measured: input.fan.flatMap { try? $0.speed.get() })
-                ?? input.fan?.duty.value, ratedPower: input.ratedPower, at: input.time))
+            fan: limits.heatSinkModel?.fanSpeed(duty: input.fan?.duty, measured: input.fan.flatMap { try? $0.speed.get() }),
+            ratedPower: input.ratedPower, at: input.time))
         take(fan.check(input.fan, at: input.time))
         take(fanDrive.check(input.fanDriveError))
         take(loadOff.check(power: input.power, measured: input.measuredPower))
