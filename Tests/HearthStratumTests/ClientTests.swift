@@ -217,9 +217,8 @@ import Testing
             "\($0)" == "worker \"bc1qheater.den\" not authorized: 24: Unauthorized worker"
         }
 
-        let closed = try await TestPool(name: "closed")
-        let port = closed.port
-        await closed.stop()
+        let (port, held) = refusingPort()
+        defer { close(held) }
         let refused = Pool(name: "refused", address: PoolAddress(host: "127.0.0.1", port: port), user: "u")
         await #expect { try await StratumClient.firstWork(from: refused, configuration: settings) } throws: {
             "\($0)" == "127.0.0.1:\(port) refused the connection (nothing listens on that port)"
