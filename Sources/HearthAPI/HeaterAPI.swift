@@ -227,8 +227,9 @@ public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
     public var expectedHashrate: Double?
     public var temp: Double?
     public var autofanspeed: Int
-    public var fanspeed: Double
-    public var fanrpm: Double
+    /// Percent and rpm, whole numbers as AxeOS sends them (pyasic refuses a fraction).
+    public var fanspeed: Int
+    public var fanrpm: Int
     public var sharesAccepted: Int
     public var sharesRejected: Int
     public var bestDiff: String
@@ -263,8 +264,8 @@ public struct SystemInfo: Codable, Hashable, Sendable, ResponseEncodable {
         expectedHashrate = chain.map { $0.expectedHashRate / 1e9 }
         temp = status.heatSink
         autofanspeed = 1  // the fan loop sets the speed
-        fanspeed = (status.fanDuty ?? 0) * 100
-        fanrpm = status.fanRPM ?? 0
+        fanspeed = Int(((status.fanDuty ?? 0) * 100).rounded())
+        fanrpm = Int((status.fanRPM ?? 0).rounded())
         sharesAccepted = status.pool?.accepted ?? 0
         sharesRejected = status.pool?.rejected ?? 0
         bestDiff = SystemInfo.shortDifficulty(status.pool?.bestDifficulty ?? 0)
