@@ -16,21 +16,24 @@ fail() { hearth_die "$deb: $*"; }
 [ "$(dpkg-deb --field "$deb" Package)" = hearth ] || fail "Package is not hearth"
 [ "$(dpkg-deb --field "$deb" Version)" = "$(hearth_version)" ] || fail "Version is not $(hearth_version)"
 depends=$(dpkg-deb --field "$deb" Depends)
-for needed in libgpiod libi2c0 adduser; do
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+dpkg-deb -x "$deb" "$root"
+# A dynamically linked hearthd needs libgpiod's and libi2c's packages; a static one (the arm64
+# build) nothing but adduser, which the package's own script runs.
+if readelf -d "$root/usr/bin/hearthd" | grep -q '(NEEDED)'; then needs=(libgpiod libi2c0 adduser); else needs=(adduser); fi
+for needed in "${needs[@]}"; do
     [[ "$depends" == *"$needed"* ]] || fail "Depends ($depends) lacks $needed"
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/hearth/hearth.toml ] || fail "the configuration is not a conffile"
 
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
-dpkg-deb -x "$deb" "$root"
-for file in usr/bin/hearthd usr/bin/hearth lib/systemd/system/hearthd.service etc/hearth/hearth.toml \
-    usr/share/hearth/Board/sim.toml usr/share/hearth/Board/raspberry-pi-4b.toml lib/udev/rules.d/60-hearth.rules; do
+for file in usr/bin/hearthd usr/bin/hearth usr/lib/systemd/system/hearthd.service etc/hearth/hearth.toml \
+    usr/share/hearth/Board/sim.toml usr/share/hearth/Board/raspberry-pi-4b.toml usr/lib/udev/rules.d/60-hearth.rules; do
     [ -e "$root/$file" ] || fail "does not hold /$file"
 done
-exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/hearthd.service")
+exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/usr/lib/systemd/system/hearthd.service")
 [ -x "$root$exec_start" ] || fail "the unit starts $exec_start, which the package does not install"
-stop_post=$(sed -n 's/^ExecStopPost=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/hearthd.service")
+stop_post=$(sed -n 's/^ExecStopPost=\([^ ]*\).*/\1/p' "$root/usr/lib/systemd/system/hearthd.service")
 [ -n "$stop_post" ] && [ -x "$root$stop_post" ] || fail "the unit's ExecStopPost ($stop_post) is not a binary the package installs"
 board=$(sed -n 's/^board *= *"\(.*\)".*/\1/p' "$root/etc/hearth/hearth.toml")
 [ -f "$root$board" ] || fail "the configuration names the board $board, which the package does not install"

@@ -54,3 +54,24 @@ hearth_elf_arch() {
 hearth_version() {
     sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/HearthConfig/Version.swift
 }
+
+# Makes this machine run programs of a Debian architecture (arm64, armhf) through QEMU's user-mode
+# emulation: qemu-user-static's binfmt entries, registered with the F flag so that they work in a
+# chroot too. Mounts binfmt_misc where a container or a minimal boot left it unmounted.
+hearth_need_binfmt() {
+    local arch=$1 name
+    [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
+    case "$arch" in
+        arm64) name=qemu-aarch64 ;;
+        armhf) name=qemu-arm ;;
+        *) hearth_die "no emulation for $arch here (arm64 or armhf)" ;;
+    esac
+    hearth_need_packages qemu-user-static binfmt-support
+    if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+        hearth_as_root mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+            hearth_die "cannot mount binfmt_misc, which runs $arch programs through QEMU"
+    fi
+    [ -e "/proc/sys/fs/binfmt_misc/$name" ] || hearth_as_root update-binfmts --enable "$name" ||
+        hearth_die "update-binfmts --enable $name failed: $arch programs cannot run here"
+    grep -qx enabled "/proc/sys/fs/binfmt_misc/$name" || hearth_die "binfmt entry $name is registered but disabled"
+}

@@ -2,12 +2,13 @@
 # Packs hearthd and hearth into a Debian package: the binaries, the systemd unit, the default
 # configuration (a conffile, so an upgrade keeps the owner's edits) and the board files.
 #
-#   Scripts/package-deb.sh [--bin DIR] [--output DIR] [--allow-unpackaged-libraries]
+#   Scripts/package-deb.sh [--arch ARCH | --bin DIR] [--output DIR] [--allow-unpackaged-libraries]
 #
-# --bin: where hearthd and hearth are (default: dist/<this machine's arch>, as
-# Scripts/build-release.sh leaves them); --output: where the .deb goes (default dist/). The
-# package's Depends are the Debian packages of the shared libraries the binary links, found with
-# dpkg for this machine's architecture and from a table for another. A library no Debian package
+# --arch: pack dist/ARCH (default: this machine's), as Scripts/build-release.sh --arch ARCH leaves
+# it; --bin: pack hearthd and hearth from another folder; --output: where the .deb goes (default
+# dist/). The package's Depends are the Debian packages of the shared libraries the binary links
+# (none for the static arm64 build), found with dpkg for this machine's architecture and from a
+# table for another. A library no Debian package
 # provides (the Swift runtime of a build without --static-swift-stdlib) stops the packing, as the
 # package would not run; --allow-unpackaged-libraries lets it through, for testing this script
 # with a debug build.
@@ -20,10 +21,11 @@ output=dist
 allow_unpackaged=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        --arch) bin=dist/$2; shift 2 ;;
         --bin) bin=$2; shift 2 ;;
         --output) output=$2; shift 2 ;;
         --allow-unpackaged-libraries) allow_unpackaged=1; shift ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) hearth_die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -68,7 +70,7 @@ for soname in $(readelf -d "$bin/hearthd" "$bin/hearth" | sed -n 's/.*(NEEDED).*
 done
 [ ${#unpackaged[@]} -eq 0 ] ||
     hearth_say "warning: in no Debian package, so the package runs only where they are: ${unpackaged[*]}"
-depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
+depends_line=$(printf '%s\n' "${depends[@]}" adduser | sort -u | paste -sd, - | sed 's/,/, /g')
 
 root=$(mktemp -d)
 chmod 755 "$root"
@@ -79,9 +81,10 @@ install -d "$root/usr/share/hearth/Board" "$root/usr/share/doc/hearth"
 install -m 644 Board/*.toml Board/README.md "$root/usr/share/hearth/Board/"
 install -m 644 README.md CHANGELOG.md "$root/usr/share/doc/hearth/"
 # The unit and the configuration, pointed at where the package puts things.
-install -D -m 644 /dev/null "$root/lib/systemd/system/hearthd.service"
-sed 's|/usr/local/bin/|/usr/bin/|g' Board/hearthd.service >"$root/lib/systemd/system/hearthd.service"
-install -D -m 644 Board/60-hearth.rules "$root/lib/udev/rules.d/60-hearth.rules"
+# Under /usr/lib, where merged-/usr systems (Debian 12 on, Raspberry Pi OS bookworm on) keep them.
+install -D -m 644 /dev/null "$root/usr/lib/systemd/system/hearthd.service"
+sed 's|/usr/local/bin/|/usr/bin/|g' Board/hearthd.service >"$root/usr/lib/systemd/system/hearthd.service"
+install -D -m 644 Board/60-hearth.rules "$root/usr/lib/udev/rules.d/60-hearth.rules"
 install -D -m 640 /dev/null "$root/etc/hearth/hearth.toml"
 sed 's|/usr/local/share/hearth/Board/|/usr/share/hearth/Board/|' Config/hearth.toml >"$root/etc/hearth/hearth.toml"
 
@@ -93,7 +96,7 @@ Architecture: $arch
 Maintainer: Hearth developers <hearth@localhost>
 Section: misc
 Priority: optional
-Depends: $depends_line, adduser
+Depends: $depends_line
 Installed-Size: $(du -sk "$root" | cut -f1)
 Homepage: https://github.com/hearth-heater/hearth
 Description: firmware for a space heater whose heating element is a Bitcoin miner

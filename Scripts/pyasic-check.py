@@ -1,6 +1,6 @@
 """pyasic against a running hearthd: the ESP-Miner (AxeOS) API as a real client reads it.
 
-Starts a small Stratum pool on loopback (it accepts every share: what it proves is that hearthd
+Starts a small Stratum pool on loopback (testpool.py: it accepts every share, so what it proves is that hearthd
 mines there, not that the shares are good; the Swift tests check those), then hearthd on the
 simulated board with its API on port 80, where pyasic looks, once with the pool configured and
 once with none. Each time pyasic reads the heater through its ESP-Miner class and through
@@ -16,12 +16,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 import pyasic
 from pyasic.miners.backends.espminer import ESPMiner
+
+from testpool import Pool
 
 BIN, BOARD = sys.argv[1], sys.argv[2]
 API_PORT = 80
@@ -36,44 +37,6 @@ def check(condition, what):
     else:
         failures.append(what)
         print(f"FAILED: {what}", file=sys.stderr)
-
-
-class Pool:
-    """Answers what a miner asks, hands out one job, and accepts every share."""
-
-    def __init__(self):
-        self.shares = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            connection, _ = self.listener.accept()
-            threading.Thread(target=self.miner, args=(connection,), daemon=True).start()
-
-    def miner(self, connection):
-        def send(message):
-            connection.sendall((json.dumps(message) + "\n").encode())
-
-        job = ["1", "00" * 32, "01000000010000", "ffffffff0100f2052a01000000", [], "20000000", "1d00ffff",
-               "%08x" % int(time.time()), True]
-        for line in connection.makefile("r"):
-            request = json.loads(line)
-            method, ident = request.get("method"), request.get("id")
-            if method == "mining.configure":
-                send({"id": ident, "result": {"version-rolling": True, "version-rolling.mask": "1fffe000"}, "error": None})
-            elif method == "mining.subscribe":
-                send({"id": ident, "result": [[["mining.notify", "1"]], "08000002", 4], "error": None})
-            elif method == "mining.authorize":
-                send({"id": ident, "result": True, "error": None})
-                send({"id": None, "method": "mining.set_difficulty", "params": [0.001]})
-                send({"id": None, "method": "mining.notify", "params": job})
-            elif method == "mining.submit":
-                self.shares += 1
-                send({"id": ident, "result": True, "error": None})
-            elif ident is not None:
-                send({"id": ident, "result": True, "error": None})
 
 
 def start_hearthd(folder, pool):

@@ -2,8 +2,9 @@
 # Runs every test: installs what the build needs, builds everything (warnings are errors),
 # runs the test suite, checks the shipped board files, starts the daemon for two ticks, checks
 # the web dashboard in headless Chromium, reads the ESP-Miner API with pyasic, packs and checks the Debian package, checks the ARMv8
-# SHA-2 kernel under QEMU's arm64 emulation, then builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x), and
-# runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
+# SHA-2 kernel under QEMU's arm64 emulation, then builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x),
+# cross-builds the static arm64 binaries, packs them and installs the package in arm64 Debian bookworm and trixie (skipped with
+# HEARTH_SKIP_ARM64=1), and runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Scripts/lib.sh
@@ -44,6 +45,17 @@ folder=$(Scripts/libgpiod-other.sh .build-gpiod-other/libgpiod)
 libdir=$(dirname "$(find "$folder/root" -name 'libgpiod.so' | head -n 1)")
 PKG_CONFIG_PATH="$folder/pkgconfig" LD_LIBRARY_PATH="$libdir" HEARTH_EXPECT_LIBGPIOD_API=$other HEARTH_GPIO_LAYER_ONLY=1 \
     swift test --scratch-path .build-gpiod-other --filter 'LibgpiodShimTests|GPIOChipTests'
+
+if [ "${HEARTH_SKIP_ARM64:-}" = 1 ]; then
+    hearth_say "skipping the arm64 build and its package (HEARTH_SKIP_ARM64=1)"
+else
+    hearth_say "arm64: the static binaries for the Pi, cross-built with Debian sid's Swift 6.2"
+    Scripts/build-release.sh --arch arm64 >/dev/null
+    hearth_say "arm64: the package, installed with apt in Debian bookworm and trixie for arm64 and run there"
+    arm64_deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --arch arm64 --output .build/deb | tail -n 1)
+    Scripts/check-deb.sh "$arm64_deb"
+    HEARTH_REFERENCE_BIN=$bin Scripts/deb-rootfs-check.sh "$arm64_deb" bookworm trixie
+fi
 
 if [ "${HEARTH_SKIP_HIL:-}" = 1 ]; then
     hearth_say "skipping the hardware-in-the-loop VM (HEARTH_SKIP_HIL=1)"
