@@ -63,7 +63,9 @@ public struct MQTTOptions: Hashable, Sendable {
         var rest = url[schemeEnd.upperBound...]
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         do throws(HostPort.Problem) {
-            return .success((try HostPort(parsing: rest, defaultPort: tls ? defaultTLSPort : defaultPort), tls))
+            let address = try HostPort(parsing: rest, defaultPort: tls ? defaultTLSPort : defaultPort)
+            guard !address.isMulticastDNSName else { return .failure(ParseProblem("\"\(url)\": \(address.multicastDNSRefusal)")) }
+            return .success((address, tls))
         } catch {
             switch error {
             case .noHost, .noPort: return .failure(ParseProblem("\"\(url)\" has no host; a broker is mqtt://HOST:PORT"))

@@ -51,3 +51,18 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     /// `host:port`, with an IPv6 host in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
+
+extension HostPort {
+    /// Whether the host is a multicast-DNS name (`NAME.local`), which only an mDNS resolver finds.
+    public var isMulticastDNSName: Bool {
+        let name = host.lowercased()
+        return name.hasSuffix(".local") || name.hasSuffix(".local.")
+    }
+
+    /// Why the daemon refuses to connect out to a multicast-DNS name: its arm64 binaries are fully
+    /// static, and a static glibc cannot load the system's mDNS module (nss-mdns), so the name
+    /// would fail at every connect rather than once, here.
+    public var multicastDNSRefusal: String {
+        "\(host) is a multicast-DNS (.local) name, which Hearth cannot look up: give the host's IP address instead (and reserve it in the router so it stays the same)"
+    }
+}

@@ -90,10 +90,9 @@ public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
             rest = rest[schemeEnd.upperBound...]
         }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
+        let address: HostPort
         do throws(HostPort.Problem) {
-            let address = try HostPort(parsing: rest)
-            host = address.host
-            port = address.port
+            address = try HostPort(parsing: rest)
         } catch {
             switch error {
             case .noHost: throw StratumError("\(url): no host name; a pool address is stratum+tcp://HOST:PORT")
@@ -101,6 +100,9 @@ public struct PoolAddress: Hashable, Sendable, CustomStringConvertible {
             case .badPort(let text): throw StratumError("\(url): port \"\(text)\" is not a number from 1 to 65535")
             }
         }
+        guard !address.isMulticastDNSName else { throw StratumError("\(url): \(address.multicastDNSRefusal)") }
+        host = address.host
+        port = address.port
     }
 
     public var description: String { "stratum+\(tls == nil ? "tcp" : "ssl")://\(HostPort(host: host, port: port))" }

@@ -138,7 +138,7 @@ import HearthTestFixtures
             url = "stratum+ssl://pool.example:4333"
             user = "u"
             [[pool]]
-            url = "stratum+ssl://umbrel.local:2018"
+            url = "stratum+ssl://192.168.1.20:2018"
             user = "u"
             fingerprint = "sha256:\(pin)"
             [[pool]]

@@ -14,24 +14,24 @@ import Testing
         let config = try HearthConfig.parse(
             """
             [mqtt]
-            broker = "mqtt://homeassistant.local:1884"
+            broker = "mqtt://192.168.1.5:1884"
             username = "hearth"
             password = "secret"
             discovery_prefix = "ha"
             node_id = "den-1"
             """, file: "h.toml")
         let mqtt = try #require(config.mqtt)
-        #expect(mqtt == MQTTOptions(host: "homeassistant.local", port: 1884, username: "hearth", password: "secret", discoveryPrefix: "ha", nodeID: "den-1"))
+        #expect(mqtt == MQTTOptions(host: "192.168.1.5", port: 1884, username: "hearth", password: "secret", discoveryPrefix: "ha", nodeID: "den-1"))
         #expect(DaemonOptions(commandLine: .init(), config: config.given).mqtt == mqtt)
-        #expect(try config.summary().contains("MQTT: mqtt://homeassistant.local:1884 as hearth, discovery under ha/, node den-1"))
+        #expect(try config.summary().contains("MQTT: mqtt://192.168.1.5:1884 as hearth, discovery under ha/, node den-1"))
         let plain = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"mqtt://[::1]\"\n", file: "h.toml").mqtt)
         #expect(plain == MQTTOptions(host: "::1", port: 1883), "the default port and prefix, no credentials")
     }
 
     @Test func aBrokerOverTLS() throws {
-        let tls = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"mqtts://ha.local\"\n", file: "h.toml").mqtt)
+        let tls = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"mqtts://ha.lan\"\n", file: "h.toml").mqtt)
         #expect(tls.tls && tls.port == 8883 && tls.caFile == nil, "TLS's port, the system's authorities")
-        let own = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"ssl://ha.local:8884\"\nca_file = \"/etc/hearth/b.pem\"\n", file: "h.toml").mqtt)
+        let own = try #require(try HearthConfig.parse("[mqtt]\nbroker = \"ssl://ha.lan:8884\"\nca_file = \"/etc/hearth/b.pem\"\n", file: "h.toml").mqtt)
         #expect(own.tls && own.port == 8884 && own.caFile == "/etc/hearth/b.pem")
     }
 
@@ -49,6 +49,7 @@ import Testing
         ("broker = \"b:1883\"", "mqtt.broker", "has no scheme; a broker is mqtt://HOST:PORT"),
         ("broker = \"http://b\"", "mqtt.broker", "unknown scheme \"http\""),
         ("broker = \"mqtt://b:99999\"", "mqtt.broker", "port \"99999\" is not a number from 1 to 65535"),
+        ("broker = \"mqtt://homeassistant.local\"", "mqtt.broker", "give the host's IP address instead"),
         ("username = \"u\"", "mqtt.broker", "missing"),
         ("broker = \"mqtt://b\"\npassword = \"p\"", "mqtt.password", "a password needs a username"),
         ("broker = \"mqtt://b\"\nusername = \"u\"\npassword = \"p\"\npassword_file = \"/etc/x\"", "mqtt.password_file", "not both"),

@@ -21,4 +21,12 @@ import Testing
         #expect(throws: HostPort.Problem.badPort("http")) { try HostPort(parsing: "heater:http") }
         #expect(throws: HostPort.Problem.badPort("8080")) { try HostPort(parsing: "[::1]8080") }
     }
+
+    @Test func knowsAMulticastDNSName() {
+        #expect(HostPort(host: "umbrel.local", port: 2018).isMulticastDNSName)
+        #expect(HostPort(host: "Start9.LOCAL.", port: 3333).isMulticastDNSName)
+        #expect(!HostPort(host: "pool.localdomain", port: 3333).isMulticastDNSName)
+        #expect(!HostPort(host: "192.168.1.20", port: 3333).isMulticastDNSName)
+        #expect(HostPort(host: "umbrel.local", port: 2018).multicastDNSRefusal.contains("give the host's IP address"))
+    }
 }

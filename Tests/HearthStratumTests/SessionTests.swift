@@ -47,6 +47,7 @@ import Testing
         #expect { try PoolAddress(url: "stratum+tcp://pool.example") } throws: { "\($0)".contains("no port") }
         #expect { try PoolAddress(url: "stratum+tcp://pool.example:99999") } throws: { "\($0)".contains("not a number from 1 to 65535") }
         #expect { try PoolAddress(url: "stratum+tcp://:3333") } throws: { "\($0)".contains("no host name") }
+        #expect { try PoolAddress(url: "stratum+tcp://umbrel.local:2018") } throws: { "\($0)".contains("umbrel.local is a multicast-DNS (.local) name") }
     }
 }
 
