@@ -107,8 +107,8 @@ enum Dashboard {
           $("fan").textContent = s.fanDuty == null ? "–" : (s.fanDuty * 100).toFixed(0) + " %";
           $("fanrpm").textContent = s.fanRPM == null ? "" : s.fanRPM.toFixed(0) + " rpm";
           const p = s.pool;
-          $("shares").textContent = p ? p.accepted + " ✓ " + p.rejected + " ✗" : "no pool";
-          $("pool").textContent = p ? (p.name || "") + (p.authorized ? " · difficulty " + p.difficulty : " · not connected") : "";
+          $("shares").textContent = p ? p.accepted + " ✓ " + p.rejected + " ✗" : (s.heatOnly ? "no pool: heat only" : "no pool");
+          $("pool").textContent = p ? (p.name || "") + (p.authorized ? " · difficulty " + p.difficulty : " · not connected") + (s.heatOnly ? " · heat only" : "") : "";
           $("sensors").innerHTML = "";
           for (const t of s.temperatures) {
             const line = document.createElement("div");

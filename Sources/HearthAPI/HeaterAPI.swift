@@ -122,6 +122,9 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
     /// "CPU" or the ASIC model hashing.
     public var engine: String
     public var pool: PoolStatus?
+    /// The engine hashes, but no pool takes its shares (none configured, or none connected): heat
+    /// is all the work makes. The dashboard says "no pool: heat only".
+    public var heatOnly: Bool
     public var faults: [String]
     /// What the heat cost and earned; `nil` when no `[economics]` is configured.
     public var economics: EconomicsStatus?
@@ -146,6 +149,7 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
         self.hashes = hashes
         self.engine = engine
         self.pool = pool
+        heatOnly = hashRate > 0 && pool?.authorized != true
         self.faults = faults
     }
 }

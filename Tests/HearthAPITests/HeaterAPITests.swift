@@ -172,6 +172,20 @@ final class FakeHeater: HeaterBackend {
         }
     }
 
+    /// Hashing with no pool to take the shares is heat only; with a pool that authorized the
+    /// worker it is mining; with no hashing, neither.
+    @Test func heatOnlyIsHashingThatNoPoolTakes() {
+        let heater = FakeHeater()
+        var snapshot = heater.tick()
+        #expect(!HeaterStatus(snapshot, identity: heater.identity).heatOnly, "an authorized pool")
+        snapshot.pool?.authorized = false
+        #expect(HeaterStatus(snapshot, identity: heater.identity).heatOnly, "every pool down")
+        snapshot.pool = nil
+        #expect(HeaterStatus(snapshot, identity: heater.identity).heatOnly, "no pool configured")
+        snapshot.engine?.hashRate = 0
+        #expect(!HeaterStatus(snapshot, identity: heater.identity).heatOnly, "nothing hashing")
+    }
+
     @Test func writesNeedTheToken() async throws {
         let heater = FakeHeater()
         try await app(heater, token: token).test(.live) { client in

@@ -147,6 +147,44 @@ import FoundationNetworking
         #expect((accounts?["energyKWh"] as? Double ?? 0) > 0 && (accounts?["sats"] as? Double ?? 0) > 0, "the accounts' lifetime is kept")
     }
 
+    /// A newcomer's first run: the simulated board with no pool hashes local work as its heat,
+    /// and says so ("no pool: heat only"); with `--offline idle` it is a plain heater.
+    @Test func withoutAPoolTheSimulatedBoardHashesForHeatOnly() async throws {
+        let hearthd = try #require(Self.hearthd, "build hearthd first (swift build)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-nopool-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("hearthd.log")
+
+        /// The status once the heater has heated for a second, or hashed.
+        func status(_ arguments: [String]) async throws -> [String: Any] {
+            let apiPort = Self.freePort()
+            let process = try Self.launch(
+                hearthd, ["--board", "\(boardFolder)/sim.toml", "--api", "127.0.0.1:\(apiPort)", "--cgminer-api", "off",
+                          "--tick-rate", "10", "--setpoint", "25"] + arguments, log: log)
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            var status: [String: Any] = [:], heating = 0
+            for _ in 0..<1500 where (status["hashes"] as? Int ?? 0) == 0 && heating < 50 {
+                try await Task.sleep(for: .milliseconds(20))
+                status = (try? await request("GET", "http://127.0.0.1:\(apiPort)/api/status").1) ?? [:]
+                if (status["powerWatts"] as? Double ?? 0) > 0 { heating += 1 }
+            }
+            return status
+        }
+
+        let heat = try await status([])
+        #expect((heat["hashes"] as? Int ?? 0) > 0, "hashing without a pool: \(heat)")
+        #expect(heat["heatOnly"] as? Bool == true)
+        #expect(heat["pool"] == nil || heat["pool"] is NSNull)
+
+        let idle = try await status(["--offline", "idle"])
+        #expect((idle["powerWatts"] as? Double ?? 0) > 0, "heating: \(idle)")
+        #expect(idle["hashes"] as? Int == 0 && idle["heatOnly"] as? Bool == false, "a plain heater: \(idle)")
+    }
+
     /// A fault latched and then the daemon killed with SIGKILL (no `defer`, no graceful stop):
     /// the fault was on disk from the tick that latched it, and the next start comes up latched,
     /// compute off. A state file that cannot be read at all is a fault of its own.

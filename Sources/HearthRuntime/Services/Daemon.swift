@@ -73,7 +73,11 @@ public enum Daemon {
         }
         let hardware: Hardware
         do {
-            hardware = try Hardware.open(board, scenario: scenario, use: .heater(hashing: !options.pools.isEmpty)).calibrated(calibrations)
+            // The simulated board hashes as a real one does whenever it heats: with no pool, local
+            // work whose shares go nowhere ("no pool: heat only"). `offline = idle` without a pool
+            // leaves it a plain heater, which spares the CPU a hashing thread.
+            let hashing = !options.pools.isEmpty || options.offline == .heat
+            hardware = try Hardware.open(board, scenario: scenario, use: .heater(hashing: hashing)).calibrated(calibrations)
         } catch {
             throw .hardware(error)
         }
