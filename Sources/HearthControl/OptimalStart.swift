@@ -90,6 +90,18 @@ public struct WarmUpModel: Hashable, Sendable {
         let slope = min(paired.map { ($0.0 - meanLead) * ($0.1 - meanRate) }.reduce(0, +) / spread, 0)
         return min(max(meanRate + slope * (lead - meanLead), floor), rates.max() ?? meanRate)
     }
+
+    /// Hours at full power to warm the room from `room` to `target` °C with outdoors at `outdoor`
+    /// (`nil`: unknown): the rise slows as the room's lead over outdoors grows, so the rate is
+    /// taken at each tenth of a degree on the way, not only where the room starts.
+    public func hoursToWarm(from room: Double, to target: Double, outdoor: Double?) -> Double {
+        guard target > room else { return 0 }
+        let steps = Int(((target - room) / 0.1).rounded(.up))
+        let step = (target - room) / Double(steps)
+        return (0..<steps).reduce(0) { hours, index in
+            hours + step / rate(lead: outdoor.map { room + step * (Double(index) + 0.5) - $0 })
+        }
+    }
 }
 
 /// Optimal start: the thermostat begins heating for a scheduled setpoint early enough that the
@@ -130,8 +142,8 @@ public struct OptimalStart: Hashable, Sendable {
         }
         if started == next { return (slot.setpoint, slot.mode) }
         guard let room, room.value < slot.setpoint.value else { return current }
-        let lead = outdoor.map { room.value - $0.value }
-        let needed = Duration.seconds((slot.setpoint.value - room.value) / model.rate(lead: lead) * 3600) + margin
+        let hours = model.hoursToWarm(from: room.value, to: slot.setpoint.value, outdoor: outdoor?.value)
+        let needed = Duration.seconds(hours * 3600) + margin
         guard needed >= away else { return current }
         started = next
         return (slot.setpoint, slot.mode)

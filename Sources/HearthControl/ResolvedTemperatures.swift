@@ -34,6 +34,9 @@ public struct ResolvedTemperatures: Hashable, Sendable {
     public var heatSink: Celsius?
     /// The hottest exhaust air, °C; `nil` when no exhaust sensor read.
     public var exhaust: Celsius?
+    /// The air outdoors, from the first outdoor sensor; `nil` without one, or when it failed or
+    /// read outside -50…60 °C.
+    public var outdoor: Celsius?
 
     /// Resolves one tick's readings, in board order. Never fails: what cannot be known is `nil`.
     public init(_ readings: [SensorReading]) {
@@ -48,6 +51,7 @@ public struct ResolvedTemperatures: Hashable, Sendable {
             heatSink = chips.compactMap { $0 }.max()
         }
         exhaust = readings.filter { $0.role == .exhaust }.compactMap(\.value).max()
+        outdoor = readings.first { $0.role == .outdoor }?.value.flatMap { (-50...60).contains($0.value) ? $0 : nil }
     }
 
     /// The room temperature, °C; `nil` when there is no room sensor or it failed.

@@ -11,6 +11,10 @@ public enum SensorRole: String, Hashable, Sendable, CaseIterable, Codable {
     case board
     /// A hash chip or its heat sink.
     case chip
+    /// The air outside the house (a probe through the wall): optimal start's warm-up rate follows
+    /// the room's lead over it. It guards nothing, so the safety supervisor does not judge it; a
+    /// reading outside -50…60 °C, or none, leaves optimal start without it.
+    case outdoor
 }
 
 /// A temperature sensor.

@@ -248,7 +248,8 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             // value set by hand holds).
             if let current = target, let thermostat = state.thermostat, !thermostat.isOverridden(at: now), var start = state.optimalStart {
                 target = start.target(
-                    at: now, schedule: thermostat.schedule, current: current, room: state.latest?.room, outdoor: nil, model: state.warmUp)
+                    at: now, schedule: thermostat.schedule, current: current, room: state.latest?.room,
+                    outdoor: state.latest?.temperatures.outdoor, model: state.warmUp)
                 state.optimalStart = start
             }
             if let target, target.setpoint != state.setpoint || target.mode != state.mode {
@@ -296,7 +297,7 @@ public final class HeaterService<C: Clock>: Service where C.Duration == Duration
             state.loop = loop
             state.ticks += 1
             state.warmUp.observe(
-                time: elapsed, room: snapshot.room?.value, outdoor: nil,
+                time: elapsed, room: snapshot.room?.value, outdoor: snapshot.temperatures.outdoor?.value,
                 fullPower: snapshot.appliedPower.value >= 0.9 * loop.hardware.ratedPower.value)
             if let hashes = snapshot.hashes {
                 if let last = state.hashSample, elapsed > last.elapsed {

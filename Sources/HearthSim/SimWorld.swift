@@ -21,6 +21,8 @@ public final class SimWorld: Sendable {
         case chip
         /// The controller board, which sits in the warm air beside the heat sink.
         case board
+        /// The air outside the house.
+        case outdoor
     }
 
     /// Temperature-sensor chips the world has twins of.
@@ -218,6 +220,7 @@ public final class SimWorld: Sendable {
         case .heatSink: model.body
         case .chip: model.chip
         case .board: model.air + (model.body - model.air) * 0.25
+        case .outdoor: model.disturbances.outdoor
         }
     }
 

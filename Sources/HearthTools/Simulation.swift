@@ -130,7 +130,7 @@ public struct Simulation {
         var reached = false
         let dt = tick.seconds
         var time = Duration.zero
-        var early = optimalStart, warmUp = WarmUpModel(), room: Celsius?
+        var early = optimalStart, warmUp = WarmUpModel(), room: Celsius?, outdoor: Celsius?
         let schedule = optimalStart == nil ? nil : self.schedule
         report.optimalStart = optimalStart != nil
         var rise: (at: Duration, to: Double)?
@@ -143,15 +143,16 @@ public struct Simulation {
             if var start = early, let schedule {
                 loop.setpoint = start.target(
                     at: WeekTime(minuteOfWeek: Int(time.seconds / 60)), schedule: schedule, current: (setpoint, .heat), room: room,
-                    outdoor: nil, model: warmUp
+                    outdoor: outdoor, model: warmUp
                 ).setpoint
                 early = start
             }
             let wasLatched = loop.supervisor.isLatched
             let snapshot = loop.tick(time: time)
             room = snapshot.room
+            outdoor = snapshot.temperatures.outdoor
             warmUp.observe(
-                time: time, room: snapshot.room?.value, outdoor: nil,
+                time: time, room: snapshot.room?.value, outdoor: outdoor?.value,
                 fullPower: snapshot.appliedPower.value >= 0.9 * loop.hardware.ratedPower.value)
             if let error = snapshot.fanError {
                 report.faults.append("fan could not be driven at \(Int(time.seconds)) s: \(error)")

@@ -1,3 +1,4 @@
+import Foundation
 import HearthControl
 import HearthHAL
 import Testing
@@ -23,7 +24,8 @@ import Testing
 
     /// With outdoor readings the rate falls as the room's lead over outdoors grows: 3 °C/h at a
     /// 10 °C lead, 1 °C/h at 20 °C, so 2 °C/h at 15 °C, and never more than was seen.
-    @Test func theRateFollowsTheLeadOverOutdoors() {
+    /// Four windows: 3 °C/h with the room 10 °C over outdoors, 1 °C/h at 20 °C, twice each.
+    func leadModel() -> WarmUpModel {
         var model = WarmUpModel()
         var time = Duration.zero
         for (lead, rate) in [(10.0, 3.0), (20.0, 1.0), (10.0, 3.0), (20.0, 1.0)] {
@@ -35,10 +37,25 @@ import Testing
             }
             model.observe(time: time, room: nil, outdoor: nil, fullPower: false)
         }
+        return model
+    }
+
+    @Test func theRateFollowsTheLeadOverOutdoors() {
+        let model = leadModel()
         #expect(model.observations.count == 4)
         #expect(abs(model.rate(lead: 15) - 2) < 0.05)
         #expect(abs(model.rate(lead: 10) - 3) < 0.05)
         #expect(model.rate(lead: 0) <= 3.0 + 1e-9, "no more than was seen")
+    }
+
+    /// Worked by hand: with rate = 5 − 0.2 · lead, warming 18 → 20 °C with 8 °C outdoors takes
+    /// ∫ dL / (5 − 0.2 L) from 10 to 12 = 5 ln(3 / 2.6) = 0.7155 h, longer than the 2/3 h the rate
+    /// where the room starts would say; without outdoors, at the mean 2 °C/h, an hour.
+    @Test func theTimeToWarmFollowsTheRateAllTheWay() {
+        let model = leadModel()
+        #expect(abs(model.hoursToWarm(from: 18, to: 20, outdoor: 8) - 5 * log(3 / 2.6)) < 0.002)
+        #expect(abs(model.hoursToWarm(from: 18, to: 20, outdoor: nil) - 1) < 0.02)
+        #expect(model.hoursToWarm(from: 21, to: 20, outdoor: 8) == 0, "already warm")
     }
 
     let schedule = Schedule([

@@ -62,4 +62,12 @@ import Testing
         #expect(ResolvedTemperatures([reading("left", .exhaust, nil)]).exhaust == nil)
         #expect(ResolvedTemperatures([reading("air", .room, 20)]).exhaust == nil)
     }
+
+    @Test func theFirstPlausibleOutdoorProbeIsOutdoors() {
+        #expect(ResolvedTemperatures([reading("air", .room, 20), reading("out", .outdoor, -4.5), reading("yard", .outdoor, 2)]).outdoor == Celsius(-4.5))
+        #expect(ResolvedTemperatures([reading("air", .room, 20)]).outdoor == nil, "no probe")
+        #expect(ResolvedTemperatures([reading("out", .outdoor, nil)]).outdoor == nil, "a failed probe")
+        #expect(ResolvedTemperatures([reading("out", .outdoor, -127)]).outdoor == nil, "a disconnected probe's reading")
+        #expect(ResolvedTemperatures([reading("out", .outdoor, -4.5)]).room == nil, "outdoors is never the room")
+    }
 }

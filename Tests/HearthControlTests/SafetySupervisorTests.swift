@@ -261,4 +261,20 @@ import Testing
         #expect(decision.events == [.doubt("no temperature sensor")])
         #expect(supervisor.latched.isEmpty, "a doubt, not a latch")
     }
+
+    /// An outdoor probe guards nothing: lost, frozen at -80 °C or jumping, it latches nothing, and
+    /// alone it is no temperature to heat by.
+    @Test func anOutdoorProbeIsNotJudged() {
+        var supervisor = SafetySupervisor()
+        supervisor.limits.lostAfterTicks = 1
+        let gone = SensorReading(name: "outside", role: .outdoor, reading: .failure(HALError(.nackAddress, "gone")))
+        for second in stride(from: 0.0, through: 10, by: 0.5) {
+            var input = Self.input(second, [("room", .room, 20), ("sink", .chip, 40), ("outside", .outdoor, second.truncatingRemainder(dividingBy: 1) == 0 ? -80 : 45)])
+            if second == 10 { input.sensors[2] = gone }
+            _ = supervisor.check(input)
+        }
+        #expect(supervisor.latched.isEmpty, "\(supervisor.latched)")
+        let alone = supervisor.check(Self.input(11, [("outside", .outdoor, 3)]))
+        #expect(alone.computeOff && alone.events.contains(.doubt("no temperature sensor")))
+    }
 }

@@ -23,7 +23,7 @@ import HearthTestFixtures
         disturbances.outdoor = Celsius(-5)
         world.setDisturbances(disturbances)
         let hardware = try Hardware.openSim(board, world: world)
-        #expect(hardware.sensors.map(\.spec.name) == ["room", "exhaust", "heatsink"])
+        #expect(hardware.sensors.map(\.spec.name) == ["room", "exhaust", "heatsink", "outdoor"])
         #expect(world.line("ASIC_RST").isActive == true, "the hash board starts held in reset")
         #expect(world.line("ASIC_PWR").isActive == false)
         #expect(world.fan.setting?.duty == .full)
@@ -41,6 +41,7 @@ import HearthTestFixtures
         let readings = try #require(service.latest).readings
         let room = try readings[0].reading.get()
         #expect(abs(room.value - world.model.air.value) <= 0.032, "the TMP102 driver reads the twin of the room air")
+        #expect(service.latest?.temperatures.outdoor == Celsius(-5), "the outdoor probe reads the scenario's outdoor air")
         let report = try #require(service.latest)
         #expect(report.safety.events.isEmpty && !report.safety.computeOff)
         #expect(report.appliedPower == Watts(400), "a cold room below its setpoint: the heater runs flat out")

@@ -25,7 +25,7 @@ public struct OverTemperatureLayer: Sendable {
             case .chip: limits.chipDangerous
             case .exhaust: limits.exhaustDangerous
             case .board: limits.boardDangerous
-            case .room, .intake: nil
+            case .room, .intake, .outdoor: nil
             }
         guard let dangerous, value >= dangerous else { return .allClear }
         return SafetyVerdict(faults: [.overTemperature(name, value)])

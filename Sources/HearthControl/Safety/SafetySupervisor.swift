@@ -176,14 +176,16 @@ public struct SafetySupervisor: Sendable {
             fansFull = fansFull || verdict.fansFull
         }
 
+        // An outdoor probe guards nothing (optimal start does without it), so it is not judged.
+        let sensors = input.sensors.filter { $0.role != .outdoor }
         // No temperature at all is the greatest doubt: nothing would tell the heat from a fire.
-        if input.sensors.isEmpty { doubts.append("no temperature sensor") }
+        if sensors.isEmpty { doubts.append("no temperature sensor") }
 
         // The readings as the layers believe them: an implausible value counts as no reading, so
         // the room the runaway check uses is never a value a layer has just thrown out.
         var believed: [SensorReading] = []
         var hottestChip: (name: String, value: Celsius)?
-        for sensor in input.sensors {
+        for sensor in sensors {
             take(loss.check(sensor))
             guard case .success(let value) = sensor.reading else {
                 believed.append(sensor)

@@ -48,6 +48,7 @@ extension Hardware {
             case .exhaust: .exhaust
             case .chip: .heatSink
             case .board: .board
+            case .outdoor: .outdoor
             }
             switch sensor.source {
             case .i2c(.emc2101, _) where board.fan?.drive == .emc2101:
