@@ -162,7 +162,7 @@ enum Dashboard {
         // with `live` (the status now) added at the end where given; `axis` sets the scale.
         function chart(id, series, axis, live) {
           const canvas = $(id), g = canvas.getContext("2d");
-          const w = canvas.width, h = canvas.height, pad = 56;
+          const w = canvas.width, h = canvas.height, pad = 84;
           g.clearRect(0, 0, w, h);
           const points = history.slice();
           if (live) points.push(live);
@@ -198,14 +198,14 @@ enum Dashboard {
             g.stroke();
           }
         }
-        // From zero up, in four steps of a round size.
+        // From zero up, in at most five steps of a round size.
         function fromZero(text) {
           return {
             text,
             scale(lo, hi) {
-              const top = Math.max(hi, 1e-9) * 1.1, unit = Math.pow(10, Math.floor(Math.log10(top / 4)));
-              const step = [1, 2, 2.5, 5, 10].map(m => m * unit).find(s => s * 4 >= top);
-              return [0, step * 4, step];
+              const top = Math.max(hi, 1e-9) * 1.1, unit = Math.pow(10, Math.floor(Math.log10(top / 5)));
+              const step = [1, 2, 2.5, 5, 10].map(m => m * unit).find(s => s * 5 >= top);
+              return [0, step * Math.ceil(top / step), step];
             }
           };
         }

@@ -57,7 +57,7 @@ public final class HistoryRecorder: HistorySource {
                 logger.notice("history: no database at \(path) yet; a new one started")
             } else {
                 let count = (try? await database.count()) ?? 0
-                logger.info("history: \(count) samples in \(path)")
+                logger.info("history: \(count) sample\(count == 1 ? "" : "s") kept in \(path)")
             }
             return HistoryRecorder(database: database, opening: replaced, logger: logger)
         } catch {
@@ -111,17 +111,17 @@ public final class HistoryRecorder: HistorySource {
         queue.finish()
     }
 
-    /// The database's samples of the span, then the memory's newer ones (the one under way, and
-    /// any still waiting for the disk); the memory's alone without a database or when it cannot
-    /// be read.
+    /// The database's samples of the span from before this run's first, then the memory's (which
+    /// holds this run's, the one under way and any still waiting for the disk among them); the
+    /// memory's alone without a database or when it cannot be read.
     public func samples(from start: Double, to end: Double) async -> [HistorySample] {
         let recent = await memory.samples(from: start, to: end)
         guard let database else { return recent }
         do {
             let stored = try await database.samples(from: start, to: end)
             succeeded()
-            guard let newest = stored.last?.time else { return recent }
-            return stored + recent.filter { $0.time > newest }
+            guard let first = recent.first?.time else { return stored }
+            return stored.filter { $0.time < first } + recent
         } catch {
             failed("it could not be read (\(error)); showing the samples in memory")
             return recent
