@@ -237,7 +237,10 @@ let package = Package(
         .testTarget(name: "HearthNetTests", dependencies: ["HearthNet"], swiftSettings: strict),
         .testTarget(
             name: "HearthHistoryTests",
-            dependencies: ["HearthHistory", "HearthControl", "HearthHAL", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HearthHistory", "HearthControl", "HearthHAL", .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             swiftSettings: strict),
         // Against a real mosquitto (the Debian package), started by the tests on a free port.
         .testTarget(

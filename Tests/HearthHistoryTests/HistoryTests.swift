@@ -3,6 +3,7 @@ import HearthControl
 import HearthHAL
 import HearthHistory
 import Logging
+import SQLiteNIO
 import Testing
 
 /// A control tick as the history sees it: its wall time, the room (`nil`: unreadable), the
@@ -245,6 +246,23 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(replaced?.contains("corrupt") == true, "\(replaced ?? "not replaced")")
         #expect(try await fresh.count() == 0)
         await fresh.close()
+    }
+
+    /// A sound SQLite file that this build did not make (another program's, or a schema to come):
+    /// kept aside as `.incompatible`, not written into.
+    @Test func aForeignDatabaseIsKeptAsideAndReplaced() async throws {
+        let path = try temporaryFolder() + "/history.sqlite"
+        let foreign = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await foreign.query("CREATE TABLE readings (at TEXT, value REAL)")
+        _ = try await foreign.query("INSERT INTO readings VALUES ('noon', 21.5)")
+        try await foreign.close()
+        let (database, replaced) = try await HistoryDatabase.open(path: path)
+        #expect(replaced == "history database \(path): it holds schema version 0 (tables readings), not this build's 1; moved aside to \(path).incompatible, a new one started")
+        #expect(try await database.count() == 0)
+        await database.close()
+        let kept = try await SQLiteConnection.open(storage: .file(path: path + ".incompatible"))
+        #expect(try await kept.query("SELECT value FROM readings").first?.column("value")?.double == 21.5, "the other file is kept whole")
+        try await kept.close()
     }
 
     /// The state file's folder missing (a first start): made, with the database in it.

@@ -236,10 +236,10 @@ import FoundationNetworking
         second.waitUntilExit()
         let again = try String(contentsOf: log, encoding: .utf8)
         #expect(second.terminationStatus == 0)
-        // One sample, or two where the first run crossed a 30 s boundary.
-        #expect(
-            again.contains("1 sample kept in \(history)") || again.contains("2 samples kept in \(history)"),
-            "the sample under way at the stop was written: \(again.suffix(600))")
+        // As many samples as 30 s intervals the first run touched (one, or more on a loaded machine).
+        let line = again.split(separator: "\n").first { $0.contains("kept in \(history)") }
+        let kept = line?.components(separatedBy: "history: ").last?.split(separator: " ").first.flatMap { Int($0) }
+        #expect((kept ?? 0) >= 1, "the sample under way at the stop was written: \(line.map(String.init) ?? String(again.prefix(1200)))")
     }
 
     /// The hash chain's twin rolls version bits, and the job signals a BIP 9 bit under the mask:
