@@ -6,7 +6,8 @@
 //     ├─► HearthLinux (real backends; CGPIOD, CI2C, CGPIOShim)      ├─► HearthDrivers (chips, the BM13xx chain)
 //     ├─► HearthMining (kernels, engines over HashBoard) ─► HearthStratum (with HearthNet)
 //     ├─► HearthSim (thermal model, twins)                          └─► HearthControl (laws, safety, TickSnapshot)
-//   HearthAPI (reads TickSnapshot) ─┬─► HearthMQTT (Home Assistant) ─┐
+//   HearthHistory (30 s samples of the ticks, a week in SQLite) ─► HearthAPI (reads TickSnapshot)
+//   HearthAPI ─┬─► HearthMQTT (Home Assistant) ─┐
 //   HearthConfig ─► HearthRuntime ◄─┴───────────────────────────────┘ ─► HearthTools ─► hearth;  HearthRuntime ─► hearthd
 import PackageDescription
 
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // TLS pools (stratum+ssl://).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // The week of history (SQLite's own C source vendored: no system package, cross-compiles as it is).
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         // Tests only: the reference SHA-256, the test pool's certificates, and property-based tests.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.6.0"),
@@ -102,11 +105,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The heater's history: ticks made into 30 s samples, a week of them in SQLite (written off
+        // the control task; a bad file replaced and reported), the ranges and points a chart reads.
+        .target(
+            name: "HearthHistory",
+            dependencies: [
+                "HearthControl", "HearthHAL", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The heater's HTTP API (Hummingbird): status, setpoint, mode, fault clearing, ESP-Miner's system info.
         .target(
             name: "HearthAPI",
             dependencies: [
-                "HearthHAL", "HearthControl", "HearthNet", .product(name: "Hummingbird", package: "hummingbird"),
+                "HearthHAL", "HearthControl", "HearthHistory", "HearthNet", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -159,7 +172,7 @@ let package = Package(
             name: "HearthRuntime",
             dependencies: [
                 "HearthConfig", "HearthHAL", "HearthLinux", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining",
-                "HearthStratum", "HearthAPI", "HearthMQTT", "HearthNet",
+                "HearthStratum", "HearthAPI", "HearthHistory", "HearthMQTT", "HearthNet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,7 +182,9 @@ let package = Package(
         // What only the `hearth` tool uses: simulation reports, autotune, calibration sessions, benchmarks.
         .target(
             name: "HearthTools",
-            dependencies: ["HearthConfig", "HearthRuntime", "HearthHAL", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining"],
+            dependencies: [
+                "HearthConfig", "HearthRuntime", "HearthHAL", "HearthDrivers", "HearthSim", "HearthControl", "HearthMining", "HearthHistory",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -215,10 +230,18 @@ let package = Package(
         .testTarget(
             name: "HearthAPITests",
             dependencies: [
-                "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HearthAPI", "HearthControl", "HearthHAL", "HearthHistory", "HearthNet",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HearthNetTests", dependencies: ["HearthNet"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthHistoryTests",
+            dependencies: [
+                "HearthHistory", "HearthControl", "HearthHAL", .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: strict),
         // Against a real mosquitto (the Debian package), started by the tests on a free port.
         .testTarget(
             name: "HearthMQTTTests",
@@ -237,7 +260,7 @@ let package = Package(
             name: "HearthRuntimeTests",
             dependencies: [
                 "HearthRuntime", "HearthConfig", "HearthHALTesting", "HearthLinuxTesting", "HearthStratumTesting", "HearthTestFixtures",
-                "HearthNet", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HearthNet", "HearthHistory", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict

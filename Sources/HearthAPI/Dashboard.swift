@@ -1,8 +1,11 @@
 /// The web dashboard `GET /` serves: one page with no outside files, reading `/api/status` every
-/// two seconds and `/api/history` every minute, drawing the room against its setpoint over the
-/// last day, and changing mode and setpoint through the API with the token a person types in
+/// two seconds and `/api/history?range=` every minute, charting the room against its setpoint,
+/// the power and the hash rate over the last 6 h, 24 h or 7 d (buttons; `#7d` in the address
+/// picks one), and changing mode and setpoint through the API with the token a person types in
 /// (kept in the browser's local storage). When it has drawn, `<body>` carries `data-ready`, and
-/// the chart its number of points in `data-points`: what the headless-browser test waits for.
+/// each chart its number of points in `data-points`, its range in `data-range` and, in
+/// `data-check`, the time and value of its middle point as the API gave it: what the
+/// headless-browser test compares with the API.
 enum Dashboard {
     static let html = #"""
         <!doctype html>
@@ -31,6 +34,8 @@ enum Dashboard {
           #faults[hidden] { display: none; }
           #faults b { color: var(--bad); }
           canvas { width: 100%; height: 260px; background: var(--card); border-radius: .6rem; }
+          canvas.small { height: 160px; }
+          #history-problem { color: var(--bad); }
           .controls { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
           button { background: var(--card); color: var(--text); border: 1px solid #4a3d33; border-radius: .5rem; padding: .45rem .9rem; font: inherit; cursor: pointer; }
           button.active { border-color: var(--warm); color: var(--warm); }
@@ -59,9 +64,19 @@ enum Dashboard {
             <div class="card"><div class="label">Pool</div><div class="value" id="shares">–</div><div class="sub" id="pool"></div></div>
             <div class="card"><div class="label">Sensors</div><div class="sub" id="sensors"></div></div>
           </div>
+          <div class="controls" id="ranges"></div>
+          <div id="history-problem"></div>
           <div>
             <div class="legend"><span class="r">■ room</span><span class="s">■ setpoint</span><span id="span"></span></div>
             <canvas id="chart" width="1200" height="260" data-points="0"></canvas>
+          </div>
+          <div>
+            <div class="legend"><span class="r">■ heat (power)</span></div>
+            <canvas id="power-chart" class="small" width="1200" height="160" data-points="0"></canvas>
+          </div>
+          <div>
+            <div class="legend"><span class="s">■ hash rate</span></div>
+            <canvas id="hashrate-chart" class="small" width="1200" height="160" data-points="0"></canvas>
           </div>
           <div id="economics" hidden>
             <div class="legend">What the heat cost and earned <span id="tariff"></span></div>
@@ -82,7 +97,8 @@ enum Dashboard {
         "use strict";
         const $ = (id) => document.getElementById(id);
         const modes = ["off", "heat", "eco", "boost", "night"];
-        let status = null, history = [];
+        const ranges = ["6h", "24h", "7d"];
+        let status = null, history = [], range = ranges.includes(location.hash.slice(1)) ? location.hash.slice(1) : "24h";
         $("token").value = localStorage.getItem("hearth-token") || "";
         $("token").addEventListener("change", () => localStorage.setItem("hearth-token", $("token").value));
 
@@ -119,6 +135,7 @@ enum Dashboard {
           $("fault-list").innerHTML = "";
           for (const f of s.faults) { const li = document.createElement("li"); li.textContent = f; $("fault-list").appendChild(li); }
           for (const b of document.querySelectorAll("#modes button")) b.classList.toggle("active", b.dataset.mode === s.mode);
+          $("history-problem").textContent = s.history ? "History: " + s.history : "";
           const e = s.economics;
           $("economics").hidden = !e;
           if (e) {
@@ -141,26 +158,35 @@ enum Dashboard {
           document.body.dataset.ready = "1";
         }
 
-        function draw() {
-          const canvas = $("chart"), g = canvas.getContext("2d");
-          const w = canvas.width, h = canvas.height, pad = 40;
+        // One chart: the history's points of `series` (the first is the one data-check names),
+        // with `live` (the status now) added at the end where given; `axis` sets the scale.
+        function chart(id, series, axis, live) {
+          const canvas = $(id), g = canvas.getContext("2d");
+          const w = canvas.width, h = canvas.height, pad = 84;
           g.clearRect(0, 0, w, h);
           const points = history.slice();
-          if (status) {
-            points.push({ time: Date.now() / 1000, room: status.room, setpoint: status.setpoint });
-          }
+          if (live) points.push(live);
+          const middle = history[Math.floor(history.length / 2)];
           canvas.dataset.points = points.length;
+          canvas.dataset.range = range;
+          canvas.dataset.check = middle ? middle.time + " " + middle[series[0].key] : "";
           if (points.length < 2) return;
-          const values = points.flatMap(p => [p.room, p.setpoint]).filter(v => v != null);
-          let lo = Math.floor(Math.min(...values) - 0.5), hi = Math.ceil(Math.max(...values) + 0.5);
+          const values = points.flatMap(p => series.map(s => p[s.key])).filter(v => v != null);
+          const [lo, hi, step] = axis.scale(Math.min(...values), Math.max(...values));
           const t0 = points[0].time, t1 = points[points.length - 1].time;
           const x = t => pad + (w - 2 * pad) * (t - t0) / Math.max(t1 - t0, 1);
-          const y = v => h - pad + (2 * pad - h) * (v - lo) / (hi - lo);
+          const y = v => h - 24 + (34 - h) * (v - lo) / (hi - lo);
           g.strokeStyle = "#3a2f27"; g.fillStyle = "#a8978a"; g.font = "13px sans-serif"; g.lineWidth = 1;
-          for (let v = lo; v <= hi; v += Math.max(1, Math.round((hi - lo) / 5))) {
-            g.beginPath(); g.moveTo(pad, y(v)); g.lineTo(w - pad, y(v)); g.stroke(); g.fillText(v + "°", 4, y(v) + 4);
+          for (let v = lo; v <= hi + 1e-9; v += step) {
+            g.beginPath(); g.moveTo(pad, y(v)); g.lineTo(w - pad, y(v)); g.stroke(); g.fillText(axis.text(v), 4, y(v) + 4);
           }
-          function line(key, color, step) {
+          for (let i = 0; i <= 4; i++) {
+            const t = t0 + (t1 - t0) * i / 4, d = new Date(t * 1000);
+            const text = (range === "7d" ? d.toLocaleDateString([], { weekday: "short" }) + " " : "") +
+              d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+            g.fillText(text, Math.min(Math.max(x(t) - 20, pad), w - pad - 60), h - 6);
+          }
+          for (const { key, color, step } of series) {
             g.strokeStyle = color; g.lineWidth = 2; g.beginPath();
             let started = false, last = null;
             for (const p of points) {
@@ -171,10 +197,35 @@ enum Dashboard {
             }
             g.stroke();
           }
-          line("setpoint", "#7cc4ff", true);
-          line("room", "#ff8a3d", false);
-          const hours = (t1 - t0) / 3600;
-          $("span").textContent = "the last " + (hours >= 1 ? hours.toFixed(1) + " h" : Math.round(hours * 60) + " min");
+        }
+        // From zero up, in at most five steps of a round size.
+        function fromZero(text) {
+          return {
+            text,
+            scale(lo, hi) {
+              const top = Math.max(hi, 1e-9) * 1.1, unit = Math.pow(10, Math.floor(Math.log10(top / 5)));
+              const step = [1, 2, 2.5, 5, 10].map(m => m * unit).find(s => s * 5 >= top);
+              return [0, step * Math.ceil(top / step), step];
+            }
+          };
+        }
+        const degrees = {
+          text: v => v + "°",
+          scale(lo, hi) {
+            const l = Math.floor(lo - 0.5), u = Math.ceil(hi + 0.5);
+            return [l, u, Math.max(1, Math.round((u - l) / 5))];
+          }
+        };
+
+        function draw() {
+          const live = (key, value) => status ? { time: Date.now() / 1000, [key]: value } : null;
+          chart("chart", [{ key: "room", color: "#ff8a3d" }, { key: "setpoint", color: "#7cc4ff", step: true }], degrees,
+                status ? { time: Date.now() / 1000, room: status.room, setpoint: status.setpoint } : null);
+          chart("power-chart", [{ key: "powerWatts", color: "#ff8a3d" }], fromZero(v => v.toFixed(0) + " W"),
+                live("powerWatts", status && status.powerWatts));
+          chart("hashrate-chart", [{ key: "hashRate", color: "#7cc4ff" }], fromZero(rate), live("hashRate", status && status.hashRate));
+          for (const b of document.querySelectorAll("#ranges button")) b.classList.toggle("active", b.dataset.range === range);
+          $("span").textContent = "the last " + range;
         }
 
         async function refresh() {
@@ -185,7 +236,10 @@ enum Dashboard {
           } catch (e) { $("message").textContent = "cannot reach the heater: " + e; }
         }
         async function refreshHistory() {
-          try { history = (await (await fetch("/api/history")).json()).samples; draw(); } catch (e) {}
+          try {
+            const asked = range, page = await (await fetch("/api/history?range=" + asked)).json();
+            if (asked === range) { history = page.samples; draw(); }
+          } catch (e) {}
         }
         // The last fortnight from GET /api/economics, newest first (nothing without [economics]).
         async function refreshDays() {
@@ -219,6 +273,11 @@ enum Dashboard {
           const b = document.createElement("button"); b.textContent = m; b.dataset.mode = m;
           b.addEventListener("click", () => change("/api/mode", "PUT", { mode: m }));
           $("modes").appendChild(b);
+        }
+        for (const r of ranges) {
+          const b = document.createElement("button"); b.textContent = r; b.dataset.range = r;
+          b.addEventListener("click", () => { range = r; location.hash = r; history = []; draw(); refreshHistory(); });
+          $("ranges").appendChild(b);
         }
         for (const b of document.querySelectorAll("[data-step]")) {
           b.addEventListener("click", () => status && change("/api/setpoint", "PUT", { setpoint: status.setpoint + Number(b.dataset.step) }));

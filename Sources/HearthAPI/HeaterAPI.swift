@@ -1,6 +1,7 @@
 import Foundation
 import HearthControl
 import HearthHAL
+import HearthHistory
 import Hummingbird
 
 /// Who the heater is, for the readers that show it.
@@ -128,6 +129,9 @@ public struct HeaterStatus: Codable, Hashable, Sendable {
     public var faults: [String]
     /// What the heat cost and earned; `nil` when no `[economics]` is configured.
     public var economics: EconomicsStatus?
+    /// What went wrong with the history (a database replaced, a write that failed), in words;
+    /// `nil` while all is well. The heater heats either way.
+    public var history: String?
 
     public init(
         version: String, hostname: String, uptimeSeconds: Int, setpoint: Double, mode: String, scheduleOverridden: Bool,
@@ -334,12 +338,12 @@ public struct HeaterAPI: Sendable {
     public var pools: [PoolSetting]
     /// What `GET /metrics` shows.
     public var metrics: HeaterMetrics
-    /// What `GET /api/history` shows (and the dashboard's chart draws); someone must record it.
-    public var history: HeaterHistory
+    /// What `GET /api/history` shows (and the dashboard's charts draw); someone must record it.
+    public var history: any HistorySource
 
     public init(
         backend: any HeaterBackend, token: String?, pools: [PoolSetting] = [], metrics: HeaterMetrics = HeaterMetrics(),
-        history: HeaterHistory = HeaterHistory()
+        history: any HistorySource = HeaterHistory()
     ) {
         self.backend = backend
         self.token = token
@@ -362,8 +366,20 @@ public struct HeaterAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.html)))
         }
-        router.get("/api/status") { _, _ in try backend.status() }
-        router.get("/api/history") { [history] _, _ in history.page }
+        router.get("/api/status") { [history] _, _ in
+            var status = try backend.status()
+            status.history = history.problem
+            return status
+        }
+        router.get("/api/history") { [history] request, _ in
+            let range: HistoryRange
+            do throws(HistoryRange.Problem) {
+                range = try HistoryRange(parsing: request.uri.queryParameters.get("range"))
+            } catch {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+            return await HistoryPage(range: range, source: history)
+        }
         router.get("/api/system/info") { [pools] _, _ in SystemInfo(try backend.latest(), identity: backend.identity, pools: pools) }
         router.get("/api/system/asic") { _, _ in ASICInfo(try backend.latest()) }
         router.get("/api/economics") { _, _ in

@@ -73,6 +73,11 @@ public struct DaemonOptions: Sendable {
     public var mode: Mode?
     /// The state file; `nil` keeps nothing across restarts.
     public var stateFile: String?
+    /// The history database: `history.sqlite` in the state file's folder; `nil` without a state
+    /// file (the history is then kept in memory only).
+    public var historyFile: String? {
+        stateFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("history.sqlite").path }
+    }
     /// The pools to mine on, primary first; none: the heat's shares go nowhere.
     public var pools: [Pool] = []
     /// What to hash while no pool answers.

@@ -7,7 +7,7 @@ import HearthTools
 extension Hearth {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Benchmarks.", subcommands: [World.self, HashRate.self, Engine.self])
+            abstract: "Benchmarks.", subcommands: [World.self, HashRate.self, Engine.self, History.self])
 
         /// A kernel by the name `--kernel` takes: auto, simd or a kernel's own name.
         static func kernel(named name: String) throws -> NonceScanner.Kernel {
@@ -104,6 +104,38 @@ extension Hearth {
                 print("simulated \(duration) in \(result.wall) wall: \(Int(result.speed)) simulated seconds per wall second")
                 print("\(result.readings) driver readings, \(result.failures) failed")
                 if result.failures > 0 { throw ExitCode(1) }
+            }
+        }
+
+        struct History: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Writes weeks of 30 s history samples as hearthd does: the database's size on disk after each week, and what a write costs.",
+                discussion: """
+                    Each sample is written alone, with the week's retention after it, through the same code as \
+                    hearthd's (HistoryDatabase.write). With --database the file is kept, its samples ending now: \
+                    a week of history for hearthd's dashboard to show (hearthd keeps it as history.sqlite beside \
+                    its state file).
+                    """)
+
+            @Option(help: "Weeks of samples to write (20 160 a week).") var weeks = 2
+            @Option(help: "The database to write and keep (an old file there is replaced); default: a temporary one.")
+            var database: String?
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() async throws {
+                guard weeks >= 1 else { throw ValidationError("--weeks must be 1 or more") }
+                let result = try await HistoryBenchmark(weeks: weeks, path: database).run()
+                func us(_ duration: Duration) -> String { String(format: "%.1f", duration.seconds * 1e6) }
+                if json {
+                    let sizes = result.bytesAfterWeek.map(String.init).joined(separator: ",")
+                    print("{\"samples\":\(result.samples),\"rows\":\(result.rows),\"bytes_after_week\":[\(sizes)],\"write_us_mean\":\(us(result.meanWrite)),\"write_us_p50\":\(us(result.write(at: 0.5))),\"write_us_p99\":\(us(result.write(at: 0.99))),\"write_us_max\":\(us(result.write(at: 1)))}")
+                } else {
+                    print("\(result.samples) samples written to \(result.path)\(database == nil ? " (removed)" : ""); \(result.rows) rows kept")
+                    for (week, bytes) in result.bytesAfterWeek.enumerated() {
+                        print("on disk after week \(week + 1): \(bytes) bytes (\(String(format: "%.2f", Double(bytes) / 1_048_576)) MiB)")
+                    }
+                    print("a write: mean \(us(result.meanWrite)) µs, p50 \(us(result.write(at: 0.5))) µs, p99 \(us(result.write(at: 0.99))) µs, max \(us(result.write(at: 1))) µs")
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import HearthAPI
 import HearthControl
 import HearthHAL
+import HearthHistory
 import HearthNet
 import Hummingbird
 import HummingbirdTesting
@@ -325,52 +326,91 @@ final class FakeHeater: HeaterBackend {
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 let page = String(buffer: response.body)
-                for id in ["room", "setpoint", "mode", "power", "hashrate", "fan", "faults", "chart", "modes", "token"] {
+                for id in ["room", "setpoint", "mode", "power", "hashrate", "fan", "faults", "chart", "power-chart", "hashrate-chart", "ranges", "modes", "token"] {
                     #expect(page.contains("id=\"\(id)\""), "the page has #\(id)")
                 }
-                #expect(page.contains("/api/status") && page.contains("/api/history") && page.contains("/api/mode"))
+                #expect(page.contains("/api/status") && page.contains("/api/history?range=") && page.contains("/api/mode"))
             }
             try await client.execute(uri: "/api/history", method: .get) { response in
                 let body = try json(response.body)
-                #expect(body["intervalSeconds"] as? Double == 30)
+                #expect(body["range"] as? String == "24h", "the last day when no range is asked for")
+                #expect(body["sampleSeconds"] as? Double == 30)
+                #expect(body["intervalSeconds"] as? Double == 240)
+                #expect(body["store"] as? String == "memory")
                 let samples = try #require(body["samples"] as? [[String: Any]])
                 #expect(samples.count == 1)
-                #expect(samples[0]["time"] as? Double == 1_000)
+                #expect(samples[0]["time"] as? Double == 960, "the point's span begins at a multiple of 4 min")
                 #expect(samples[0]["room"] as? Double == 19.5)
                 #expect(samples[0]["setpoint"] as? Double == 20)
                 #expect(samples[0]["powerWatts"] as? Double == 350)
+                #expect(samples[0]["hashRate"] as? Double == 1.5e12)
+                #expect(samples[0]["fanDuty"] as? Double == 0.4)
+                #expect(samples[0]["faults"] as? [String] == ["fan stalled: commanded 100 % but no tach"])
             }
         }
     }
 
-    /// A day of samples at most, oldest first; the oldest give way to the newest.
-    @Test func theHistoryKeepsTheLastDay() {
-        let history = HeaterHistory(interval: .seconds(600), span: .seconds(3600))
-        #expect(history.capacity == 6)
-        var status = FakeHeater().tick()
-        for minute in stride(from: 0, to: 100, by: 10) {
-            status.setpoint = Celsius(Double(minute))
-            status.wallTime = Double(minute * 60)
-            history.record(status)
-        }
-        #expect(history.samples.map(\.setpoint) == [40, 50, 60, 70, 80, 90])
-        #expect(history.samples.map(\.time) == [2400, 3000, 3600, 4200, 4800, 5400])
-    }
-
-    /// The ticks of one interval make one sample, their mean (the room over the ticks that read it).
-    @Test func aSampleIsTheMeanOfItsTicks() {
+    /// `?range=` takes 6h, 24h or 7d, each in at most 360 points reaching back from the newest
+    /// sample; anything else is refused with the values it takes.
+    @Test func theHistoryComesInRanges() async throws {
+        let heater = FakeHeater()
         let history = HeaterHistory(interval: .seconds(30))
-        var tick = FakeHeater().tick()
-        for (time, power, room) in [(0.0, 100.0, 19.0), (10, 300, 21), (29.5, 200, nil), (30, 50, 22)] as [(Double, Double, Double?)] {
-            tick.wallTime = time
-            tick.appliedPower = Watts(power)
-            tick.readings[0].reading = room.map { .success(Celsius($0)) } ?? .failure(HALError(.timeout, "slow"))
-            tick.temperatures = ResolvedTemperatures(tick.readings)
+        var tick = heater.tick()
+        let end = 1_800_000_000.0
+        for second in stride(from: end - 8 * 86_400, through: end, by: 15) {
+            tick.wallTime = second
+            tick.setpoint = Celsius(second < end - 3 * 3600 ? 17 : 21)
             history.record(tick)
         }
-        #expect(history.samples.map(\.time) == [0, 30])
-        #expect(history.samples.map(\.powerWatts) == [200, 50])
-        #expect(history.samples.map(\.room) == [20, 22], "the unread room is left out of the mean, not counted as nothing")
+        let api = HeaterAPI(backend: heater, token: nil, history: history)
+        try await Application(router: api.router()).test(.router) { client in
+            for (range, width, count) in [("6h", 60.0, 360), ("24h", 240, 360), ("7d", 1_680, 360)] {
+                try await client.execute(uri: "/api/history?range=\(range)", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = try json(response.body)
+                    #expect(body["range"] as? String == range && body["intervalSeconds"] as? Double == width)
+                    let samples = try #require(body["samples"] as? [[String: Any]])
+                    let times = samples.compactMap { $0["time"] as? Double }
+                    #expect(samples.count <= count, "\(range): \(samples.count) points")
+                    #expect(times.last == end - end.truncatingRemainder(dividingBy: width), "\(range): the newest point holds now")
+                    #expect(times.first! >= end - Double(samples.count) * width, "\(range) reaches back no further than it says")
+                    #expect(zip(times, times.dropFirst()).allSatisfy { $1 - $0 == width }, "\(range): one point a span")
+                    #expect(samples.dropLast().allSatisfy { $0["ticks"] as? Int == Int(width / 15) }, "\(range): whole spans")
+                    if range == "6h" {
+                        #expect(samples.first?["setpoint"] as? Double == 17 && samples.last?["setpoint"] as? Double == 21)
+                    }
+                }
+            }
+            try await client.execute(uri: "/api/history?range=3d", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#"range \"3d\" is not one of 6h, 24h, 7d"#))
+            }
+        }
+    }
+
+    /// What went wrong with the history shows in the status; nothing while all is well.
+    @Test func theStatusSaysWhatWentWrongWithTheHistory() async throws {
+        struct Troubled: HistorySource {
+            var sampleSeconds: Double { 30 }
+            var newest: Double? { nil }
+            var store: String { "memory" }
+            var problem: String? { "history database /var/lib/hearth/history.sqlite: its folder cannot be made" }
+            func samples(from start: Double, to end: Double) async -> [HistorySample] { [] }
+        }
+        for (source, expected) in [(HeaterHistory() as any HistorySource, nil), (Troubled(), Troubled().problem)] {
+            let api = HeaterAPI(backend: FakeHeater(), token: nil, history: source)
+            try await Application(router: api.router()).test(.router) { client in
+                try await client.execute(uri: "/api/status", method: .get) { response in
+                    let body = try json(response.body)
+                    #expect(body["history"] as? String == expected)
+                }
+                try await client.execute(uri: "/api/history?range=7d", method: .get) { response in
+                    let body = try json(response.body)
+                    #expect(body["problem"] as? String == expected)
+                    #expect((body["samples"] as? [Any])?.isEmpty == true)
+                }
+            }
+        }
     }
 
     /// `hearth fault clear`'s HTTP client against the real API: the answer, the refusal, and a

@@ -234,6 +234,52 @@ import FoundationNetworking
         #expect(unreadable.contains("(compute off)"), "\(unreadable.suffix(600))")
     }
 
+    /// A history database that is garbage: hearthd moves it aside, starts a new one, says so in
+    /// the log and the status, and heats; stopped and started again, it finds its samples there.
+    @Test func aCorruptHistoryIsReplacedAndTheHeaterHeats() async throws {
+        let hearthd = try #require(Self.hearthd, "build hearthd first (swift build)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-history-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let history = folder.appendingPathComponent("history.sqlite").path
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: history))
+        let apiPort = Self.freePort()
+        let log = folder.appendingPathComponent("hearthd.log")
+        func start(_ arguments: [String]) throws -> Process {
+            try Self.launch(
+                hearthd,
+                ["--board", "\(boardFolder)/sim.toml", "--state", folder.appendingPathComponent("state.json").path, "--cgminer-api", "off",
+                 "--setpoint", "25", "--tick-rate", "10"] + arguments, log: log)
+        }
+        let first = try start(["--api", "127.0.0.1:\(apiPort)"])
+        defer { if first.isRunning { first.terminate() } }
+        var status: [String: Any] = [:]
+        for _ in 0..<500 where (status["powerWatts"] as? Double ?? 0) == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            status = (try? await request("GET", "http://127.0.0.1:\(apiPort)/api/status").1) ?? [:]
+        }
+        let problem = status["history"] as? String ?? ""
+        #expect(problem.contains("history database \(history): it is not a database SQLite can read"), "\(problem)")
+        #expect(problem.contains("moved aside to \(history).corrupt, a new one started"), "\(problem)")
+        #expect((status["powerWatts"] as? Double ?? 0) > 0 && (status["faults"] as? [String])?.isEmpty == true, "it heats: \(status)")
+        let (_, page) = try await request("GET", "http://127.0.0.1:\(apiPort)/api/history?range=6h")
+        #expect(page["store"] as? String == "database" && ((page["samples"] as? [Any])?.count ?? 0) >= 1)
+        first.terminate()
+        first.waitUntilExit()
+        let said = try String(contentsOf: log, encoding: .utf8)
+        #expect(first.terminationStatus == 0 && said.contains("moved aside to \(history).corrupt"), "\(said.suffix(600))")
+        #expect(FileManager.default.contents(atPath: history + ".corrupt") == Data(repeating: 0x5A, count: 4096))
+
+        let second = try start(["--api", "off", "--ticks", "2"])
+        second.waitUntilExit()
+        let again = try String(contentsOf: log, encoding: .utf8)
+        #expect(second.terminationStatus == 0)
+        // As many samples as 30 s intervals the first run touched (one, or more on a loaded machine).
+        let line = again.split(separator: "\n").first { $0.contains("kept in \(history)") }
+        let kept = line?.components(separatedBy: "history: ").last?.split(separator: " ").first.flatMap { Int($0) }
+        #expect((kept ?? 0) >= 1, "the sample under way at the stop was written: \(line.map(String.init) ?? String(again.prefix(1200)))")
+    }
+
     /// The hash chain's twin rolls version bits, and the job signals a BIP 9 bit under the mask:
     /// a pool that ORs the submitted bits into the job's version and one that replaces the masked
     /// bits (BIP 310) both rebuild the header the chips hashed, so every share is accepted.

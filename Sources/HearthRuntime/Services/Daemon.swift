@@ -7,6 +7,7 @@ import HearthConfig
 import HearthControl
 import HearthDrivers
 import HearthHAL
+import HearthHistory
 import HearthLinux
 import HearthMining
 import HearthSim
@@ -156,7 +157,9 @@ public enum Daemon {
         }
         let client = stratumClient(options, engine: hardware.engine, shares: hardware.shares, logger: logger)
         let accounts = options.economics.map { HeatAccounts(settings: $0, lifetime: remembered.lifetimeAccounts ?? .init()) }
-        let history = HeaterHistory()
+        // A week of samples in the database beside the state file; a bad one is replaced and
+        // reported, and none at all leaves the history in memory: never a reason not to heat.
+        let history = await HistoryRecorder.open(path: options.historyFile, logger: logger)
         let feeds = HeaterService<ContinuousClock>.Feeds(
             engine: { [engine = hardware.engine, simulated = board.backend == .sim] in
                 TickSnapshot.Engine(description: engine?.status ?? (simulated ? "simulated" : "none"), hashRate: 0, chain: engine?.chain)
@@ -217,11 +220,16 @@ public enum Daemon {
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        // The history's writer runs beside the services, off the control task, and ends once the
+        // control task has stopped and the sample under way is written.
+        async let historyWritten: Void = history.run()
         do {
             try await group.run()
         } catch {
             logger.error("service group ended with an error: \(error)")
         }
+        history.finish()
+        await historyWritten
         if let keeper {
             let snapshot = service.persistent
             do {
