@@ -70,6 +70,7 @@ check 'data-mode="eco" class="active"' "the eco button shown as active"
 check 'data-period="today"' "the economics table's row for today"
 check '0.30 EUR/kWh now' "the price of a kWh"
 check 'data-day="2' "a row in the day-by-day table"
+check 'id="shares">no pool: heat only<' "\"no pool: heat only\": the simulated board hashes without a pool"
 # The charts against the API, range by range: each canvas names its range, its points (the API's,
 # and the status now on the room chart; one more or fewer where a point began between the two
 # readings) and the time and value of its middle point, which must be the API's point of that
