@@ -57,29 +57,29 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,hil/bin,hil/lib,hil/files}
 cp "$vm_busybox" "$root/bin/busybox"
 hearth_vm_install_setup "$root" 0x48,0x4a,0x18,0x40,0x4c
-for file in "${files[@]}"; do cp -L "$file" "$root/hil/files/"; done
-
-index=0
-for program in "$@"; do
-    index=$((index + 1))
-    name=$(printf '%02d-%s' "$index" "$(basename "$program")")
-    cp -L "$program" "$root/hil/bin/$name"
-    if [ "$(head -c 4 "$program" | od -An -c | tr -d ' ')" = '177ELF' ]; then
-        program_arch=$(hearth_elf_arch "$program")
-        [ "$program_arch" = "$arch" ] || hearth_die "$program is built for $program_arch, and the VM is $arch"
+# Copies FILE to DEST in the initramfs; an executable for the VM's architecture goes with the
+# shared libraries ldd finds for it.
+install_file() { # FILE DEST
+    local file=$1 libraries unfound soname arrow path target
+    cp -L "$file" "$2"
+    if [ "$(head -c 4 "$file" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+        file_arch=$(hearth_elf_arch "$file")
+        [ "$file_arch" = "$arch" ] || hearth_die "$file is built for $file_arch, and the VM is $arch"
         if [ "$arch" != "$(dpkg --print-architecture)" ]; then
             # ldd cannot read a foreign program's libraries: only a static one goes in.
-            readelf -l "$program" | grep -q 'Requesting program interpreter' &&
-                hearth_die "$program is a dynamically linked $arch program: the $arch VM runs static ones only"
-            continue
+            ! readelf -l "$file" | grep -q 'Requesting program interpreter' ||
+                hearth_die "$file is a dynamically linked $arch program: the $arch VM runs static ones only"
+            return 0
         fi
+    elif [ ! -x "$file" ]; then
+        return 0
     fi
-    if ! libraries=$(ldd "$program" 2>&1); then
-        grep -q 'not a dynamic executable' <<< "$libraries" || hearth_die "ldd $program failed: $libraries"
-        continue
+    if ! libraries=$(ldd "$file" 2>&1); then
+        grep -q 'not a dynamic executable' <<< "$libraries" || hearth_die "ldd $file failed: $libraries"
+        return 0
     fi
     unfound=$(awk '$2 == "=>" && $3 == "not" { printf "%s ", $1 }' <<< "$libraries")
-    [ -z "$unfound" ] || hearth_die "$program needs ${unfound% }, which ldd cannot find (LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-})"
+    [ -z "$unfound" ] || hearth_die "$file needs ${unfound% }, which ldd cannot find (LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-})"
     while read -r soname arrow path _; do
         if [ "$arrow" = "=>" ] && [[ $path == /* ]]; then
             # Libraries go to /hil/lib by the name the program asks for, wherever ldd found them.
@@ -95,6 +95,12 @@ for program in "$@"; do
             [ -e "$root$soname" ] || cp -L "$soname" "$root$soname"
         fi
     done <<< "$libraries"
+}
+for file in "${files[@]}"; do install_file "$file" "$root/hil/files/$(basename "$file")"; done
+index=0
+for program in "$@"; do
+    index=$((index + 1))
+    install_file "$program" "$root/hil/bin/$(printf '%02d-%s' "$index" "$(basename "$program")")"
 done
 
 cat > "$root/init" <<'INIT'
@@ -185,7 +191,10 @@ else
     report=()
 fi
 hearth_say "booting $vm_release in QEMU (TCG; console in ${console#"$PWD/"})"
-hearth_vm_boot "$limit" "$console" "$initrd" quiet "${report[@]}" -nic none
+# A PCI 16550 for the hash board's UART of Scripts/hil/board.toml: what is sent to it is kept in
+# uart.log; nothing answers.
+hearth_vm_boot "$limit" "$console" "$initrd" quiet "${report[@]}" -nic none \
+    -chardev "file,id=uart,path=$cache/uart.log" -device pci-serial,chardev=uart
 status=$vm_status
 
 # --- The verdict: the summary line, and on amd64 QEMU's status (1: the VM wrote 0, all passed),
