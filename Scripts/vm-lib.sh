@@ -104,20 +104,18 @@ hearth_vm_download() { # ARCH CACHE DEBS WHY SPEC...
 # the .deb files are shared beside it in CACHE/../debs). Sets, besides hearth_vm_arch's:
 #   vm_release   the kernel's release (6.1.0-N-ARCH); vm_version its package version
 #   vm_kernel    the kernel image file
-#   vm_modules   the modules to load, in order (stock ones that are not built in, then the built ones)
-#   vm_module_files[name]  every stock module file extracted, by name (also those not loaded by
-#                default: CACHE/kernel holds what hearth_vm_prepare's EXTRA list asked for)
+#   vm_modules   the simulated hardware's modules, in load order: configfs, i2c-dev, i2c-stub (each
+#                unless built in), then those built here (irq_sim, gpio-sim, and i2c-stub on arm64)
+#   vm_root_modules  what mounts a root file system on a virtio-pci disk, in load order (those
+#                that are not built in, each after the modules it needs)
 #   vm_busybox   a static busybox for ARCH
-# EXTRA: more stock modules (paths under kernel/, without .ko) that the caller needs, e.g. virtio.
-hearth_vm_prepare() { # ARCH CACHE [EXTRA...]
+hearth_vm_prepare() { # ARCH CACHE
     hearth_vm_arch "$1"
-    local cache=$2 depends debs abi package module members=() file name dependency option
-    shift 2
-    local extra=("$@")
+    local cache=$2 depends debs abi package module file name dependency option
     hearth_need_packages "${vm_host_packages[@]}" cpio gzip xz-utils make kmod libelf1 libssl3
     debs=$(dirname "$cache")/debs
     mkdir -p "$cache" "$debs"
-    declare -gA vm_deb=() vm_module_files=()
+    declare -gA vm_deb=()
 
     # --- Which kernel: the one Debian 12's linux-image-ARCH currently depends on. ---
     hearth_vm_apt_options "$vm_arch" "$cache"
@@ -149,11 +147,13 @@ hearth_vm_prepare() { # ARCH CACHE [EXTRA...]
         "the kernel's build tools (for this machine, at the $vm_arch kernel's version $vm_version) build the simulated chips' modules" \
         "linux-kbuild-6.1=$vm_version"
 
-    # --- The kernel and its modules, the few files the VM needs out of the package. ---
-    local kernel=$cache/kernel
-    local modules_dir=lib/modules/$vm_release/kernel
-    local stock=(fs/configfs/configfs drivers/i2c/i2c-dev drivers/i2c/i2c-stub "${extra[@]}")
-    if ! hearth_vm_fresh "$kernel" "$vm_version ${stock[*]}"; then
+    # --- The kernel and its modules, the few files the VM needs out of the package: the wanted
+    # ones and every module they depend on (modinfo's depends), those the kernel builds in left
+    # out. A wanted module the kernel neither builds in nor ships (arm64 has no i2c-stub) is built
+    # below. ---
+    local kernel=$cache/kernel modules_dir=lib/modules/$vm_release/kernel
+    local hardware=(configfs i2c-dev i2c-stub) root=(virtio_pci virtio_blk ext4 crc32c_generic)
+    if ! hearth_vm_fresh "$kernel" "$vm_version ${hardware[*]} ${root[*]}"; then
         hearth_say "extracting linux-image-$vm_release"
         rm -rf "$kernel"
         mkdir -p "$kernel"
@@ -161,29 +161,54 @@ hearth_vm_prepare() { # ARCH CACHE [EXTRA...]
             tar -x -C "$kernel" "./boot/vmlinuz-$vm_release" "./boot/config-$vm_release" "./lib/modules/$vm_release/modules.builtin" \
                 "./lib/modules/$vm_release/modules.order" ||
             hearth_die "linux-image-$vm_release lacks its kernel or module lists"
-        # A module the kernel neither builds in nor ships (arm64 has no i2c-stub) is built below.
-        members=()
-        for module in "${stock[@]}"; do
-            grep -qx "kernel/$module.ko" "$kernel/lib/modules/$vm_release/modules.order" && members+=("./$modules_dir/$module.ko")
-        done
-        if [ ${#members[@]} -gt 0 ]; then
+        local wanted=("${hardware[@]}" "${root[@]}") extracted=" " members
+        while [ ${#wanted[@]} -gt 0 ]; do
+            members=()
+            for module in "${wanted[@]}"; do
+                file=$(grep -E "/${module//[-_]/[-_]}\.ko\$" "$kernel/lib/modules/$vm_release/modules.order" | head -n 1 || true)
+                if [ -n "$file" ] && [[ $extracted != *" $file "* ]]; then
+                    members+=("./lib/modules/$vm_release/$file")
+                    extracted+="$file "
+                fi
+            done
+            [ ${#members[@]} -gt 0 ] || break
             dpkg-deb --fsys-tarfile "${vm_deb[linux-image-$vm_release]}" | tar -x -C "$kernel" "${members[@]}" ||
                 hearth_die "linux-image-$vm_release lacks one of the modules ${members[*]##*/} that its modules.order lists"
-        fi
-        hearth_vm_stamp "$kernel" "$vm_version ${stock[*]}"
+            wanted=()
+            for file in "${members[@]}"; do
+                for dependency in $(modinfo -F depends "$kernel/$file" | tr ',' ' '); do wanted+=("$dependency"); done
+            done
+        done
+        hearth_vm_stamp "$kernel" "$vm_version ${hardware[*]} ${root[*]}"
     fi
     vm_kernel=$kernel/boot/vmlinuz-$vm_release
-    for option in CONFIG_GPIOLIB=y CONFIG_GPIO_CDEV=y CONFIG_I2C=y CONFIG_DEVTMPFS=y CONFIG_BLK_DEV_INITRD=y CONFIG_RD_GZIP=y CONFIG_EVENT_TRACING=y; do
+    for option in CONFIG_GPIOLIB=y CONFIG_GPIO_CDEV=y CONFIG_GPIO_SYSFS=y CONFIG_I2C=y CONFIG_DEVTMPFS=y CONFIG_BLK_DEV_INITRD=y \
+        CONFIG_RD_GZIP=y CONFIG_EVENT_TRACING=y; do
         grep -qx "$option" "$kernel/boot/config-$vm_release" || hearth_die "the $vm_release kernel is not built with $option, which the VM needs"
     done
-    for module in "${stock[@]}"; do
-        file=$kernel/$modules_dir/$module.ko
-        if [ -f "$file" ]; then
-            vm_module_files[$(basename "$module")]=$file
-        elif ! grep -qx "kernel/$module.ko" "$kernel/lib/modules/$vm_release/modules.builtin" && [ "$module" != drivers/i2c/i2c-stub ]; then
-            hearth_die "the $vm_release kernel has no module $module, neither built in nor as a file"
-        fi
-    done
+    # A module's file, or nothing when the kernel builds it in.
+    module_file() { # NAME
+        local file
+        grep -qE "/${1//[-_]/[-_]}\.ko\$" "$kernel/lib/modules/$vm_release/modules.builtin" && return 0
+        file=$(find "$kernel/$modules_dir" -regex ".*/${1//[-_]/[-_]}\.ko" | head -n 1)
+        [ -n "$file" ] || return 1
+        echo "$file"
+    }
+    # The modules NAME... with what each depends on before it, each once, into the array ORDER.
+    module_order() { # ORDER NAME...
+        local array=$1 name file dependency
+        local -n order=$array
+        shift
+        for name in "$@"; do
+            file=$(module_file "$name") || hearth_die "the $vm_release kernel has no module $name, neither built in nor as a file"
+            [ -n "$file" ] || continue
+            [[ " ${order[*]} " == *" $file "* ]] && continue
+            for dependency in $(modinfo -F depends "$file" | tr ',' ' '); do module_order "$array" "$dependency"; done
+            [[ " ${order[*]} " == *" $file "* ]] || order+=("$file")
+        done
+    }
+    vm_root_modules=()
+    module_order vm_root_modules "${root[@]}"
 
     # --- gpio-sim (and i2c-stub where the kernel lacks it), built out of tree from the kernel's
     # own source against its headers, with the cross compiler for a foreign architecture. ---
@@ -203,7 +228,7 @@ hearth_vm_prepare() { # ARCH CACHE [EXTRA...]
     fi
 
     local built=(irq_sim gpio-sim) source_files=(drivers/gpio/gpio-sim.c drivers/gpio/gpiolib.h kernel/irq/irq_sim.c)
-    if [ -z "${vm_module_files[i2c-stub]:-}" ] && ! grep -qx kernel/drivers/i2c/i2c-stub.ko "$kernel/lib/modules/$vm_release/modules.builtin"; then
+    if ! module_file i2c-stub > /dev/null; then
         built+=(i2c-stub)
         source_files+=(drivers/i2c/i2c-stub.c)
     fi
@@ -239,11 +264,13 @@ hearth_vm_prepare() { # ARCH CACHE [EXTRA...]
         hearth_vm_stamp "$build" "$vm_version ${built[*]}"
     fi
 
-    # Load order in the VM; each module's dependencies must come before it.
+    # Load order in the VM: the stock ones (unless built in), then those built here.
     vm_modules=()
-    for module in configfs i2c-dev i2c-stub; do
-        [ -n "${vm_module_files[$module]:-}" ] && vm_modules+=("${vm_module_files[$module]}")
-    done
+    if module_file i2c-stub > /dev/null; then
+        module_order vm_modules configfs i2c-dev i2c-stub
+    else
+        module_order vm_modules configfs i2c-dev
+    fi
     for module in "${built[@]}"; do vm_modules+=("$build/$module.ko"); done
     local loaded=()
     for file in "${vm_modules[@]}"; do
