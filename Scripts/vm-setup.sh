@@ -14,6 +14,8 @@
 #                                    the i2c-stub adapter ("SMBus stub driver")
 #   HIL_I2C_STUB_ADDRESS=0x48        the first address its simulated chips answer at
 #   HIL_I2C_STUB_ADDRESSES=0x48,...  all of them
+#   HIL_UART=/dev/ttySN              the PCI serial port (a 16550, for the hash board's UART) where
+#                                    the VM has one; empty otherwise
 # and writes the same as shell `export` lines to /tmp/hil-env.
 
 hil_wait_for() { # PATH: waits up to 5 s for devtmpfs to create it
@@ -55,7 +57,12 @@ hil_setup() {
     export HIL_I2C_BUS="${HIL_I2C_DEV#/dev/i2c-}"
     export HIL_I2C_STUB_ADDRESSES
     export HIL_I2C_STUB_ADDRESS="${HIL_I2C_STUB_ADDRESSES%%,*}"
-    for name in HIL_GPIO_CHIP_LABEL HIL_GPIO_CHIP_DEV HIL_GPIO_SIM_DIR HIL_I2C_DEV HIL_I2C_BUS HIL_I2C_STUB_ADDRESS HIL_I2C_STUB_ADDRESSES; do
+    HIL_UART=""
+    for tty in /sys/class/tty/ttyS*; do
+        case $(readlink -f "$tty/device" 2> /dev/null) in */pci*) HIL_UART=/dev/${tty##*/}; break ;; esac
+    done
+    export HIL_UART
+    for name in HIL_UART HIL_GPIO_CHIP_LABEL HIL_GPIO_CHIP_DEV HIL_GPIO_SIM_DIR HIL_I2C_DEV HIL_I2C_BUS HIL_I2C_STUB_ADDRESS HIL_I2C_STUB_ADDRESSES; do
         eval "echo \"export $name=\$$name\""
     done > /tmp/hil-env
 }

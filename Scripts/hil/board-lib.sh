@@ -7,6 +7,13 @@
 # fan-power active (1), asic-reset active low and active (0), asic-power inactive (0).
 board_lines="0:fan-enable:1 2:asic-reset:0 3:asic-power:0"
 
+# Writes board.toml (SOURCE) to DEST with this VM's I²C bus and hash board UART (HIL_I2C_BUS,
+# HIL_UART), where the file says bus 0 and /dev/ttyS0.
+board_file() { # SOURCE DEST
+    [ -n "$HIL_UART" ] || { echo "no PCI serial port (ttyS*) for the hash board's UART"; return 1; }
+    sed -e "s|^bus = 0$|bus = $HIL_I2C_BUS|" -e "s|^port = \"/dev/ttyS0\"$|port = \"$HIL_UART\"|" "$1" > "$2"
+}
+
 # The chips' registers as the daemon will read them. The stub keeps SMBus words, whose low byte is
 # the first on the wire: these chips send their registers high byte first, so each word is the
 # register with its bytes swapped.

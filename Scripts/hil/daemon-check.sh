@@ -25,14 +25,8 @@ log=/tmp/hearthd.log
 board_stub_registers "$HIL_I2C_BUS" || { fail daemon-setup "writing i2c-stub's registers failed"; exit 1; }
 board_unsafe_pulls || { fail daemon-setup "cannot set gpio-sim's pulls"; exit 1; }
 board_trace_start || { fail daemon-setup "cannot start the kernel's gpio trace events"; exit 1; }
-# The board's bus and UART where this VM has them: the stub's adapter, the PCI 16550.
-uart=""
-for tty in /sys/class/tty/ttyS*; do
-    case $(readlink -f "$tty/device" 2> /dev/null) in */pci*) uart=/dev/${tty##*/}; break ;; esac
-done
-[ -n "$uart" ] || { fail daemon-setup "no PCI serial port (ttyS*) for the hash board's UART"; exit 1; }
-sed -e "s|^bus = 0$|bus = $HIL_I2C_BUS|" -e "s|^port = \"/dev/ttyS0\"$|port = \"$uart\"|" "$files/board.toml" > /tmp/board.toml
-echo "daemon-check: lines before hearthd (pulled unsafe): $(board_line_levels); hash board UART $uart"
+problem=$(board_file "$files/board.toml" /tmp/board.toml) || { fail daemon-setup "$problem"; exit 1; }
+echo "daemon-check: lines before hearthd (pulled unsafe): $(board_line_levels); hash board UART $HIL_UART"
 ip link set lo up
 
 start=$(cut -d' ' -f1 /proc/uptime)
