@@ -4,7 +4,8 @@
 # the web dashboard in headless Chromium, reads the ESP-Miner API with pyasic, packs and checks the Debian package, checks the ARMv8
 # SHA-2 kernel under QEMU's arm64 emulation, then builds and tests the GPIO shim a second time against the other libgpiod API (1.6 and 2.x),
 # cross-builds the static arm64 binaries, packs them and installs the package in arm64 Debian bookworm and trixie (skipped with
-# HEARTH_SKIP_ARM64=1), and runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
+# HEARTH_SKIP_ARM64=1), runs them on an emulated arm64 board and under systemd there (Scripts/arm64-vm.sh; skipped with
+# HEARTH_SKIP_ARM64_VM=1), and runs the hardware-in-the-loop test in a VM (Scripts/hil.sh; skipped with HEARTH_SKIP_HIL=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Scripts/lib.sh
@@ -55,6 +56,16 @@ else
     arm64_deb=$(HEARTH_DEB_COMPRESSION=none Scripts/package-deb.sh --arch arm64 --output .build/deb | tail -n 1)
     Scripts/check-deb.sh "$arm64_deb"
     HEARTH_REFERENCE_BIN=$bin Scripts/deb-rootfs-check.sh "$arm64_deb" bookworm trixie
+fi
+
+# --- The emulated arm64 board (Scripts/arm64-vm.sh): hearth-hil and hearthd on Debian's arm64 kernel
+# under qemu-system-aarch64 with gpio-sim and i2c-stub, then the arm64 package's hearthd.service under
+# systemd there. Needs the arm64 build above; skipped with it, or alone with HEARTH_SKIP_ARM64_VM=1. ---
+if [ "${HEARTH_SKIP_ARM64:-}" = 1 ] || [ "${HEARTH_SKIP_ARM64_VM:-}" = 1 ]; then
+    hearth_say "skipping the emulated arm64 board (HEARTH_SKIP_ARM64=1 or HEARTH_SKIP_ARM64_VM=1)"
+else
+    hearth_say "arm64: the emulated board (gpio-sim, i2c-stub) in qemu-system-aarch64, and hearthd.service under systemd there"
+    Scripts/arm64-vm.sh "$arm64_deb"
 fi
 
 if [ "${HEARTH_SKIP_HIL:-}" = 1 ]; then
