@@ -107,14 +107,8 @@ cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
 # /init of the HIL VM, written by Scripts/hil-vm.sh: sets up the simulated hardware, runs the
 # programs in /hil/bin, prints the summary and reports it (isa-debug-exit on amd64), powers off.
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-exec < /dev/console > /dev/console 2>&1
 . /hil/setup.sh
+hil_init
 
 checks=/tmp/hil-checks
 : > "$checks"

@@ -59,7 +59,7 @@ if ! hearth_vm_fresh "$cache" "$recipe" || [ ! -f "$image" ]; then
         'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' > "$rootfs/etc/udev/rules.d/60-gpio.rules"
     echo hearth-vm > "$rootfs/etc/hostname"
     # No login prompt on the console: the checks write there.
-    systemctl --root "$rootfs" mask serial-getty@ttyAMA0.service serial-getty@ttyS0.service getty@tty1.service > /dev/null
+    systemctl --root "$rootfs" --quiet mask serial-getty@ttyAMA0.service serial-getty@ttyS0.service getty@tty1.service
     mkfs.ext4 -q -L root -d "$rootfs" "$image" 1G || hearth_die "mkfs.ext4 could not make $image from $rootfs"
     rm -rf "$rootfs"
     hearth_vm_stamp "$cache" "$recipe"
@@ -99,14 +99,8 @@ cat > "$root/init" << 'INIT'
 #!/bin/busybox sh
 # /init of the systemd VM, written by Scripts/systemd-vm.sh: the simulated chips, then the root
 # file system on /dev/vda with the package and the checks copied in, then systemd.
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-exec < /dev/console > /dev/console 2>&1
 . /hil/setup.sh
+hil_init
 stop() { echo "SYSTEMD-VM: setup failed: $*"; poweroff -f; }
 while read -r module; do insmod "/hil/root-modules/$module" || stop "insmod $module failed"; done < /hil/root-modules/order
 problem=$(hil_setup) || stop "$problem"

@@ -1,6 +1,7 @@
 # The simulated hardware of the emulated boards, set up inside the VM by busybox sh: sourced by
-# the init that Scripts/hil-vm.sh and Scripts/systemd-vm.sh write, from /hil/setup.sh, with /proc,
-# /sys and /dev mounted and the modules in /hil/modules (Scripts/vm-lib.sh puts them there).
+# the init that Scripts/hil-vm.sh and Scripts/systemd-vm.sh write, from /hil/setup.sh, with the modules
+# in /hil/modules (Scripts/vm-lib.sh puts them there). hil_init installs busybox's applets, mounts
+# /proc, /sys, /dev and /tmp and takes the console.
 #
 # hil_setup loads the modules in /hil/modules/order, makes the gpio-sim chip through configfs and
 # finds the i2c-stub adapter; it prints why and returns 1 when any of that fails. It exports:
@@ -17,6 +18,18 @@
 #   HIL_UART=/dev/ttySN              the PCI serial port (a 16550, for the hash board's UART) where
 #                                    the VM has one; empty otherwise
 # and writes the same as shell `export` lines to /tmp/hil-env.
+
+# The start of every init: busybox's applets, the kernel's file systems, and the console as
+# input and output.
+hil_init() {
+    /bin/busybox --install -s /bin
+    export PATH=/bin
+    mount -t proc proc /proc
+    mount -t sysfs sysfs /sys
+    mount -t devtmpfs devtmpfs /dev
+    mount -t tmpfs tmpfs /tmp
+    exec < /dev/console > /dev/console 2>&1
+}
 
 hil_wait_for() { # PATH: waits up to 5 s for devtmpfs to create it
     tries=0
