@@ -100,6 +100,13 @@ case $tick in
     *"$expected"*) pass reads-the-stub-in-the-sandbox ;;
     *) fail reads-the-stub-in-the-sandbox "its last tick line says \"${tick#*tick }\", expected \"$expected\"" ;;
 esac
+# The API through the sandbox's network (perl-base is in every Debian root file system).
+status=$(perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new("127.0.0.1:8080") or die "connect: $!\n";
+    print $s "GET /api/status HTTP/1.0\r\nHost: localhost\r\n\r\n"; print while <$s>;' 2>&1 | tail -n 1)
+case $status in
+    *'"room":19.5'*) pass api-answers ;;
+    *) fail api-answers "GET /api/status on 127.0.0.1:8080: ${status:-no answer}" ;;
+esac
 unsafe=$(board_unsafe_lines)
 if [ -z "$unsafe" ]; then pass holds-lines-safe; else fail holds-lines-safe "while it runs: $unsafe"; fi
 if [ "$(i2cget -y "$HIL_I2C_BUS" 0x4c 0x4a)" = 0x20 ]; then pass drives-the-fan; else fail drives-the-fan "the EMC2101 is not set for manual control"; fi
