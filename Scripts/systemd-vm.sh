@@ -10,7 +10,7 @@
 #
 # DEB: hearth_<version>_<arch>.deb (Scripts/package-deb.sh); the VM is of its architecture, amd64
 # or arm64. Fails unless the VM prints `SYSTEMD-VM: N passed, 0 failed`; the whole run is limited
-# to SYSTEMD_VM_TIMEOUT seconds (default 900). The console is kept in .build-systemd-vm/ARCH/console.log.
+# to SYSTEMD_VM_TIMEOUT seconds (default 600; a run takes about 4 minutes). The console is kept in .build-systemd-vm/ARCH/console.log.
 #
 # The root file system is made once per architecture with mmdebstrap (from this machine's apt
 # sources: Debian bookworm's minbase with systemd, udev, i2c-tools, adduser, procps; foreign
@@ -122,7 +122,7 @@ hearth_vm_pack "$root" "$initrd"
 
 # --- Boot. ---
 console=$cache/console.log
-limit=${SYSTEMD_VM_TIMEOUT:-900}
+limit=${SYSTEMD_VM_TIMEOUT:-600}
 hearth_say "booting $vm_release with systemd in QEMU (TCG; console in ${console#"$PWD/"})"
 started=$(date +%s)
 HIL_VM_MEMORY=${HIL_VM_MEMORY:-1G} hearth_vm_boot "$limit" "$console" "$initrd" "quiet systemd.show_status=error" \

@@ -101,8 +101,8 @@ case $tick in
     *) fail reads-the-stub-in-the-sandbox "its last tick line says \"${tick#*tick }\", expected \"$expected\"" ;;
 esac
 # The API through the sandbox's network (perl-base is in every Debian root file system).
-status=$(perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new("127.0.0.1:8080") or die "connect: $!\n";
-    print $s "GET /api/status HTTP/1.0\r\nHost: localhost\r\n\r\n"; print while <$s>;' 2>&1 | tail -n 1)
+status=$(timeout 20 perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new("127.0.0.1:8080") or die "connect: $!\n";
+    print $s "GET /api/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"; print while <$s>;' 2>&1 | tail -n 1)
 case $status in
     *'"room":19.5'*) pass api-answers ;;
     *) fail api-answers "GET /api/status on 127.0.0.1:8080: ${status:-no answer}" ;;
