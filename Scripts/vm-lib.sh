@@ -152,8 +152,8 @@ hearth_vm_prepare() { # ARCH CACHE
     # out. A wanted module the kernel neither builds in nor ships (arm64 has no i2c-stub) is built
     # below. ---
     local kernel=$cache/kernel modules_dir=lib/modules/$vm_release/kernel
-    local hardware=(configfs i2c-dev i2c-stub) root=(virtio_pci virtio_blk ext4 crc32c_generic)
-    if ! hearth_vm_fresh "$kernel" "$vm_version ${hardware[*]} ${root[*]}"; then
+    local hardware=(configfs i2c-dev i2c-stub) root_disk=(virtio_pci virtio_blk ext4 crc32c_generic)
+    if ! hearth_vm_fresh "$kernel" "$vm_version ${hardware[*]} ${root_disk[*]}"; then
         hearth_say "extracting linux-image-$vm_release"
         rm -rf "$kernel"
         mkdir -p "$kernel"
@@ -161,7 +161,7 @@ hearth_vm_prepare() { # ARCH CACHE
             tar -x -C "$kernel" "./boot/vmlinuz-$vm_release" "./boot/config-$vm_release" "./lib/modules/$vm_release/modules.builtin" \
                 "./lib/modules/$vm_release/modules.order" ||
             hearth_die "linux-image-$vm_release lacks its kernel or module lists"
-        local wanted=("${hardware[@]}" "${root[@]}") extracted=" " members
+        local wanted=("${hardware[@]}" "${root_disk[@]}") extracted=" " members
         while [ ${#wanted[@]} -gt 0 ]; do
             members=()
             for module in "${wanted[@]}"; do
@@ -179,7 +179,7 @@ hearth_vm_prepare() { # ARCH CACHE
                 for dependency in $(modinfo -F depends "$kernel/$file" | tr ',' ' '); do wanted+=("$dependency"); done
             done
         done
-        hearth_vm_stamp "$kernel" "$vm_version ${hardware[*]} ${root[*]}"
+        hearth_vm_stamp "$kernel" "$vm_version ${hardware[*]} ${root_disk[*]}"
     fi
     vm_kernel=$kernel/boot/vmlinuz-$vm_release
     for option in CONFIG_GPIOLIB=y CONFIG_GPIO_CDEV=y CONFIG_GPIO_SYSFS=y CONFIG_I2C=y CONFIG_DEVTMPFS=y CONFIG_BLK_DEV_INITRD=y \
@@ -208,7 +208,7 @@ hearth_vm_prepare() { # ARCH CACHE
         done
     }
     vm_root_modules=()
-    module_order vm_root_modules "${root[@]}"
+    module_order vm_root_modules "${root_disk[@]}"
 
     # --- gpio-sim (and i2c-stub where the kernel lacks it), built out of tree from the kernel's
     # own source against its headers, with the cross compiler for a foreign architecture. ---

@@ -179,6 +179,12 @@ fi
 # restarts it. The trace shows what hearth safe itself set (the new daemon sets them safe too). ---
 sleep 3
 pid=$(main_pid)
+# Only ever hearthd: a MainPID of 0 (no main process) would make kill signal this script's own group.
+if [ "$pid" -le 1 ] || [ "$(cat "/proc/$pid/comm" 2> /dev/null)" != hearthd ]; then
+    journalctl -u hearthd --no-pager -o cat | tail -n 20 | sed 's/^/  hearthd: /'
+    fail kill-9-restarts "3 s after the watchdog's restart hearthd's MainPID is $pid ($(property hearthd ActiveState)/$(property hearthd SubState), $(property hearthd NRestarts) restarts, result $(property hearthd Result))"
+    finish
+fi
 : > "$board_tracing/trace"
 killed=$(date +%s)
 kill -KILL "$pid"
