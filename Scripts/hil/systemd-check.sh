@@ -31,9 +31,12 @@ wait_until() { # SECONDS COMMAND...
         tries=$((tries + 1))
     done
 }
-# A new main process, up and READY: active with a MainPID other than OLD.
-restarted() { # OLD
-    [ "$(property hearthd ActiveState)" = active ] && [ "$(main_pid)" != 0 ] && [ "$(main_pid)" != "$1" ]
+# Up and READY again after a restart: more than RESTARTS restarts counted, active, with a main
+# process (each read on its own, as a busy systemd may leave one systemctl call empty).
+restarted() { # RESTARTS
+    count=$(property hearthd NRestarts)
+    pid=$(main_pid)
+    [ "${count:-0}" -gt "$1" ] && [ "$(property hearthd ActiveState)" = active ] && [ "${pid:-0}" -gt 1 ]
 }
 ready_seconds() { # the time from hearthd's fork to its READY=1, for the current main process
     echo "$(property hearthd ExecMainStartTimestampMonotonic) $(property hearthd ActiveEnterTimestampMonotonic)" |
@@ -167,12 +170,13 @@ if [ "$(main_pid)" = "$first_pid" ] && [ "$(property hearthd ActiveState)" = act
 else
     fail watchdog-fed "after 17 s (WatchdogSec=$(property hearthd WatchdogUSec)): MainPID $(main_pid) (was $first_pid), $(property hearthd ActiveState), last ping at $(property hearthd WatchdogTimestampMonotonic) µs"
 fi
+restarts=$(property hearthd NRestarts)
 kill -STOP "$first_pid"
-if wait_until 60 restarted "$first_pid" && journalctl -u hearthd --no-pager -o cat | grep -q 'Watchdog timeout'; then
+if wait_until 60 restarted "$restarts" && journalctl -u hearthd --no-pager -o cat | grep -q 'Watchdog timeout'; then
     pass watchdog-restarts-a-hung-daemon
     note "restart after the watchdog: $(ready_seconds) s from fork to READY=1"
 else
-    fail watchdog-restarts-a-hung-daemon "60 s after SIGSTOP: MainPID $(main_pid), $(property hearthd ActiveState), result $(property hearthd Result)"
+    fail watchdog-restarts-a-hung-daemon "60 s after SIGSTOP: MainPID $(main_pid), $(property hearthd ActiveState), $(property hearthd NRestarts) restarts, result $(property hearthd Result)"
 fi
 
 # --- kill -9: ExecStopPost's hearth safe drives every output safe with no daemon, and systemd
@@ -180,15 +184,20 @@ fi
 sleep 3
 pid=$(main_pid)
 # Only ever hearthd: a MainPID of 0 (no main process) would make kill signal this script's own group.
-if [ "$pid" -le 1 ] || [ "$(cat "/proc/$pid/comm" 2> /dev/null)" != hearthd ]; then
+if [ "${pid:-0}" -le 1 ] || [ "$(cat "/proc/$pid/comm" 2> /dev/null)" != hearthd ]; then
     journalctl -u hearthd --no-pager -o cat | tail -n 20 | sed 's/^/  hearthd: /'
-    fail kill-9-restarts "3 s after the watchdog's restart hearthd's MainPID is $pid ($(property hearthd ActiveState)/$(property hearthd SubState), $(property hearthd NRestarts) restarts, result $(property hearthd Result))"
+    fail kill-9-restarts "3 s after the watchdog's restart hearthd's MainPID is ${pid:-unknown} ($(property hearthd ActiveState)/$(property hearthd SubState), $(property hearthd NRestarts) restarts, result $(property hearthd Result))"
     finish
 fi
 : > "$board_tracing/trace"
 killed=$(date +%s)
+restarts=$(property hearthd NRestarts)
 kill -KILL "$pid"
-if wait_until 60 restarted "$pid"; then pass kill-9-restarts; else fail kill-9-restarts "60 s after SIGKILL: MainPID $(main_pid), $(property hearthd ActiveState)"; fi
+if wait_until 60 restarted "$restarts"; then
+    pass kill-9-restarts
+else
+    fail kill-9-restarts "60 s after SIGKILL: MainPID $(main_pid), $(property hearthd ActiveState), $(property hearthd NRestarts) restarts"
+fi
 # What hearth safe printed, and what systemd says of it (a failed control process is logged).
 stop_post=$(journalctl -u hearthd --since "@$killed" --no-pager -o cat | grep -E 'in their safe state$|^not safe: |Control process exited' | grep -v 'hearth stopped after')
 note "after kill -9: $(echo "$stop_post" | tr '\n' ';')"
