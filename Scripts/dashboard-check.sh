@@ -47,6 +47,10 @@ for range in 6h 24h 7d; do
         { cat "$work/chromium.log" >&2; hearth_die "Chromium could not load the dashboard at #$range"; }
     curl -fsS "http://127.0.0.1:$port/api/history?range=$range" >"$work/history-$range.json" ||
         hearth_die "GET /api/history?range=$range failed"
+    # The status beside the page whose header is checked (the simulated room warms meanwhile).
+    if [ "$range" = 24h ]; then
+        curl -fsS "http://127.0.0.1:$port/api/status" >"$work/status.json" || hearth_die "GET /api/status failed"
+    fi
 done
 cp "$work/dom-24h.html" "$work/dom.html"
 "${browser[@]}" --screenshot="$artifacts/dashboard.png" "http://127.0.0.1:$port/#7d" >>"$work/chromium.log" 2>&1 ||
@@ -55,8 +59,9 @@ cp "$work/dom-24h.html" "$work/dom.html"
     { cat "$work/chromium.log" >&2; hearth_die "Chromium could not take the screenshot"; }
 
 # What the page should say, from the API. The simulated room sensor flickers by ±0.05 °C like a
-# real one, and the page was read a moment after the API: its room must be within 0.2 °C.
-room=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("%.1f °C" % next(t["celsius"] for t in s["temperatures"] if t["role"]=="room"))' "$work/status.json")
+# real one, the page shows a tenth, and it was read a moment before the API: its room must be
+# within 0.2 °C of the API's.
+room=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("%.3f °C" % next(t["celsius"] for t in s["temperatures"] if t["role"]=="room"))' "$work/status.json")
 shown=$(sed -n 's/.*id="room">\([-0-9.]*\) °C<.*/\1/p' "$work/dom.html" | head -n 1)
 python3 -c 'import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2].split()[0])) > 0.2)' "${shown:-nan}" "$room" ||
     hearth_die "the dashboard shows the room at ${shown:-nothing} °C where the API said $room"

@@ -216,7 +216,7 @@ if [ -z "$unsafe" ]; then pass kill-9-leaves-outputs-safe; else fail kill-9-leav
 # --- Footprint, after a minute of the running daemon. ---
 pid=$(main_pid)
 sleep 60
-note "RSS after 60 s: $(awk '/^VmRSS/ { print $2, $3 }' "/proc/$pid/status"), threads $(awk '/^Threads/ { print $2 }' "/proc/$pid/status"), CPU $(awk '{ printf "%.1f s", ($14 + $15) / 100 }' "/proc/$pid/stat") (user+system since start)"
+note "RSS after 60 s: $(awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s%s %s %s", sep, $1, $2, $3; sep = ", " }' "/proc/$pid/status"), threads $(awk '/^Threads/ { print $2 }' "/proc/$pid/status"), CPU $(awk '{ printf "%.1f s", ($14 + $15) / 100 }' "/proc/$pid/stat") (user+system since start)"
 
 # --- A clean stop. ---
 : > "$board_tracing/trace"
