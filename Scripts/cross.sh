@@ -55,7 +55,7 @@ hearth_cross_setup() {
     chroot=$HEARTH_CROSS_CACHE/sid
     stamp="sid ${HEARTH_CROSS_HOST_PACKAGES[*]}"
     if ! hearth_cross_fresh "$chroot" "$stamp"; then
-        hearth_say "making the sid chroot with Swift 6.2 (${HEARTH_CROSS_HOST_PACKAGES[*]}: about 800 MB to download)"
+        hearth_say "making the sid chroot with Swift 6.2 (${HEARTH_CROSS_HOST_PACKAGES[*]} and what they need, downloaded once)"
         hearth_cross_mmdebstrap sid "$chroot" --variant=apt --include="$(IFS=,; echo "${HEARTH_CROSS_HOST_PACKAGES[*]}")"
         echo "$stamp" > "$chroot/.done"
     fi
@@ -63,7 +63,7 @@ hearth_cross_setup() {
     sysroot=$HEARTH_CROSS_CACHE/sysroot-$arch
     stamp="sid $arch ${HEARTH_CROSS_TARGET_PACKAGES[*]}"
     if ! hearth_cross_fresh "$sysroot" "$stamp"; then
-        hearth_say "extracting the $arch sysroot from sid (${HEARTH_CROSS_TARGET_PACKAGES[*]} and what they need: about 700 MB to download)"
+        hearth_say "extracting the $arch sysroot from sid (${HEARTH_CROSS_TARGET_PACKAGES[*]} and what they need, downloaded once)"
         hearth_cross_mmdebstrap sid "$sysroot" --variant=extract --architectures="$arch" \
             --include="$(IFS=,; echo "${HEARTH_CROSS_TARGET_PACKAGES[*]}")"
         # Extracted packages make no merged-/usr links (base-files would): the C library's linker
