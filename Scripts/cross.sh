@@ -17,16 +17,6 @@ HEARTH_CROSS_HOST_PACKAGES=(swiftlang git pkgconf libc6-dev)
 # Hearth links, as static archives for a static executable.
 HEARTH_CROSS_TARGET_PACKAGES=(swiftlang libswiftlang libc6-dev libgcc-16-dev libstdc++-16-dev libgpiod-dev libi2c-dev zlib1g-dev)
 
-# The Debian archive this machine's apt uses (its first deb.sources or sources.list entry): sid is
-# fetched from the same place.
-hearth_cross_mirror() {
-    local uri
-    uri=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v -- '-security' | head -n 1 || true)
-    [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 !~ /^\[/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-    [ -n "$uri" ] || hearth_die "cannot tell this machine's Debian archive from /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list: the cross toolchain comes from it"
-    echo "$uri"
-}
-
 hearth_cross_fresh() { [ -f "$1/.done" ] && [ "$(cat "$1/.done")" = "$2" ]; }
 
 # mmdebstrap SUITE DIR ARGS...: sid's Release file is re-signed weekly, but a mirror's copy may be
@@ -37,7 +27,7 @@ hearth_cross_mmdebstrap() {
     log=$HEARTH_CROSS_CACHE/${dir##*/}.log
     rm -rf "$dir"
     mkdir -p "$dir"
-    if ! mmdebstrap --aptopt='Acquire::Check-Valid-Until "false"' "$@" "$suite" "$dir" "$(hearth_cross_mirror)" > "$log" 2>&1; then
+    if ! mmdebstrap --aptopt='Acquire::Check-Valid-Until "false"' "$@" "$suite" "$dir" "$(hearth_debian_mirror)" > "$log" 2>&1; then
         tail -n 20 "$log" >&2
         hearth_die "mmdebstrap $* $suite failed (log: $log)"
     fi

@@ -26,7 +26,6 @@ suites=("$@")
 arch=$(dpkg-deb --field "$deb" Architecture)
 hearth_need_binfmt "$arch"
 hearth_need_packages mmdebstrap dnsmasq-base python3
-. Scripts/cross.sh # the machine's Debian archive
 
 cache=$PWD/.build-rootfs
 mkdir -p "$cache"
@@ -62,7 +61,7 @@ for suite in "${suites[@]}"; do
     if [ ! -f "$tarball" ]; then
         hearth_say "making a Debian $suite root file system for $arch (mmdebstrap, about 100 MB to download)"
         log=$cache/$suite-$arch.log
-        mmdebstrap --variant=apt --format=tar --architectures="$arch" "$suite" "$tarball.part" "$(hearth_cross_mirror)" > "$log" 2>&1 ||
+        mmdebstrap --variant=apt --format=tar --architectures="$arch" "$suite" "$tarball.part" "$(hearth_debian_mirror)" > "$log" 2>&1 ||
             { tail -n 20 "$log" >&2; hearth_die "mmdebstrap $suite for $arch failed (log: $log)"; }
         mv "$tarball.part" "$tarball"
     fi

@@ -35,6 +35,28 @@ hearth_need_swift() {
     command -v swift >/dev/null || hearth_die "no Swift toolchain on PATH: install Swift 6.2 or later (https://www.swift.org/install/linux/) first"
 }
 
+# The machine's own Debian mirror: the apt source that serves this release's main component, as
+# apt itself reports it (deb822 and one-line sources alike), Debian's origin preferred. Other
+# suites (sid, trixie, bookworm for another architecture) are fetched from the same place.
+hearth_debian_mirror() {
+    local codename mirror
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    [ -n "$codename" ] || hearth_die "cannot tell this system's release from /etc/os-release"
+    hearth_apt_main_source() {
+        apt-get indextargets --format '$(ORIGIN)|$(RELEASE)|$(COMPONENT)|$(REPO_URI)' 'Created-By: Packages' |
+            awk -F'|' -v codename="$codename" '
+                $2 == codename && $3 == "main" { if ($1 == "Debian" && debian == "") debian = $4; if (any == "") any = $4 }
+                END { print (debian != "" ? debian : any) }'
+    }
+    mirror=$(hearth_apt_main_source)
+    if [ -z "$mirror" ]; then
+        hearth_as_root apt-get update -qq
+        mirror=$(hearth_apt_main_source)
+    fi
+    [ -n "$mirror" ] || hearth_die "no apt source serves $codename main: cannot tell which Debian mirror to fetch from"
+    echo "$mirror"
+}
+
 # The major version of the libgpiod the system's headers are: 1 or 2.
 hearth_system_libgpiod_major() {
     dpkg-query -W -f='${Version}' libgpiod-dev 2>/dev/null | cut -c1

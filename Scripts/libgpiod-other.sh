@@ -25,22 +25,7 @@ if [ -f "$out/done-$suite" ]; then
     exit 0
 fi
 
-# The machine's own Debian mirror: the apt source that serves this release's main component,
-# as apt itself reports it (deb822 and one-line sources alike); Debian's origin preferred.
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-[ -n "$codename" ] || hearth_die "cannot tell this system's release from /etc/os-release"
-find_mirror() {
-    apt-get indextargets --format '$(ORIGIN)|$(RELEASE)|$(COMPONENT)|$(REPO_URI)' 'Created-By: Packages' |
-        awk -F'|' -v codename="$codename" '
-            $2 == codename && $3 == "main" { if ($1 == "Debian" && debian == "") debian = $4; if (any == "") any = $4 }
-            END { print (debian != "" ? debian : any) }'
-}
-mirror=$(find_mirror)
-if [ -z "$mirror" ]; then
-    hearth_as_root apt-get update -qq
-    mirror=$(find_mirror)
-fi
-[ -n "$mirror" ] || hearth_die "no apt source serves $codename main; cannot tell which mirror to fetch $suite's libgpiod from"
+mirror=$(hearth_debian_mirror)
 hearth_say "fetching ${packages[*]} from $mirror ($suite, $arch) into $out"
 
 apt_dir="$out/apt"
