@@ -245,7 +245,10 @@ let package = Package(
         // Against a real mosquitto (the Debian package), started by the tests on a free port.
         .testTarget(
             name: "HearthMQTTTests",
-            dependencies: ["HearthMQTT", "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HearthMQTT", "HearthAPI", "HearthControl", "HearthHAL", "HearthNet", "HearthTestFixtures",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "HearthControlTests", dependencies: ["HearthControl", "HearthSim"], swiftSettings: strict),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import HearthAPI
 import HearthControl
 import HearthMQTT
+import HearthTestFixtures
 import HearthNet
 import Logging
 import Synchronization
@@ -185,7 +186,7 @@ import Testing
     }
 
     @Test func withTheBrokerDownTheClientKeepsTryingWithoutBlocking() async throws {
-        let port = freePort()
+        let port = freeLoopbackPort()
         var configuration = MQTTConfiguration(host: "127.0.0.1", port: port, clientID: "lonely")
         configuration.firstBackoff = .milliseconds(10)
         configuration.maxBackoff = .milliseconds(40)
@@ -242,16 +243,10 @@ final class FakeBroker: Sendable {
     private let fd: Int32
 
     init(reply: [UInt8]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let (fd, port) = boundLoopbackSocket()
         guard listen(fd, 4) == 0 else { throw Failure("listen: \(errno)") }
         self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         Thread.detachNewThread {
             while true {
                 let connection = accept(fd, nil, nil)

@@ -1,5 +1,6 @@
 import Foundation
 import HearthMQTT
+import HearthTestFixtures
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -49,7 +50,7 @@ import FoundationNetworking
         defer { broker.remove() }
         let passwordFile = broker.folder.appendingPathComponent("hearth-password")
         try "\(broker.password)\n".write(to: passwordFile, atomically: true, encoding: .utf8)
-        let apiPort = freePort()
+        let apiPort = freeLoopbackPort()
         let config = try Self.configuration(
             in: broker.folder, apiPort: apiPort,
             mqtt: """
@@ -124,8 +125,8 @@ import FoundationNetworking
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-mqtt-down-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let apiPort = freePort()
-        let config = try Self.configuration(in: folder, apiPort: apiPort, mqtt: "[mqtt]\nbroker = \"mqtt://127.0.0.1:\(freePort())\"")
+        let apiPort = freeLoopbackPort()
+        let config = try Self.configuration(in: folder, apiPort: apiPort, mqtt: "[mqtt]\nbroker = \"mqtt://127.0.0.1:\(freeLoopbackPort())\"")
         let log = folder.appendingPathComponent("hearthd.log").path
         let pid = try spawn(hearthd, ["--config", config], log: log)
         var uptimes: [Int] = []

@@ -3,6 +3,7 @@ import HearthAPI
 import HearthControl
 import HearthHAL
 import HearthMQTT
+import HearthTestFixtures
 import Logging
 import Synchronization
 import Testing
@@ -27,7 +28,7 @@ final class Mosquitto: Sendable {
     /// when `tls`; throws with the reason when mosquitto is missing or does not listen.
     init(tls: Bool = false) throws {
         guard let binary = Self.binary else { throw Failure("mosquitto is not installed (Debian: apt-get install mosquitto)") }
-        port = freePort()
+        port = freeLoopbackPort()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-mosquitto-\(getpid())-\(port)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let passwords = folder.appendingPathComponent("passwords").path
@@ -144,19 +145,6 @@ func run(_ program: URL, _ arguments: [String]) throws {
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw Failure("\(program.lastPathComponent) \(arguments) failed: \(process.terminationStatus)") }
-}
-
-/// A TCP port of loopback that nothing listens on now.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Whether something accepts a TCP connection on loopback's `port`.

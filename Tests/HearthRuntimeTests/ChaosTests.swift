@@ -53,7 +53,7 @@ import Testing
             let before = StateStore(path: state).load()
             #expect(before.warning == nil, "the state file is always readable: \(before.warning ?? "")")
             if before.warning != nil { counts.unreadable += 1 }
-            let port = EndToEndTests.freePort()
+            let port = freeLoopbackPort()
             let config = folder.appendingPathComponent("hearth.toml")
             try """
                 board = "\(boardFolder)/sim.toml"

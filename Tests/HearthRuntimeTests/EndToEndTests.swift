@@ -22,23 +22,6 @@ import FoundationNetworking
         return nil
     }
 
-    /// A TCP port nothing listens on now.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Starts `hearthd` with `arguments`, its output going to a fresh file at `log`.
     static func launch(_ hearthd: URL, _ arguments: [String], log: URL) throws -> Process {
         let process = Process()
@@ -69,7 +52,7 @@ import FoundationNetworking
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-e2e-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let apiPort = Self.freePort()
+        let apiPort = freeLoopbackPort()
         let board = "\(boardFolder)/sim.toml"
         let state = folder.appendingPathComponent("state.json").path
         let config = folder.appendingPathComponent("hearth.toml")
@@ -158,7 +141,7 @@ import FoundationNetworking
 
         /// The status once the heater has heated for a second, or hashed.
         func status(_ arguments: [String]) async throws -> [String: Any] {
-            let apiPort = Self.freePort()
+            let apiPort = freeLoopbackPort()
             let process = try Self.launch(
                 hearthd, ["--board", "\(boardFolder)/sim.toml", "--api", "127.0.0.1:\(apiPort)", "--cgminer-api", "off",
                           "--tick-rate", "10", "--setpoint", "25"] + arguments, log: log)
@@ -243,7 +226,7 @@ import FoundationNetworking
         defer { try? FileManager.default.removeItem(at: folder) }
         let history = folder.appendingPathComponent("history.sqlite").path
         try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: history))
-        let apiPort = Self.freePort()
+        let apiPort = freeLoopbackPort()
         let log = folder.appendingPathComponent("hearthd.log")
         func start(_ arguments: [String]) throws -> Process {
             try Self.launch(

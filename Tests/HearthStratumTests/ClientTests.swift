@@ -217,7 +217,9 @@ import Testing
             "\($0)" == "worker \"bc1qheater.den\" not authorized: 24: Unauthorized worker"
         }
 
-        let (port, held) = refusingPort()
+        // A port held bound but not listening: refused, and no test running beside can take it
+        // (a port merely freed could be bound again meanwhile).
+        let (held, port) = boundLoopbackSocket()
         defer { close(held) }
         let refused = Pool(name: "refused", address: PoolAddress(host: "127.0.0.1", port: port), user: "u")
         await #expect { try await StratumClient.firstWork(from: refused, configuration: settings) } throws: {

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HearthMining
 import Logging
 import Synchronization
@@ -48,22 +45,4 @@ struct RecordingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) { lines.append("\(event.level): \(event.message)") }
-}
-
-/// A loopback port held bound but not listening: a connection to it is refused, and no other
-/// test can take the port meanwhile (a port merely freed can be bound again by a test running
-/// beside). Close the descriptor when done.
-func refusingPort() -> (port: Int, descriptor: Int32) {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return (Int(UInt16(bigEndian: address.sin_port)), descriptor)
 }
